@@ -1,0 +1,61 @@
+# Top-level build.  Each part adds its programs through its own fragment
+# (lib/lib.mk, chat/chat.mk, backend/backend.mk, tests/tests.mk); this file
+# owns the flags, the object rule and the user-facing targets.
+#
+#   make            build every host program into build/
+#   make SAN=1      the same with ASan+UBSan into build/san/
+#   make test       install dependencies, then run every test suite
+#   make demo       install dependencies, then run the end-to-end demo
+#   make bench      run the benchmarks (prints ratios against the peers)
+#   make fuzz       build the libFuzzer targets into build/fuzz/
+
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+CC ?= gcc
+OPT ?= -O2
+CPPFLAGS += -D_GNU_SOURCE -Ilib -Idriver/uapi
+CFLAGS += -std=c11 $(OPT) -g -Wall -Wextra -Werror -pthread $(SANFLAGS)
+LDFLAGS += -pthread $(SANFLAGS)
+LDLIBS += -lcrypto
+
+PROGRAMS :=
+TEST_PROGRAMS :=
+
+.PHONY: all programs tests test demo bench fuzz clean
+all: programs
+
+include lib/lib.mk
+-include chat/chat.mk
+-include backend/backend.mk
+-include tests/tests.mk
+
+programs: $(PROGRAMS)
+tests: $(TEST_PROGRAMS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+test:
+	tools/install-deps
+	tests/run-all
+
+demo:
+	tools/install-deps
+	tools/demo
+
+bench:
+	tools/install-deps
+	tests/bench/run-all
+
+clean:
+	rm -rf build/obj build/san build/fuzz $(PROGRAMS) $(TEST_PROGRAMS)
