@@ -32,9 +32,8 @@ TEST_PROGRAMS :=
 all: programs
 
 include lib/lib.mk
--include chat/chat.mk
--include backend/backend.mk
--include tests/tests.mk
+# Every other part's fragment: chat/chat.mk, backend/backend.mk, tests/*/*.mk ...
+-include $(sort $(filter-out lib/lib.mk,$(wildcard */*.mk tests/*/*.mk)))
 
 programs: $(PROGRAMS)
 tests: $(TEST_PROGRAMS)
