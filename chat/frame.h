@@ -20,12 +20,14 @@
 #define CHAT_PROTO_VERSION	1
 #define CHAT_HDR_LEN		8
 #define CHAT_MAX_PAYLOAD	(256u * 1024u)	/* bytes after the header */
+/* Largest SEND payload: its RELAY (12 more bytes) must still fit. */
+#define CHAT_MAX_MSG		(CHAT_MAX_PAYLOAD - 12u)
 #define CHAT_SALT_LEN		16
 #define CHAT_DEFAULT_PORT	35001
 
 enum chat_frame_type {
 	/* client -> server */
-	CHAT_T_SEND = 0x01,	/* opaque e2e message, 1..CHAT_MAX_PAYLOAD bytes */
+	CHAT_T_SEND = 0x01,	/* opaque e2e message, 1..CHAT_MAX_MSG bytes */
 	CHAT_T_WHO = 0x02,	/* empty: ask for the ids connected */
 
 	/* server -> client */
@@ -120,6 +122,9 @@ size_t chat_notice_encode(uint8_t *out, uint8_t type, const struct chat_notice *
 /* Relay: writes header + sender + time; the caller appends msg_len bytes. */
 size_t chat_relay_encode_hdr(uint8_t *out, uint32_t sender, uint64_t unix_ms,
 			     size_t msg_len);
+/* WHO_REPLY listing n ids: out needs CHAT_WHO_FRAME_LEN(n) bytes. */
+#define CHAT_WHO_FRAME_LEN(n)	(CHAT_HDR_LEN + 4 + 4 * (size_t)(n))
+size_t chat_who_encode(uint8_t *out, const uint32_t *ids, size_t n);
 /* REFUSED/ERROR: out needs CHAT_HDR_LEN + 1 + strlen(text) (text <= 255). */
 size_t chat_reason_encode(uint8_t *out, uint8_t type, uint8_t code,
 			  const char *text);
