@@ -3,4 +3,22 @@
 # ---- server side: chat-server, chat-bench, frame tests, fuzz target -------
 # (owned by the server engineer; the client block below is separate)
 CHAT_FRAME_OBJ := $(BUILD)/obj/chat/frame.o
+CHAT_SERVER_OBJS := $(addprefix $(BUILD)/obj/chat/,server_main.o server.o \
+	event_loop.o outq.o) $(CHAT_FRAME_OBJ)
+
+PROGRAMS += $(BUILD)/chat-server
+
+$(BUILD)/chat-server: $(CHAT_SERVER_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/tests/unit/test_frame.o: CPPFLAGS += -Ichat
+$(BUILD)/test_frame: $(BUILD)/obj/tests/unit/test_frame.o $(CHAT_FRAME_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Ichat \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+fuzz: build/fuzz/fuzz_frame
+build/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c chat/frame.c chat/frame.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_frame.c chat/frame.c
 # ---- end of server side ---------------------------------------------------

@@ -1,0 +1,58 @@
+/*
+ * event_loop.h - a small epoll event loop (one thread, level-triggered).
+ *
+ * Owns: the epoll instance, registering file descriptors with a callback,
+ * the wait/dispatch cycle and one "before sleeping" hook per turn.
+ * Does not own: the file descriptors (callers open and close them) nor any
+ * buffering.  A watch is embedded in the caller's own struct so a client
+ * costs no extra allocation; callers must not free a watch whose fd may
+ * still have an event in the batch being dispatched (free after the turn:
+ * see ev_loop_set_after_turn).
+ */
+#ifndef VCD_CHAT_EVENT_LOOP_H
+#define VCD_CHAT_EVENT_LOOP_H
+
+#include <stdint.h>
+
+#define EV_READ		1u
+#define EV_WRITE	2u
+
+struct ev_loop;
+struct ev_watch;
+
+/* events: EV_READ/EV_WRITE, plus EV_READ when the peer hung up or erred. */
+typedef void (*ev_fn)(struct ev_loop *loop, struct ev_watch *w, unsigned events);
+typedef void (*ev_hook)(struct ev_loop *loop, void *arg);
+
+struct ev_watch {
+	int fd;
+	unsigned mask;		/* EV_READ|EV_WRITE currently registered */
+	ev_fn fn;
+};
+
+struct ev_loop *ev_loop_new(int max_events);
+void ev_loop_free(struct ev_loop *loop);
+
+/* One user pointer per loop, for callbacks (e.g. the server). */
+void ev_loop_set_data(struct ev_loop *loop, void *data);
+void *ev_loop_data(struct ev_loop *loop);
+
+/* Register / change / drop interest.  0 or -errno. */
+int ev_watch_start(struct ev_loop *loop, struct ev_watch *w, int fd,
+		   unsigned mask, ev_fn fn);
+int ev_watch_set(struct ev_loop *loop, struct ev_watch *w, unsigned mask);
+void ev_watch_stop(struct ev_loop *loop, struct ev_watch *w);
+
+/* Called once per turn after dispatching events, before waiting again
+ * (flush pending output, free closed objects). */
+void ev_loop_set_before_wait(struct ev_loop *loop, ev_hook fn, void *arg);
+
+/* Wait at most timeout_ms (-1: forever) for one turn; returns events seen
+ * or -errno (EINTR is not an error: returns 0). */
+int ev_loop_turn(struct ev_loop *loop, int timeout_ms);
+
+/* Run turns until ev_loop_stop(); returns 0 or -errno. */
+int ev_loop_run(struct ev_loop *loop);
+void ev_loop_stop(struct ev_loop *loop);
+
+#endif /* VCD_CHAT_EVENT_LOOP_H */
