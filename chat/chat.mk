@@ -7,6 +7,7 @@ CHAT_SERVER_OBJS := $(addprefix $(BUILD)/obj/chat/,server_main.o server.o \
 	event_loop.o outq.o) $(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-server
+TEST_PROGRAMS += $(BUILD)/test_frame
 
 $(BUILD)/chat-server: $(CHAT_SERVER_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -1,0 +1,277 @@
+/*
+ * test_frame.c - unit tests of the chat frame codec (chat/frame.c).
+ *
+ * Owns: header parsing (partial input, every error code), every decoder on
+ * exact, short and long payloads, and encode/decode round trips.
+ * Does not own: socket behaviour (tests/suite-20-chat-server.sh).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "frame.h"
+
+static void hdr(uint8_t *b, uint8_t ver, uint8_t type, uint16_t flags, uint32_t len)
+{
+	b[0] = ver;
+	b[1] = type;
+	b[2] = (uint8_t)(flags >> 8);
+	b[3] = (uint8_t)flags;
+	b[4] = (uint8_t)(len >> 24);
+	b[5] = (uint8_t)(len >> 16);
+	b[6] = (uint8_t)(len >> 8);
+	b[7] = (uint8_t)len;
+}
+
+static void test_hdr_partial(void **state)
+{
+	uint8_t b[CHAT_HDR_LEN];
+	struct chat_frame_hdr h;
+	size_t n;
+
+	(void)state;
+	hdr(b, CHAT_PROTO_VERSION, CHAT_T_SEND, 0, 5);
+	for (n = 0; n < CHAT_HDR_LEN; n++)
+		assert_int_equal(chat_hdr_parse(b, n, &h), 0);
+	assert_int_equal(chat_hdr_parse(b, CHAT_HDR_LEN, &h), 1);
+	assert_int_equal(h.version, CHAT_PROTO_VERSION);
+	assert_int_equal(h.type, CHAT_T_SEND);
+	assert_int_equal(h.flags, 0);
+	assert_int_equal(h.len, 5);
+}
+
+static void test_hdr_errors(void **state)
+{
+	uint8_t b[CHAT_HDR_LEN];
+	struct chat_frame_hdr h;
+
+	(void)state;
+	hdr(b, 2, CHAT_T_SEND, 0, 5);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EPROTONOSUPPORT);
+	assert_int_equal(h.version, 2);
+	hdr(b, 0, CHAT_T_SEND, 0, 5);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EPROTONOSUPPORT);
+	hdr(b, 1, CHAT_T_SEND, 0, CHAT_MAX_PAYLOAD + 1);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EMSGSIZE);
+	hdr(b, 1, CHAT_T_SEND, 0, 0xffffffffu);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EMSGSIZE);
+	hdr(b, 1, CHAT_T_SEND, 0, CHAT_MAX_PAYLOAD);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), 1);
+	hdr(b, 1, CHAT_T_SEND, 1, 5);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
+	hdr(b, 1, CHAT_T_SEND, 0x8000, 5);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
+	hdr(b, 1, 0x00, 0, 0);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
+	hdr(b, 1, 0x03, 0, 0);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
+	hdr(b, 1, 0x80, 0, 0);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
+	hdr(b, 1, 0x88, 0, 0);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
+	hdr(b, 1, 0xff, 0, 0);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
+}
+
+static void test_type_direction(void **state)
+{
+	unsigned t, nc = 0, ns = 0;
+
+	(void)state;
+	for (t = 0; t < 256; t++) {
+		nc += chat_type_from_client((uint8_t)t) != 0;
+		ns += chat_type_from_server((uint8_t)t) != 0;
+		assert_false(chat_type_from_client((uint8_t)t) &&
+			     chat_type_from_server((uint8_t)t));
+	}
+	assert_int_equal(nc, 2);
+	assert_int_equal(ns, 7);
+	assert_true(chat_type_from_client(CHAT_T_SEND));
+	assert_true(chat_type_from_client(CHAT_T_WHO));
+	assert_true(chat_type_from_server(CHAT_T_ERROR));
+}
+
+static void test_hdr_put_roundtrip(void **state)
+{
+	uint8_t b[CHAT_HDR_LEN];
+	struct chat_frame_hdr h;
+
+	(void)state;
+	chat_hdr_put(b, CHAT_T_WHO, 0);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), 1);
+	assert_int_equal(h.type, CHAT_T_WHO);
+	assert_int_equal(h.len, 0);
+	chat_hdr_put(b, CHAT_T_RELAY, 0x01020304u & (CHAT_MAX_PAYLOAD - 1));
+	assert_int_equal(b[0], CHAT_PROTO_VERSION);
+	assert_int_equal(b[2] | b[3], 0);
+}
+
+static void test_welcome(void **state)
+{
+	struct chat_welcome w = { .your_id = 0xdeadbeef, .clients = 42 }, d;
+	uint8_t out[CHAT_WELCOME_FRAME_LEN + 1];
+	struct chat_frame_hdr h;
+	size_t n;
+
+	(void)state;
+	memset(w.salt, 0xa5, sizeof(w.salt));
+	n = chat_welcome_encode(out, &w);
+	assert_int_equal(n, CHAT_WELCOME_FRAME_LEN);
+	assert_int_equal(chat_hdr_parse(out, n, &h), 1);
+	assert_int_equal(h.type, CHAT_T_WELCOME);
+	assert_int_equal(h.len, n - CHAT_HDR_LEN);
+	assert_int_equal(chat_welcome_decode(out + CHAT_HDR_LEN, h.len, &d), 0);
+	assert_int_equal(d.your_id, 0xdeadbeef);
+	assert_int_equal(d.clients, 42);
+	assert_memory_equal(d.salt, w.salt, CHAT_SALT_LEN);
+	assert_int_equal(chat_welcome_decode(out + CHAT_HDR_LEN, h.len - 1, &d), -EBADMSG);
+	assert_int_equal(chat_welcome_decode(out + CHAT_HDR_LEN, h.len + 1, &d), -EBADMSG);
+	assert_int_equal(chat_welcome_decode(out + CHAT_HDR_LEN, 0, &d), -EBADMSG);
+}
+
+static void test_notices(void **state)
+{
+	struct chat_notice n = { .id = 7, .unix_ms = 0x0102030405060708ull,
+				 .reason = CHAT_LEAVE_SLOW }, d;
+	uint8_t out[CHAT_NOTICE_FRAME_LEN + 1];
+	struct chat_frame_hdr h;
+	size_t len;
+
+	(void)state;
+	len = chat_notice_encode(out, CHAT_T_JOINED, &n);
+	assert_int_equal(len, CHAT_HDR_LEN + 12);
+	assert_int_equal(chat_hdr_parse(out, len, &h), 1);
+	assert_int_equal(chat_notice_decode(CHAT_T_JOINED, out + 8, h.len, &d), 0);
+	assert_int_equal(d.id, 7);
+	assert_true(d.unix_ms == 0x0102030405060708ull);
+	assert_int_equal(d.reason, 0);
+	assert_int_equal(chat_notice_decode(CHAT_T_JOINED, out + 8, 11, &d), -EBADMSG);
+	assert_int_equal(chat_notice_decode(CHAT_T_JOINED, out + 8, 13, &d), -EBADMSG);
+
+	len = chat_notice_encode(out, CHAT_T_LEFT, &n);
+	assert_int_equal(len, CHAT_NOTICE_FRAME_LEN);
+	assert_int_equal(chat_hdr_parse(out, len, &h), 1);
+	assert_int_equal(chat_notice_decode(CHAT_T_LEFT, out + 8, h.len, &d), 0);
+	assert_int_equal(d.reason, CHAT_LEAVE_SLOW);
+	assert_int_equal(chat_notice_decode(CHAT_T_LEFT, out + 8, 12, &d), -EBADMSG);
+	assert_int_equal(chat_notice_decode(CHAT_T_LEFT, out + 8, 14, &d), -EBADMSG);
+	/* Only JOINED and LEFT are notices. */
+	assert_int_equal(chat_notice_decode(CHAT_T_RELAY, out + 8, 13, &d), -EBADMSG);
+	assert_int_equal(chat_notice_encode(out, CHAT_T_RELAY, &n), 0);
+}
+
+static void test_relay(void **state)
+{
+	uint8_t out[CHAT_RELAY_HDR_LEN + 5];
+	struct chat_frame_hdr h;
+	struct chat_relay r;
+	size_t n;
+
+	(void)state;
+	n = chat_relay_encode_hdr(out, 99, 1234567, 5);
+	assert_int_equal(n, CHAT_RELAY_HDR_LEN);
+	memcpy(out + n, "hello", 5);
+	assert_int_equal(chat_hdr_parse(out, sizeof(out), &h), 1);
+	assert_int_equal(h.type, CHAT_T_RELAY);
+	assert_int_equal(h.len, 17);
+	assert_int_equal(chat_relay_decode(out + 8, h.len, &r), 0);
+	assert_int_equal(r.sender_id, 99);
+	assert_true(r.unix_ms == 1234567);
+	assert_int_equal(r.msg_len, 5);
+	assert_memory_equal(r.msg, "hello", 5);
+	/* Short: no message bytes, or not even the sender/time. */
+	assert_int_equal(chat_relay_decode(out + 8, 12, &r), -EBADMSG);
+	assert_int_equal(chat_relay_decode(out + 8, 3, &r), -EBADMSG);
+	assert_int_equal(chat_relay_decode(out + 8, 0, &r), -EBADMSG);
+	/* Long: over the maximum payload. */
+	assert_int_equal(chat_relay_decode(out + 8, CHAT_MAX_PAYLOAD + 1, &r), -EBADMSG);
+}
+
+static void test_reason(void **state)
+{
+	uint8_t out[CHAT_HDR_LEN + 1 + 300];
+	char long_text[300];
+	struct chat_frame_hdr h;
+	struct chat_reason r;
+	size_t n;
+
+	(void)state;
+	n = chat_reason_encode(out, CHAT_T_REFUSED, CHAT_ERR_FULL, "server full");
+	assert_int_equal(n, CHAT_HDR_LEN + 1 + 11);
+	assert_int_equal(chat_hdr_parse(out, n, &h), 1);
+	assert_int_equal(h.type, CHAT_T_REFUSED);
+	assert_int_equal(chat_reason_decode(out + 8, h.len, &r), 0);
+	assert_int_equal(r.code, CHAT_ERR_FULL);
+	assert_string_equal(r.text, "server full");
+	/* Code only, empty text. */
+	assert_int_equal(chat_reason_decode(out + 8, 1, &r), 0);
+	assert_string_equal(r.text, "");
+	assert_int_equal(chat_reason_decode(out + 8, 0, &r), -EBADMSG);
+	/* Text is cut at 255 bytes by the encoder; longer payloads are bad. */
+	memset(long_text, 'x', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	n = chat_reason_encode(out, CHAT_T_ERROR, CHAT_ERR_SLOW, long_text);
+	assert_int_equal(n, CHAT_HDR_LEN + 256);
+	assert_int_equal(chat_reason_decode(out + 8, 256, &r), 0);
+	assert_int_equal(strlen(r.text), 255);
+	assert_int_equal(chat_reason_decode(out + 8, 257, &r), -EBADMSG);
+	/* Control characters never reach a terminal. */
+	n = chat_reason_encode(out, CHAT_T_ERROR, CHAT_ERR_MALFORMED, "a\033[2Jb\n\x7f");
+	assert_int_equal(chat_reason_decode(out + 8, n - 8, &r), 0);
+	assert_string_equal(r.text, "a?[2Jb??");
+}
+
+static void test_who(void **state)
+{
+	uint32_t ids[3] = { 1, 70000, 0xffffffffu }, got[3];
+	uint8_t out[CHAT_WHO_FRAME_LEN(3)];
+	struct chat_frame_hdr h;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(chat_who_encode(out, ids, 3), CHAT_WHO_FRAME_LEN(3));
+	assert_int_equal(chat_hdr_parse(out, sizeof(out), &h), 1);
+	assert_int_equal(h.type, CHAT_T_WHO_REPLY);
+	assert_int_equal(h.len, 16);
+	assert_int_equal(chat_who_decode(out + 8, h.len, got, 3, &n), 0);
+	assert_int_equal(n, 3);
+	assert_memory_equal(got, ids, sizeof(ids));
+	/* ids[] smaller than the list: count still reported, no overflow. */
+	memset(got, 0, sizeof(got));
+	assert_int_equal(chat_who_decode(out + 8, h.len, got, 1, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(got[0], 1);
+	assert_int_equal(got[1], 0);
+	/* Short, long, unaligned, count mismatch. */
+	assert_int_equal(chat_who_decode(out + 8, 0, got, 3, &n), -EBADMSG);
+	assert_int_equal(chat_who_decode(out + 8, 12, got, 3, &n), -EBADMSG);
+	assert_int_equal(chat_who_decode(out + 8, 15, got, 3, &n), -EBADMSG);
+	out[11] = 4;
+	assert_int_equal(chat_who_decode(out + 8, 16, got, 3, &n), -EBADMSG);
+	/* Empty list. */
+	assert_int_equal(chat_who_encode(out, ids, 0), CHAT_WHO_FRAME_LEN(0));
+	assert_int_equal(chat_who_decode(out + 8, 4, got, 3, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hdr_partial),
+		cmocka_unit_test(test_hdr_errors),
+		cmocka_unit_test(test_type_direction),
+		cmocka_unit_test(test_hdr_put_roundtrip),
+		cmocka_unit_test(test_welcome),
+		cmocka_unit_test(test_notices),
+		cmocka_unit_test(test_relay),
+		cmocka_unit_test(test_reason),
+		cmocka_unit_test(test_who),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
