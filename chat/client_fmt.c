@@ -1,0 +1,102 @@
+/*
+ * client_fmt.c - format one event line for display (see client_fmt.h).
+ */
+#include "client_fmt.h"
+
+#include <string.h>
+#include <time.h>
+
+#define C_RESET	"\x1b[0m"
+#define C_TIME	"\x1b[2m"
+#define C_NICK	"\x1b[1;36m"
+#define C_OWN	"\x1b[1;32m"
+#define C_NOTE	"\x1b[33m"
+#define C_WARN	"\x1b[1;31m"
+
+uint64_t client_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Length of the valid, printable UTF-8 sequence at p, or 0. */
+static size_t utf8_seq(const uint8_t *p, size_t avail)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (p[0] < 0x80)
+		return (p[0] >= 0x20 && p[0] != 0x7f) ? 1 : 0;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2; cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3; cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4; cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (avail < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return n;
+}
+
+void client_fmt_safe(FILE *f, const uint8_t *text, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = utf8_seq(text + i, len - i);
+
+		if (n) {
+			fwrite(text + i, 1, n, f);
+			i += n;
+		} else {
+			fputc('?', f);
+			i++;
+		}
+	}
+}
+
+void client_fmt_line(FILE *f, int colour, enum client_line_kind kind,
+		     uint64_t unix_ms, const char *nick, const uint8_t *text,
+		     size_t len)
+{
+	time_t t = (time_t)(unix_ms / 1000u);
+	struct tm tm;
+	char ts[16] = "??:??:??";
+
+	if (localtime_r(&t, &tm))
+		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	fprintf(f, "%s[%s]%s ", colour ? C_TIME : "", ts, colour ? C_RESET : "");
+	switch (kind) {
+	case CLIENT_LINE_MSG:
+	case CLIENT_LINE_OWN:
+		fputs(colour ? (kind == CLIENT_LINE_OWN ? C_OWN : C_NICK) : "", f);
+		fputc('<', f);
+		client_fmt_safe(f, (const uint8_t *)nick, strlen(nick));
+		fputc('>', f);
+		fputs(colour ? C_RESET : "", f);
+		fputc(' ', f);
+		client_fmt_safe(f, text, len);
+		break;
+	case CLIENT_LINE_NOTICE:
+	case CLIENT_LINE_WARN:
+		fputs(colour ? (kind == CLIENT_LINE_WARN ? C_WARN : C_NOTE) : "", f);
+		fputs("* ", f);
+		client_fmt_safe(f, text, len);
+		fputs(colour ? C_RESET : "", f);
+		break;
+	}
+	fputc('\n', f);
+}

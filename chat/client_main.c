@@ -1,0 +1,168 @@
+/*
+ * client_main.c - chat-client: command-line options, passphrase, crypto
+ * engine and connection setup, then the event loop with the terminal or
+ * the pipe front end.  Exit status 0 after a normal end, 1 with a one-line
+ * reason on stderr otherwise, 2 for a usage error.
+ *
+ * Owns: argument parsing, signal setup, the order of setup and teardown.
+ * Does not own: anything the other client_*.c files describe.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "client_frontends.h"
+#include "client_passphrase.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: chat-client [--nick NAME] [--passphrase-file F]\n"
+"                   [--crypto auto|device|software] [--crypto-device PATH]\n"
+"                   [--linger SECONDS] HOST [PORT]\n"
+"\n"
+"Join the end-to-end encrypted chat room served by chat-server at HOST\n"
+"(IPv4, IPv6 or a host name), PORT %d by default.\n"
+"\n"
+"  --nick NAME           your nickname (default $USER, else guest<id>)\n"
+"  --passphrase-file F   read the room passphrase from the first line of F;\n"
+"                        else CHAT_PASSPHRASE, else ask on the terminal\n"
+"  --crypto KIND         AES engine: auto (device if it works, default),\n"
+"                        device (cryptodev ABI), software (OpenSSL)\n"
+"  --crypto-device PATH  device node for device/auto (default %s)\n"
+"  --linger SECONDS      without a terminal: keep printing events this long\n"
+"                        after stdin ends (default 0)\n"
+"  --help                this text\n"
+"\n"
+"On a terminal: type and press Enter to send; /nick NAME, /who, /quit, /help.\n"
+"Without one: each stdin line is a message (at most %u bytes), each event one\n"
+"stdout line: '[HH:MM:SS] <nick> text' or '[HH:MM:SS] * notice'.\n",
+		CHAT_DEFAULT_PORT, CE_DEFAULT_DEVICE, CLIENT_MAX_TEXT);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "nick", required_argument, NULL, 'n' },
+		{ "passphrase-file", required_argument, NULL, 'f' },
+		{ "crypto", required_argument, NULL, 'c' },
+		{ "crypto-device", required_argument, NULL, 'd' },
+		{ "linger", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *nick = NULL, *pass_file = NULL, *device = NULL, *host, *port;
+	enum ce_kind kind = CE_KIND_AUTO;
+	double linger = 0;
+	char pass[CLIENT_PASS_MAX], err[512] = "", portbuf[16], *end;
+	size_t passlen = 0;
+	struct ce_engine *eng = NULL;
+	struct client_session s;
+	struct client_loop loop = { 0 };
+	struct client_frontend fe = { 0 };
+	struct client_ui ui = { 0 };
+	struct client_pipe *pipe_fe = NULL;
+	struct client_tty *tty_fe = NULL;
+	struct sigaction sa = { 0 };
+	int c, rc, status;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': nick = optarg; break;
+		case 'f': pass_file = optarg; break;
+		case 'd': device = optarg; break;
+		case 'c':
+			if (ce_kind_parse(optarg, &kind)) {
+				fprintf(stderr, "chat-client: --crypto: expected auto, device or software, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'l':
+			linger = strtod(optarg, &end);
+			if (*end || end == optarg || !(linger >= 0 && linger <= 86400)) {
+				fprintf(stderr, "chat-client: --linger: expected seconds (0..86400), not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (argc - optind < 1 || argc - optind > 2) {
+		usage(stderr);
+		return 2;
+	}
+	host = argv[optind];
+	snprintf(portbuf, sizeof(portbuf), "%d", CHAT_DEFAULT_PORT);
+	port = argc - optind == 2 ? argv[optind + 1] : portbuf;
+	if (nick && !client_nick_valid(nick)) {
+		fprintf(stderr, "chat-client: --nick: 1..%d characters, no spaces or control characters\n",
+			CLIENT_NICK_MAX);
+		return 2;
+	}
+
+	if (client_passphrase_get(pass_file, pass, &passlen, err, sizeof(err))) {
+		fprintf(stderr, "chat-client: %s\n", err);
+		return 1;
+	}
+	rc = ce_engine_open(&eng, kind, device, err, sizeof(err));
+	if (rc) {
+		OPENSSL_cleanse(pass, sizeof(pass));
+		fprintf(stderr, "chat-client: crypto engine: %s\n", err);
+		return 1;
+	}
+
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		tty_fe = client_tty_new();
+		if (tty_fe)
+			client_tty_bind(tty_fe, &loop, &fe, &ui);
+	} else {
+		pipe_fe = client_pipe_new((int)(linger * 1000));
+		if (pipe_fe)
+			client_pipe_bind(pipe_fe, &loop, &fe, &ui);
+	}
+	if ((!tty_fe && !pipe_fe) ||
+	    client_session_init(&s, eng, pass, passlen, nick, &ui)) {
+		OPENSSL_cleanse(pass, sizeof(pass));
+		fprintf(stderr, "chat-client: out of memory\n");
+		return 1;
+	}
+	OPENSSL_cleanse(pass, sizeof(pass));
+	loop.s = &s;
+	loop.fe = &fe;
+
+	if (client_conn_open(&s.conn, host, port, err, sizeof(err))) {
+		s.status = 1;
+		snprintf(s.reason, sizeof(s.reason), "%s", err);
+	} else {
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &sa, NULL);
+		client_loop_run(&loop, &stop_flag);
+	}
+
+	client_tty_free(tty_fe);
+	client_pipe_free(pipe_fe);
+	status = s.status;
+	if (status)
+		fprintf(stderr, "chat-client: %s\n", s.reason);
+	client_conn_close(&s.conn);
+	client_session_fini(&s);
+	ce_engine_close(eng);
+	return status;
+}

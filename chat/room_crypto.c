@@ -1,0 +1,259 @@
+/*
+ * room_crypto.c - room key derivation, seal/open of one message, replay
+ * window (see room_crypto.h for the layout and docs/e2e-encryption.md for
+ * the reasoning).
+ *
+ * Owns: the calls into OpenSSL for scrypt, HKDF, HMAC and random IVs, the
+ * PKCS#7 padding around the engine's raw AES-CBC blocks.
+ * Does not own: the AES implementation (lib/ crypto engine), the body format.
+ */
+#include "room_crypto.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+
+struct room_ctx {
+	struct ce_session *aes;
+	uint8_t mac_key[ROOM_KEY_LEN];
+	uint32_t my_id;
+	uint64_t next_seq;
+};
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	put_be32(p, (uint32_t)(v >> 32));
+	put_be32(p + 4, (uint32_t)v);
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+int room_scrypt(const char *pass, size_t passlen, const uint8_t *salt,
+		size_t saltlen, uint64_t n, uint64_t r, uint64_t p,
+		uint8_t *out, size_t outlen)
+{
+	/* OpenSSL needs 128*r*(N+2) bytes for V plus 128*r*p for B; give it
+	 * that plus a margin, since its default limit (32 MiB) is too low. */
+	uint64_t maxmem = 128 * r * (n + 2) + 128 * r * p + (1u << 20);
+
+	if (!EVP_PBE_scrypt(pass, passlen, salt, saltlen, n, r, p, maxmem,
+			    out, outlen))
+		return -EINVAL;
+	return 0;
+}
+
+static int hkdf_sha256(const uint8_t *ikm, size_t ikmlen, const char *info,
+		       uint8_t *out, size_t outlen)
+{
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM params[4];
+	int ok = 0;
+
+	if (kctx) {
+		params[0] = OSSL_PARAM_construct_utf8_string(
+			OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+		params[1] = OSSL_PARAM_construct_octet_string(
+			OSSL_KDF_PARAM_KEY, (void *)ikm, ikmlen);
+		params[2] = OSSL_PARAM_construct_octet_string(
+			OSSL_KDF_PARAM_INFO, (void *)info, strlen(info));
+		params[3] = OSSL_PARAM_construct_end();
+		ok = EVP_KDF_derive(kctx, out, outlen, params) == 1;
+	}
+	EVP_KDF_CTX_free(kctx);
+	EVP_KDF_free(kdf);
+	return ok ? 0 : -EIO;
+}
+
+int room_keys_expand(const uint8_t room_key[ROOM_KEY_LEN],
+		     struct room_keys *out)
+{
+	if (hkdf_sha256(room_key, ROOM_KEY_LEN, ROOM_HKDF_INFO_ENC, out->enc,
+			sizeof(out->enc)) ||
+	    hkdf_sha256(room_key, ROOM_KEY_LEN, ROOM_HKDF_INFO_MAC, out->mac,
+			sizeof(out->mac))) {
+		room_keys_wipe(out);
+		return -EIO;
+	}
+	return 0;
+}
+
+int room_derive_keys(const char *pass, size_t passlen,
+		     const uint8_t salt[CHAT_SALT_LEN], struct room_keys *out)
+{
+	uint8_t room_key[ROOM_KEY_LEN];
+	int rc;
+
+	rc = room_scrypt(pass, passlen, salt, CHAT_SALT_LEN, ROOM_SCRYPT_N,
+			 ROOM_SCRYPT_R, ROOM_SCRYPT_P, room_key,
+			 sizeof(room_key));
+	if (rc == 0)
+		rc = room_keys_expand(room_key, out);
+	OPENSSL_cleanse(room_key, sizeof(room_key));
+	return rc;
+}
+
+void room_keys_wipe(struct room_keys *k)
+{
+	OPENSSL_cleanse(k, sizeof(*k));
+}
+
+int room_window_check(const struct room_window *w, uint64_t seq)
+{
+	return !w->seen || seq > w->last;
+}
+
+void room_window_update(struct room_window *w, uint64_t seq)
+{
+	w->last = seq;
+	w->seen = 1;
+}
+
+int room_ctx_new(struct room_ctx **out, struct ce_engine *eng,
+		 const struct room_keys *keys, uint32_t my_id,
+		 uint64_t first_seq, char *err, size_t errlen)
+{
+	struct room_ctx *r = calloc(1, sizeof(*r));
+	int rc;
+
+	if (!r)
+		return -ENOMEM;
+	rc = ce_session_new(eng, &r->aes, CE_ALG_AES_CBC, keys->enc,
+			    sizeof(keys->enc), err, errlen);
+	if (rc) {
+		free(r);
+		return rc;
+	}
+	memcpy(r->mac_key, keys->mac, sizeof(r->mac_key));
+	r->my_id = my_id;
+	r->next_seq = first_seq;
+	*out = r;
+	return 0;
+}
+
+void room_ctx_free(struct room_ctx *r)
+{
+	if (!r)
+		return;
+	ce_session_free(r->aes);
+	OPENSSL_cleanse(r, sizeof(*r));
+	free(r);
+}
+
+size_t room_sealed_len(size_t body_len)
+{
+	return ROOM_HDR_LEN + (body_len / ROOM_BLOCK + 1) * ROOM_BLOCK +
+	       ROOM_MAC_LEN;
+}
+
+static int mac_compute(const struct room_ctx *r, const uint8_t *data,
+		       size_t len, uint8_t tag[ROOM_MAC_LEN])
+{
+	unsigned int taglen = 0;
+
+	if (!HMAC(EVP_sha256(), r->mac_key, sizeof(r->mac_key), data, len,
+		  tag, &taglen) || taglen != ROOM_MAC_LEN)
+		return -EIO;
+	return 0;
+}
+
+int room_seal(struct room_ctx *r, const uint8_t *body, size_t body_len,
+	      uint8_t *out, size_t *out_len)
+{
+	size_t ct_len = (body_len / ROOM_BLOCK + 1) * ROOM_BLOCK;
+	uint8_t pad = (uint8_t)(ct_len - body_len);
+	uint8_t *iv = out + 13, *ct = out + ROOM_HDR_LEN;
+	int rc;
+
+	if (body_len > ROOM_MAX_BODY)
+		return -EMSGSIZE;
+	if (r->next_seq == UINT64_MAX)
+		return -EOVERFLOW;
+	out[0] = ROOM_E2E_VERSION;
+	put_be32(out + 1, r->my_id);
+	put_be64(out + 5, r->next_seq);
+	if (RAND_bytes(iv, ROOM_IV_LEN) != 1)
+		return -EIO;
+	memmove(ct, body, body_len);
+	memset(ct + body_len, pad, pad);
+	rc = ce_encrypt(r->aes, iv, ct, ct, ct_len, NULL);
+	if (rc)
+		return rc;
+	rc = mac_compute(r, out, ROOM_HDR_LEN + ct_len,
+			 out + ROOM_HDR_LEN + ct_len);
+	if (rc)
+		return rc;
+	r->next_seq++;
+	*out_len = ROOM_HDR_LEN + ct_len + ROOM_MAC_LEN;
+	return 0;
+}
+
+int room_open(struct room_ctx *r, uint32_t relay_sender, const uint8_t *msg,
+	      size_t len, struct room_window *w, uint8_t *body,
+	      size_t *body_len, uint64_t *seq_out)
+{
+	uint8_t tag[ROOM_MAC_LEN];
+	size_t ct_len;
+	uint64_t seq;
+	uint8_t pad;
+	int rc;
+
+	if (len < 1)
+		return -EBADMSG;
+	if (msg[0] != ROOM_E2E_VERSION)
+		return -EPROTONOSUPPORT;
+	if (len < ROOM_HDR_LEN + ROOM_BLOCK + ROOM_MAC_LEN)
+		return -EBADMSG;
+	ct_len = len - ROOM_HDR_LEN - ROOM_MAC_LEN;
+	if (ct_len % ROOM_BLOCK)
+		return -EBADMSG;
+	rc = mac_compute(r, msg, ROOM_HDR_LEN + ct_len, tag);
+	if (rc)
+		return rc;
+	if (CRYPTO_memcmp(tag, msg + ROOM_HDR_LEN + ct_len, ROOM_MAC_LEN))
+		return -EBADMSG;
+	/* Authentic from someone holding the room key; now bind it to the
+	 * connection the server says it came from. */
+	if (get_be32(msg + 1) != relay_sender)
+		return -EBADMSG;
+	seq = get_be64(msg + 5);
+	if (w && !room_window_check(w, seq))
+		return -EALREADY;
+	rc = ce_decrypt(r->aes, msg + 13, msg + ROOM_HDR_LEN, body, ct_len,
+			NULL);
+	if (rc)
+		return rc;
+	pad = body[ct_len - 1];
+	if (pad < 1 || pad > ROOM_BLOCK)
+		return -EBADMSG;
+	for (size_t i = ct_len - pad; i < ct_len; i++)
+		if (body[i] != pad)
+			return -EBADMSG;
+	if (w)
+		room_window_update(w, seq);
+	*body_len = ct_len - pad;
+	if (seq_out)
+		*seq_out = seq;
+	return 0;
+}
