@@ -70,11 +70,15 @@ enum cryptodev_crypto_op_t {
 #define CRYPTODEV_MAX_ALG_NAME	64
 #define HASH_MAX_LEN		64
 
-/* CIOCGSESSION argument: in cipher/mac/keys, out ses. */
+/*
+ * CIOCGSESSION argument: in cipher/mac/keys, out ses.  Released
+ * cryptodev-linux (1.x, as in OpenBSD) has no `compr` member here: that
+ * member exists only on an unmerged compression branch (cryptodev-linux pull
+ * request #26) and would move keylen from offset 8 to 12 (docs/abi.md).
+ */
 struct session_op {
 	__u32 cipher;
 	__u32 mac;
-	__u32 compr;
 	__u32 keylen;
 	__u8 __user *key;
 	__u32 mackeylen;
@@ -88,7 +92,7 @@ struct session_info_op {
 	struct alg_info {
 		char cra_name[CRYPTODEV_MAX_ALG_NAME];
 		char cra_driver_name[CRYPTODEV_MAX_ALG_NAME];
-	} cipher_info, hash_info, compr_info;
+	} cipher_info, hash_info;
 	__u16 alignmask;
 	__u32 flags;
 };
@@ -104,7 +108,6 @@ struct crypt_op {
 	__u16 op;
 	__u16 flags;
 	__u32 len;
-	__u32 dlen;
 	__u8 __user *src;
 	__u8 __user *dst;
 	__u8 __user *mac;
