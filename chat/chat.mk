@@ -27,14 +27,15 @@ build/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c chat/frame.c chat/frame.h
 # ---- chat-client: client programs, room crypto tests (client engineer) -----
 CHAT_CLIENT_OBJS := $(addprefix $(BUILD)/obj/chat/,client_main.o \
 	client_session.o client_loop.o client_conn.o client_tty.o \
-	client_pipe.o client_fmt.o client_body.o client_peers.o \
+	client_pipe.o client_lineedit.o client_fmt.o client_body.o \
+	client_peers.o \
 	client_passphrase.o room_crypto.o) $(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-client
 TEST_PROGRAMS += $(BUILD)/test_room_crypto
 
 $(BUILD)/chat-client: $(CHAT_CLIENT_OBJS) $(LIBVCD)
-	$(CC) $(LDFLAGS) -o $@ $^ -ledit $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/tests/unit/test_room_crypto.o: CPPFLAGS += -Ichat
 $(BUILD)/test_room_crypto: $(BUILD)/obj/tests/unit/test_room_crypto.o \

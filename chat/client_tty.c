@@ -1,9 +1,10 @@
 /*
  * client_tty.c - the chat client on an interactive terminal (see
- * client_frontends.h).  Line editing is libedit's readline-compatible
- * callback interface; when an event arrives the typed line is taken off the
- * screen, the event printed above it, and the line put back with the cursor
- * where it was.  Owns the terminal state and restores it on every exit path.
+ * client_frontends.h).  The terminal goes to non-canonical, no-echo mode
+ * (signals stay on, so Ctrl+C reaches the loop's handler); keys go to the
+ * line editor (client_lineedit.c); an arriving event takes the typed line
+ * off the screen, prints itself and puts the line back with the cursor where
+ * it was.  Owns the terminal state and restores it on every exit path.
  */
 #include "client_frontends.h"
 
@@ -11,52 +12,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
-#include <editline/readline.h>
+#include "client_lineedit.h"
 
 struct client_tty {
 	struct client_loop *loop;
 	int colour;
-	int active;			/* the line editor is installed */
-	char prompt[CLIENT_NICK_MAX + 8];
+	int active;			/* terminal in editing mode */
+	struct termios saved;
+	struct lineedit le;
+	int le_ok;
 };
-
-/* libedit's callback interface has no context pointer. */
-static struct client_tty *the_tty;
 
 static void set_prompt(struct client_tty *t)
 {
-	snprintf(t->prompt, sizeof(t->prompt), "%s> ", t->loop->s->nick);
-	if (t->active)
-		rl_set_prompt(t->prompt);
+	char p[CLIENT_NICK_MAX + 4];
+
+	snprintf(p, sizeof(p), "%s> ", t->loop->s->nick);
+	le_set_prompt(&t->le, p);
 }
 
 static void tty_line(void *ctx, enum client_line_kind kind, uint64_t ms,
 		     const char *nick, const uint8_t *text, size_t len)
 {
 	struct client_tty *t = ctx;
-	char *saved = NULL;
-	int point = 0;
 
-	if (t->active) {
-		/* Take the typed line off the screen, keep it aside. */
-		saved = rl_copy_text(0, rl_end);
-		point = rl_point;
-		rl_set_prompt("");
-		rl_replace_line("", 0);
-		rl_redisplay();
-		fputs("\r\x1b[K", stdout);
-	}
+	if (t->active)
+		le_hide(&t->le);
 	client_fmt_line(stdout, t->colour, kind, ms, nick, text, len);
+	if (t->active)
+		le_show(&t->le);
 	fflush(stdout);
-	if (t->active) {
-		rl_set_prompt(t->prompt);
-		rl_replace_line(saved ? saved : "", 0);
-		rl_point = point;
-		rl_forced_update_display();
-		free(saved);
-	}
 }
 
 static void tty_notice(struct client_tty *t, const char *msg)
@@ -83,6 +71,7 @@ static void command(struct client_tty *t, const char *line)
 			tty_notice(t, msg);
 		} else {
 			set_prompt(t);
+			le_show(&t->le);
 		}
 	} else if (!strcmp(line, "/who")) {
 		client_session_who(s);
@@ -92,64 +81,84 @@ static void command(struct client_tty *t, const char *line)
 		tty_notice(t, "type a line and press Enter to send it to the room");
 		tty_notice(t, "/nick NAME  change your nickname");
 		tty_notice(t, "/who        list who is connected");
-		tty_notice(t, "/quit       leave (also Ctrl+D, Ctrl+C)");
+		tty_notice(t, "/quit       leave (also Ctrl+D on an empty line, Ctrl+C)");
 		tty_notice(t, "//text      send a line that starts with /");
 	} else {
 		tty_notice(t, "unknown command (try /help)");
 	}
 }
 
-static void on_line(char *line)
+static void on_line(struct client_tty *t, const char *line)
 {
-	struct client_tty *t = the_tty;
 	struct client_session *s = t->loop->s;
-	size_t n;
+	const char *text = line[0] == '/' && line[1] == '/' ? line + 1 : line;
+	size_t n = strlen(text);
+	char msg[160];
 	int rc;
 
-	if (!line) {		/* Ctrl+D */
-		client_loop_quit(t->loop, 0);
-		return;
-	}
-	n = strlen(line);
-	if (n)
-		add_history(line);
 	if (line[0] == '/' && line[1] != '/') {
 		command(t, line);
-	} else if (n) {
-		const char *text = line[0] == '/' ? line + 1 : line;
-
-		rc = client_session_send_text(s, (const uint8_t *)text, strlen(text));
-		if (rc == -EMSGSIZE) {
-			char msg[160];
-
-			snprintf(msg, sizeof(msg),
-				 "message too long (%zu bytes, the maximum is %u): not sent",
-				 strlen(text), CLIENT_MAX_TEXT);
-			tty_line(t, CLIENT_LINE_WARN, client_now_ms(), NULL,
-				 (const uint8_t *)msg, strlen(msg));
-		} else if (rc) {
-			client_session_fail(s, "cannot send: %s", strerror(-rc));
-		}
+		return;
 	}
-	free(line);
+	if (!n)
+		return;
+	rc = client_session_send_text(s, (const uint8_t *)text, n);
+	if (rc == -EMSGSIZE) {
+		snprintf(msg, sizeof(msg),
+			 "message too long (%zu bytes, the maximum is %u): not sent",
+			 n, CLIENT_MAX_TEXT);
+		tty_line(t, CLIENT_LINE_WARN, client_now_ms(), NULL,
+			 (const uint8_t *)msg, strlen(msg));
+	} else if (rc) {
+		client_session_fail(s, "cannot send: %s", strerror(-rc));
+	}
 }
 
 static void tty_input(void *ctx)
 {
-	(void)ctx;
-	rl_callback_read_char();
+	struct client_tty *t = ctx;
+	unsigned char buf[4096];
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			client_loop_quit(t->loop, 0);
+		return;
+	}
+	for (ssize_t i = 0; i < n && !t->loop->quitting; i++) {
+		switch (le_feed(&t->le, buf[i])) {
+		case LE_LINE: {
+			char *line = strdup(le_line(&t->le));
+
+			le_accept(&t->le);
+			le_hide(&t->le);
+			if (line)
+				on_line(t, line);
+			free(line);
+			if (!t->loop->quitting)
+				le_show(&t->le);
+			break;
+		}
+		case LE_EOF:
+			client_loop_quit(t->loop, 0);
+			break;
+		case LE_NONE:
+			break;
+		}
+	}
 }
 
+/* Leave editing mode and give the terminal back as it was. */
 static void tty_stop(void *ctx)
 {
 	struct client_tty *t = ctx;
 
-	if (t->active) {
-		rl_callback_handler_remove();
-		t->active = 0;
-		fputs("\n", stdout);
-		fflush(stdout);
-	}
+	if (!t->active)
+		return;
+	le_hide(&t->le);
+	fflush(stdout);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &t->saved);
+	t->active = 0;
 }
 
 static void tty_ready(void *ctx)
@@ -172,7 +181,6 @@ void client_tty_bind(struct client_tty *t, struct client_loop *l,
 		     struct client_frontend *fe, struct client_ui *ui)
 {
 	t->loop = l;
-	the_tty = t;
 	fe->ctx = t;
 	fe->input_fd = STDIN_FILENO;
 	fe->on_input = tty_input;
@@ -184,12 +192,27 @@ void client_tty_bind(struct client_tty *t, struct client_loop *l,
 
 void client_tty_start(struct client_tty *t)
 {
+	struct termios raw;
+
 	if (t->active)
 		return;
-	rl_catch_signals = 0;	/* SIGINT ends the loop through our handler */
-	set_prompt(t);
-	rl_callback_handler_install(t->prompt, on_line);
+	if (!t->le_ok) {
+		if (le_init(&t->le, stdout, "> "))
+			return;
+		t->le_ok = 1;
+	}
+	if (tcgetattr(STDIN_FILENO, &t->saved))
+		return;
+	raw = t->saved;
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | IEXTEN);
+	raw.c_iflag &= ~(tcflag_t)(IXON | ICRNL | INLCR);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw))
+		return;
 	t->active = 1;
+	set_prompt(t);
+	le_show(&t->le);
 }
 
 void client_tty_free(struct client_tty *t)
@@ -197,7 +220,7 @@ void client_tty_free(struct client_tty *t)
 	if (!t)
 		return;
 	tty_stop(t);
-	if (the_tty == t)
-		the_tty = NULL;
+	if (t->le_ok)
+		le_free(&t->le);
 	free(t);
 }
