@@ -16,6 +16,10 @@
  * once; ce_session_new/free must not race with operations on the same
  * session.  All calls return 0 or a negative errno; calls that can fail for a
  * reason a human should read also take an (err, errlen) buffer.
+ *
+ * Lifetime: free every session before closing its engine (a device session
+ * uses the engine's descriptor).  docs/abi.md has the exact semantics of
+ * every call, including iv_out for each mode.
  */
 #ifndef VCD_CRYPTO_ENGINE_H
 #define VCD_CRYPTO_ENGINE_H
@@ -82,13 +86,19 @@ int ce_session_is_device(const struct ce_session *s);
  * CE_IV_LEN bytes (ignored for ECB).  If iv_out is not NULL it receives the
  * chaining value for a follow-up call (CBC: last ciphertext block; CTR:
  * counter after the last block).  -EINVAL for lengths the mode cannot take.
+ * iv_out may be the same buffer as iv.  CTR: iv_out = iv + ceil(len/16) as
+ * a 128-bit big-endian number, as cryptodev-linux's COP_FLAG_WRITE_IV gives.
+ * ECB, XTS and len == 0: iv_out = iv (zeros for ECB with a NULL iv).
  */
 int ce_encrypt(struct ce_session *s, const uint8_t *iv, const uint8_t *in,
 	       uint8_t *out, size_t len, uint8_t *iv_out);
 int ce_decrypt(struct ce_session *s, const uint8_t *iv, const uint8_t *in,
 	       uint8_t *out, size_t len, uint8_t *iv_out);
 
-/* One-shot HMAC over the concatenation of up to n (data, len) parts. */
+/*
+ * One-shot HMAC over the concatenation of up to n (data, len) parts.  tag
+ * must hold CE_MAX_TAG bytes; *taglen is set to the tag length (20 or 32).
+ */
 struct ce_buf {
 	const uint8_t *p;
 	size_t len;

@@ -31,6 +31,7 @@
 #include <openssl/hmac.h>
 
 #include "crypto_engine.h"
+#include "cryptodev.h"
 
 struct tctx {
 	enum ce_kind kind;
@@ -197,6 +198,7 @@ static void run_kat(const struct tctx *t, const struct kat *k)
 	const uint8_t *ivp = NULL;
 	struct ce_engine *e = open_engine(t);
 	struct ce_session *s;
+	int rc;
 
 	assert_int_equal(unhex(k->ct, ct, sizeof(ct)), len);
 	if (k->iv) {
@@ -209,7 +211,16 @@ static void run_kat(const struct tctx *t, const struct kat *k)
 	/* encrypt, out of place */
 	memset(buf, 0, sizeof(buf));
 	memset(ivo, 0xa5, sizeof(ivo));
-	assert_int_equal(ce_encrypt(s, ivp, pt, buf, len, ivo), 0);
+	rc = ce_encrypt(s, ivp, pt, buf, len, ivo);
+	if (rc == -EINVAL && t->kind == CE_KIND_DEVICE &&
+	    k->alg == CE_ALG_AES_XTS && len % 16) {
+		/* cryptodev-linux: xts(aes) has block size 16 (docs/abi.md) */
+		print_message("  device refuses XTS ciphertext stealing (EINVAL)\n");
+		ce_session_free(s);
+		ce_engine_close(e);
+		return;
+	}
+	assert_int_equal(rc, 0);
 	assert_memory_equal(buf, ct, len);
 	expected_chain(k->alg, 0, ivp, pt, ct, len, exp);
 	assert_memory_equal(ivo, exp, 16);
@@ -530,7 +541,60 @@ static void test_bad_keys(void **state)
 		assert_null(s);
 		assert_true(strlen(err) > 10);
 	}
+	/* XTS with two equal halves: OpenSSL refuses, and says why */
+	{
+		struct ce_session *s = NULL;
+		char err[256] = "";
+
+		memset(key, 0x42, 64);
+		assert_int_equal(ce_session_new(e, &s, CE_ALG_AES_XTS, key, 64,
+						err, sizeof(err)), -EINVAL);
+		assert_null(s);
+		assert_non_null(strstr(err, "duplicated keys"));
+	}
 	ce_engine_close(e);
+}
+
+/* driver/uapi/cryptodev.h against the numbers in docs/abi.md (x86_64). */
+static void test_abi_layout(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct session_op), 48);
+	assert_int_equal(offsetof(struct session_op, cipher), 0);
+	assert_int_equal(offsetof(struct session_op, mac), 4);
+	assert_int_equal(offsetof(struct session_op, keylen), 8);
+	assert_int_equal(offsetof(struct session_op, key), 16);
+	assert_int_equal(offsetof(struct session_op, mackeylen), 24);
+	assert_int_equal(offsetof(struct session_op, mackey), 32);
+	assert_int_equal(offsetof(struct session_op, ses), 40);
+	assert_int_equal(sizeof(struct crypt_op), 48);
+	assert_int_equal(offsetof(struct crypt_op, ses), 0);
+	assert_int_equal(offsetof(struct crypt_op, op), 4);
+	assert_int_equal(offsetof(struct crypt_op, flags), 6);
+	assert_int_equal(offsetof(struct crypt_op, len), 8);
+	assert_int_equal(offsetof(struct crypt_op, src), 16);
+	assert_int_equal(offsetof(struct crypt_op, dst), 24);
+	assert_int_equal(offsetof(struct crypt_op, mac), 32);
+	assert_int_equal(offsetof(struct crypt_op, iv), 40);
+	assert_int_equal(sizeof(struct session_info_op), 268);
+	assert_int_equal(offsetof(struct session_info_op, hash_info), 132);
+	assert_int_equal(offsetof(struct session_info_op, alignmask), 260);
+	assert_int_equal(offsetof(struct session_info_op, flags), 264);
+	assert_int_equal(CRIOGET, 0xc0046365u);
+	assert_int_equal(CIOCGSESSION, 0xc0306366u);
+	assert_int_equal(CIOCFSESSION, 0x40046367u);
+	assert_int_equal(CIOCCRYPT, 0xc0306368u);
+	assert_int_equal(CIOCASYMFEAT, 0x8004636au);
+	assert_int_equal(CIOCGSESSINFO, 0xc10c636bu);
+	assert_int_equal(CRYPTO_AES_CBC, 11);
+	assert_int_equal(CRYPTO_AES_CTR, 21);
+	assert_int_equal(CRYPTO_AES_XTS, 22);
+	assert_int_equal(CRYPTO_AES_ECB, 23);
+	assert_int_equal(CRYPTO_SHA1_HMAC, 7);
+	assert_int_equal(CRYPTO_SHA2_256_HMAC, 18);
+	assert_int_equal(COP_ENCRYPT, 0);
+	assert_int_equal(COP_DECRYPT, 1);
+	assert_int_equal(COP_FLAG_WRITE_IV, 4);
 }
 
 static void test_bad_lengths(void **state)
@@ -828,6 +892,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bad_keys),
 		cmocka_unit_test(test_bad_lengths),
 		cmocka_unit_test(test_kind_parse),
+		cmocka_unit_test(test_abi_layout),
 		cmocka_unit_test(test_describe_software),
 		cmocka_unit_test(test_device_missing_node),
 		cmocka_unit_test(test_device_refuses_session),
