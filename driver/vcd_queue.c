@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vcd_queue.c - putting requests on a virtqueue and getting them back.
+ *
+ * Owns the request life cycle on one virtqueue: a submitter adds its
+ * scatterlists under the queue spinlock (held only for add and kick),
+ * waits for ring space on a waitqueue when the ring is full, and sleeps on
+ * the request's completion, killably and with the module's timeout.  The
+ * virtqueue callback only harvests used buffers and complete()s them.  A
+ * request holds two references while on the ring, so a caller that was
+ * killed or timed out leaves the buffers to the device until it returns them
+ * (or until remove() drains the ring).  It does not know what a request
+ * means: that belongs to vcd_session.c and vcd_chrdev.c.
+ */
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/vmalloc.h>
+
+#include "vcd.h"
+
+void vcd_queue_init(struct vcd_queue *q, const char *name)
+{
+	spin_lock_init(&q->lock);
+	init_waitqueue_head(&q->space_wq);
+	strscpy(q->name, name, sizeof(q->name));
+}
+
+void vcd_req_init(struct vcd_req *req, void (*release)(struct vcd_req *))
+{
+	kref_init(&req->ref);
+	init_completion(&req->done);
+	req->result = 0;
+	req->release = release;
+}
+
+static void vcd_req_kref_release(struct kref *ref)
+{
+	struct vcd_req *req = container_of(ref, struct vcd_req, ref);
+
+	req->release(req);
+}
+
+void vcd_req_put(struct vcd_req *req)
+{
+	kref_put(&req->ref, vcd_req_kref_release);
+}
+
+/* Number of scatterlist entries vcd_sg_map() needs for this buffer. */
+unsigned int vcd_sg_count(const void *buf, unsigned int len)
+{
+	unsigned long off;
+
+	if (!len)
+		return 0;
+	if (!is_vmalloc_addr(buf))
+		return 1;
+	off = offset_in_page(buf);
+	return DIV_ROUND_UP(off + len, PAGE_SIZE);
+}
+
+/*
+ * Describe a kmalloc()ed or vmalloc()ed buffer in sg[0..nents).  Returns the
+ * number of entries used; the last one is marked as the end.
+ */
+unsigned int vcd_sg_map(struct scatterlist *sg, unsigned int nents,
+			void *buf, unsigned int len)
+{
+	unsigned int n = 0;
+	u8 *p = buf;
+
+	sg_init_table(sg, nents);
+	if (!is_vmalloc_addr(buf)) {
+		sg_set_buf(sg, buf, len);
+		return 1;
+	}
+	while (len && n < nents) {
+		unsigned int off = offset_in_page(p);
+		unsigned int chunk = min_t(unsigned int, len, PAGE_SIZE - off);
+
+		sg_set_page(&sg[n++], vmalloc_to_page(p), chunk, off);
+		p += chunk;
+		len -= chunk;
+	}
+	sg_mark_end(&sg[n - 1]);
+	return n;
+}
+
+static long vcd_timeout(void)
+{
+	if (!vcd_param_timeout_ms)
+		return MAX_SCHEDULE_TIMEOUT;
+	return msecs_to_jiffies(vcd_param_timeout_ms);
+}
+
+/*
+ * Put @req on @q and sleep until the device returns it.  On success the
+ * device has written its part of the buffers.  On any error the caller must
+ * not look at device-written buffers; in every case the caller drops its own
+ * reference with vcd_req_put() when it is done with them.
+ */
+int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
+		     struct scatterlist *sgs[], unsigned int out,
+		     unsigned int in)
+{
+	unsigned long flags, gen;
+	long ret;
+	bool kick;
+	int err;
+
+	for (;;) {
+		unsigned int busy;
+
+		spin_lock_irqsave(&q->lock, flags);
+		if (q->dead) {
+			spin_unlock_irqrestore(&q->lock, flags);
+			atomic64_inc(&q->stats.errors);
+			return -ENODEV;
+		}
+		kref_get(&req->ref);	/* the device's reference */
+		err = virtqueue_add_sgs(q->vq, sgs, out, in, req, GFP_ATOMIC);
+		if (!err) {
+			q->inflight++;
+			if (q->inflight > atomic64_read(&q->stats.max_inflight))
+				atomic64_set(&q->stats.max_inflight,
+					     q->inflight);
+			kick = virtqueue_kick_prepare(q->vq);
+			spin_unlock_irqrestore(&q->lock, flags);
+			if (kick)
+				virtqueue_notify(q->vq);
+			break;
+		}
+		/* Not added: the device never saw it, undo its reference. */
+		refcount_dec(&req->ref.refcount);
+		gen = q->space_gen;
+		busy = q->inflight;
+		spin_unlock_irqrestore(&q->lock, flags);
+
+		if (err != -ENOSPC || !busy) {
+			atomic64_inc(&q->stats.errors);
+			return err == -ENOSPC ? -ENOMEM : err;
+		}
+		atomic64_inc(&q->stats.ring_full);
+		ret = wait_event_killable_timeout(q->space_wq,
+						  READ_ONCE(q->space_gen) != gen ||
+						  READ_ONCE(q->dead),
+						  vcd_timeout());
+		if (ret <= 0) {
+			atomic64_inc(&q->stats.errors);
+			return ret < 0 ? -EINTR : -EIO;
+		}
+	}
+	atomic64_inc(&q->stats.requests);
+
+	ret = wait_for_completion_killable_timeout(&req->done, vcd_timeout());
+	if (ret <= 0) {
+		/* Abandoned: the device's reference keeps the buffers. */
+		atomic64_inc(&q->stats.errors);
+		return ret < 0 ? -EINTR : -EIO;
+	}
+	if (req->result)
+		atomic64_inc(&q->stats.errors);
+	return req->result;
+}
+
+/* Virtqueue callback (interrupt context): harvest and complete only. */
+void vcd_queue_callback(struct vcd_queue *q)
+{
+	struct vcd_req *req;
+	unsigned long flags;
+	unsigned int len, n = 0;
+
+	spin_lock_irqsave(&q->lock, flags);
+	do {
+		virtqueue_disable_cb(q->vq);
+		while ((req = virtqueue_get_buf(q->vq, &len))) {
+			q->inflight--;
+			req->result = 0;
+			complete(&req->done);
+			vcd_req_put(req);
+			n++;
+		}
+	} while (!virtqueue_enable_cb(q->vq));
+	if (n)
+		q->space_gen++;
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (n)
+		wake_up(&q->space_wq);
+}
+
+/* Refuse new submissions and wake everyone waiting for ring space. */
+void vcd_queue_kill(struct vcd_queue *q)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	q->dead = true;
+	spin_unlock_irqrestore(&q->lock, flags);
+	wake_up_all(&q->space_wq);
+}
+
+/*
+ * After the device was reset: fail every request still on the ring with
+ * -EIO and drop the device's references.
+ */
+void vcd_queue_drain(struct vcd_queue *q)
+{
+	struct vcd_req *req;
+	unsigned long flags;
+
+	if (!q->vq)
+		return;
+	spin_lock_irqsave(&q->lock, flags);
+	while ((req = virtqueue_detach_unused_buf(q->vq))) {
+		q->inflight--;
+		req->result = -EIO;
+		complete(&req->done);
+		vcd_req_put(req);
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+}
