@@ -11,8 +11,10 @@ $(LIBVCD): $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 
 TEST_PROGRAMS += $(BUILD)/test_crypto_engine $(BUILD)/lib-bench
 
-$(BUILD)/test_crypto_engine: $(BUILD)/obj/tests/unit/test_crypto_engine.o $(LIBVCD)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+# The stand-in cryptodev node answers ioctl() on its own descriptors only.
+$(BUILD)/test_crypto_engine: $(BUILD)/obj/tests/unit/test_crypto_engine.o \
+		$(BUILD)/obj/tests/unit/test_lib_fake_cryptodev.o $(LIBVCD)
+	$(CC) $(LDFLAGS) -Wl,--wrap=ioctl -o $@ $^ -lcmocka $(LDLIBS)
 
 $(BUILD)/lib-bench: $(BUILD)/obj/tests/bench/lib-bench.o $(LIBVCD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
