@@ -1,0 +1,410 @@
+/*
+ * crypto_device.c - device logic of one connection (see crypto_device.h).
+ *
+ * When a ring runs: it has a size and addresses, a kick fd has been set
+ * (SET_VRING_KICK starts it), and it has not been disabled by
+ * SET_VRING_ENABLE 0.  QEMU's cryptodev-vhost starts its vhost device with
+ * vrings=false and never sends SET_VRING_ENABLE, so a ring is enabled
+ * unless told otherwise.  A kick that arrives while the ring cannot run is
+ * remembered and the ring is processed as soon as it can.
+ * GET_VRING_BASE stops the ring and waits for its requests in flight.
+ *
+ * Completion batching: a finished request is pushed at once; the call
+ * eventfd is signalled only if no other request of the same queue is still
+ * waiting in the pool (the last one to finish signals for all), and then
+ * only if the driver asked for it (EVENT_IDX used_event, or the
+ * NO_INTERRUPT flag).  Inline mode signals once per batch.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "crypto_device.h"
+#include "crypto_request.h"
+#include "log.h"
+
+struct cd_job {
+	struct wp_job job;
+	struct cd_queue *q;
+	struct vq_chain chain;
+};
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+int cd_create(struct crypto_device **out, struct ce_engine *eng,
+	      unsigned max_sessions, unsigned workers)
+{
+	struct crypto_device *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	gm_init(&d->mem);
+	d->event_idx = true;
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++) {
+		struct cd_queue *q = &d->q[i];
+		q->dev = d;
+		q->index = i;
+		vq_init(&q->vq);
+		q->vq.event_idx = true;
+		pthread_mutex_init(&q->lock, NULL);
+		pthread_cond_init(&q->idle, NULL);
+		q->kick_fd = q->call_fd = q->err_fd = -1;
+		q->enabled = true;
+	}
+	r = st_create_table(&d->sessions, eng, max_sessions);
+	if (!r && workers)
+		r = wp_create(&d->pool, workers);
+	if (r) {
+		cd_destroy(d);
+		return r;
+	}
+	*out = d;
+	return 0;
+}
+
+void cd_destroy(struct crypto_device *d)
+{
+	if (!d)
+		return;
+	cd_drain(d);
+	wp_destroy(d->pool);
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++) {
+		struct cd_queue *q = &d->q[i];
+		close_fd(&q->kick_fd);
+		close_fd(&q->call_fd);
+		close_fd(&q->err_fd);
+		pthread_cond_destroy(&q->idle);
+		pthread_mutex_destroy(&q->lock);
+	}
+	st_destroy_table(d->sessions);
+	gm_clear(&d->mem);
+	free(d);
+}
+
+static void drain_queue(struct cd_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	while (q->inflight)
+		pthread_cond_wait(&q->idle, &q->lock);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void cd_drain(struct crypto_device *d)
+{
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++)
+		drain_queue(&d->q[i]);
+}
+
+void cd_mem_begin(struct crypto_device *d)
+{
+	cd_drain(d);
+	gm_clear(&d->mem);
+}
+
+int cd_mem_end(struct crypto_device *d)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++) {
+		struct cd_queue *q = &d->q[i];
+		int r;
+
+		if (!q->addr_set)
+			continue;
+		r = vq_set_addr(&q->vq, &d->mem, q->num, q->desc_uva,
+				q->avail_uva, q->used_uva);
+		if (r) {
+			log_warn("vring %u: not inside the new memory table", i);
+			q->vq.num = 0;
+			ret = r;
+		}
+	}
+	return ret;
+}
+
+static struct cd_queue *queue(struct crypto_device *d, unsigned qi)
+{
+	return qi < CD_MAX_QUEUES ? &d->q[qi] : NULL;
+}
+
+int cd_set_num(struct crypto_device *d, unsigned qi, unsigned num)
+{
+	struct cd_queue *q = queue(d, qi);
+
+	if (!q || num == 0 || num > VQ_MAX_SIZE || (num & (num - 1)))
+		return -EINVAL;
+	drain_queue(q);
+	q->num = num;
+	return 0;
+}
+
+int cd_set_base(struct crypto_device *d, unsigned qi, unsigned base)
+{
+	struct cd_queue *q = queue(d, qi);
+
+	if (!q || base > 0xffff)
+		return -EINVAL;
+	drain_queue(q);
+	q->vq.last_avail = (uint16_t)base;
+	return 0;
+}
+
+int cd_set_addr(struct crypto_device *d, unsigned qi, uint64_t desc_uva,
+		uint64_t avail_uva, uint64_t used_uva)
+{
+	struct cd_queue *q = queue(d, qi);
+	int r;
+
+	if (!q)
+		return -EINVAL;
+	drain_queue(q);
+	r = vq_set_addr(&q->vq, &d->mem, q->num, desc_uva, avail_uva, used_uva);
+	if (r) {
+		q->addr_set = false;
+		q->vq.num = 0;
+		return r;
+	}
+	q->addr_set = true;
+	q->desc_uva = desc_uva;
+	q->avail_uva = avail_uva;
+	q->used_uva = used_uva;
+	q->vq.event_idx = d->event_idx;
+	q->vq.used_idx = __atomic_load_n(&q->vq.used[1], __ATOMIC_ACQUIRE);
+	q->vq.signalled_valid = false;
+	if (q->vq.last_avail != q->vq.used_idx) {
+		/* requests the previous back-end took and never completed */
+		log_warn("vring %u: avail %u != used %u, resuming from used",
+			 qi, q->vq.last_avail, q->vq.used_idx);
+		q->vq.last_avail = q->vq.used_idx;
+	}
+	return 0;
+}
+
+int cd_get_base(struct crypto_device *d, unsigned qi, unsigned *base)
+{
+	struct cd_queue *q = queue(d, qi);
+
+	if (!q)
+		return -EINVAL;
+	q->started = false;
+	q->kick_pending = false;
+	drain_queue(q);
+	*base = q->vq.last_avail;
+	close_fd(&q->kick_fd);
+	return 0;
+}
+
+static bool can_run(const struct cd_queue *q)
+{
+	return q->started && q->enabled && q->addr_set && vq_ready(&q->vq);
+}
+
+int cd_set_kick(struct crypto_device *d, unsigned qi, int fd)
+{
+	struct cd_queue *q = queue(d, qi);
+
+	if (!q) {
+		if (fd >= 0)
+			close(fd);
+		return -EINVAL;
+	}
+	close_fd(&q->kick_fd);
+	q->kick_fd = fd;
+	q->started = true;
+	/* Whatever the driver queued before we had the fd is not lost. */
+	cd_process(d, qi);
+	return 0;
+}
+
+int cd_set_call(struct crypto_device *d, unsigned qi, int fd)
+{
+	struct cd_queue *q = queue(d, qi);
+	int old;
+
+	if (!q) {
+		if (fd >= 0)
+			close(fd);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&q->lock);
+	old = q->call_fd;
+	q->call_fd = fd;
+	q->vq.signalled_valid = false;
+	pthread_mutex_unlock(&q->lock);
+	if (old >= 0)
+		close(old);
+	return 0;
+}
+
+int cd_set_err(struct crypto_device *d, unsigned qi, int fd)
+{
+	struct cd_queue *q = queue(d, qi);
+
+	if (!q) {
+		if (fd >= 0)
+			close(fd);
+		return -EINVAL;
+	}
+	close_fd(&q->err_fd);
+	q->err_fd = fd;
+	return 0;
+}
+
+int cd_set_enable(struct crypto_device *d, unsigned qi, bool enable)
+{
+	struct cd_queue *q = queue(d, qi);
+
+	if (!q)
+		return -EINVAL;
+	q->enabled = enable;
+	if (!enable)
+		drain_queue(q);
+	else if (q->kick_pending)
+		cd_process(d, qi);
+	return 0;
+}
+
+void cd_set_event_idx(struct crypto_device *d, bool on)
+{
+	d->event_idx = on;
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++)
+		d->q[i].vq.event_idx = on;
+}
+
+/* Push one completion; signal the guest unless batching defers it. */
+static void complete(struct cd_queue *q, uint16_t head, uint32_t len,
+		     bool may_signal)
+{
+	pthread_mutex_lock(&q->lock);
+	vq_push(&q->vq, head, len);
+	if (may_signal && atomic_load(&q->queued) == 0 &&
+	    vq_should_notify(&q->vq) && q->call_fd >= 0)
+		eventfd_write(q->call_fd, 1);
+	if (--q->inflight == 0)
+		pthread_cond_broadcast(&q->idle);
+	pthread_mutex_unlock(&q->lock);
+}
+
+static void signal_batch(struct cd_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	if (vq_should_notify(&q->vq) && q->call_fd >= 0)
+		eventfd_write(q->call_fd, 1);
+	pthread_mutex_unlock(&q->lock);
+}
+
+static void run_chain(struct cd_queue *q, struct vq_chain *c, bool may_signal)
+{
+	uint32_t used = 0;
+
+	if (c->err == 0)
+		crypto_request_execute(q->dev->sessions, c, &used);
+	complete(q, c->head, used, may_signal);
+}
+
+static void job_fn(struct wp_job *j)
+{
+	struct cd_job *cj = (struct cd_job *)((char *)j - offsetof(struct cd_job, job));
+	struct cd_queue *q = cj->q;
+
+	atomic_fetch_sub(&q->queued, 1);
+	run_chain(q, &cj->chain, true);
+	vq_chain_release(&cj->chain);
+	free(cj);
+}
+
+void cd_kick(struct crypto_device *d, unsigned qi)
+{
+	struct cd_queue *q = queue(d, qi);
+	eventfd_t v;
+
+	if (!q)
+		return;
+	if (q->kick_fd >= 0)
+		eventfd_read(q->kick_fd, &v);
+	cd_process(d, qi);
+}
+
+static void pop_all(struct crypto_device *d, struct cd_queue *q,
+		    struct vq_chain *inline_chain)
+{
+	for (;;) {
+		struct cd_job *cj = NULL;
+		struct vq_chain *c = inline_chain;
+		int r;
+
+		if (d->pool) {
+			cj = malloc(sizeof(*cj));
+			if (!cj) {
+				log_err("out of memory; vring %u paused", q->index);
+				q->kick_pending = true;
+				return;
+			}
+			vq_chain_init(&cj->chain);
+			c = &cj->chain;
+		}
+		r = vq_pop(&q->vq, &d->mem, c);
+		if (r <= 0) {
+			if (r < 0)
+				log_err("vring %u: corrupt avail ring, queue stopped",
+					q->index);
+			if (cj) {
+				vq_chain_release(c);
+				free(cj);
+			}
+			return;
+		}
+		q->requests++;
+		pthread_mutex_lock(&q->lock);
+		q->inflight++;
+		pthread_mutex_unlock(&q->lock);
+		if (c->err) {
+			q->bad_chains++;
+			log_debug("vring %u: bad descriptor chain %u (%s)",
+				  q->index, c->head, strerror(-c->err));
+		}
+		if (cj && c->err == 0) {
+			cj->q = q;
+			cj->job.fn = job_fn;
+			atomic_fetch_add(&q->queued, 1);
+			wp_submit(d->pool, &cj->job);
+		} else {
+			run_chain(q, c, false);
+			if (cj) {
+				vq_chain_release(c);
+				free(cj);
+			}
+		}
+	}
+}
+
+void cd_process(struct crypto_device *d, unsigned qi)
+{
+	struct cd_queue *q = queue(d, qi);
+	struct vq_chain chain;
+
+	if (!q)
+		return;
+	if (!can_run(q)) {
+		q->kick_pending = true;
+		return;
+	}
+	q->kick_pending = false;
+	vq_chain_init(&chain);
+	do {
+		pop_all(d, q, &chain);
+	} while (vq_enable_notify(&q->vq) && !q->vq.broken && !q->kick_pending);
+	vq_chain_release(&chain);
+	/* completions done here (inline requests, bad chains) are signalled
+	 * once for the batch */
+	signal_batch(q);
+}

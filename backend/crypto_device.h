@@ -1,0 +1,97 @@
+/*
+ * crypto_device.h - the device logic of one front-end connection: guest
+ * memory, the data virtqueues, the session table and the worker pool, and
+ * the data path that ties them together (kick -> pop -> execute ->
+ * push -> notify).
+ *
+ * Owns: per-queue state (ring addresses as front-end virtual addresses,
+ * kick/call/err eventfds, started/enabled flags, requests in flight), the
+ * rule for when a ring runs, draining before any change of memory or ring
+ * state, completion batching.  No socket, no vhost-user framing: that is
+ * vhost_user.c, which calls the functions below; the tests and the
+ * benchmark call them directly over fake guest memory.
+ *
+ * Threads: every cd_* function except the completion path runs on the one
+ * dispatcher thread (the connection's thread).  Requests run on the worker
+ * pool (or inline when workers == 0); pushing to the used ring and
+ * signalling the call eventfd are serialised by a per-queue lock.
+ */
+#ifndef VUC_CRYPTO_DEVICE_H
+#define VUC_CRYPTO_DEVICE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crypto_engine.h"
+#include "guest_memory.h"
+#include "session_table.h"
+#include "virtqueue.h"
+#include "worker_pool.h"
+
+#define CD_MAX_QUEUES 8
+
+struct crypto_device;
+
+struct cd_queue {
+	struct crypto_device *dev;
+	unsigned index;
+	struct virtqueue vq;
+	pthread_mutex_t lock;		/* push/notify, inflight, call_fd */
+	pthread_cond_t idle;
+	unsigned inflight;		/* popped, not yet pushed */
+	atomic_uint queued;		/* submitted to the pool, not started */
+	int kick_fd, call_fd, err_fd;
+	bool started;			/* kick fd set and not stopped */
+	bool enabled;			/* not disabled by SET_VRING_ENABLE 0 */
+	bool kick_pending;		/* kicked while it could not run */
+	unsigned num;
+	bool addr_set;
+	uint64_t desc_uva, avail_uva, used_uva;
+	uint64_t requests, bad_chains;	/* statistics (dispatcher thread) */
+};
+
+struct crypto_device {
+	struct guest_memory mem;
+	struct cd_queue q[CD_MAX_QUEUES];
+	struct session_table *sessions;
+	struct worker_pool *pool;	/* NULL: requests run inline */
+	bool event_idx;
+};
+
+/* workers == 0 runs requests on the dispatcher thread. */
+int cd_create(struct crypto_device **out, struct ce_engine *eng,
+	      unsigned max_sessions, unsigned workers);
+/* Drain, close every fd, unmap memory, free sessions and threads. */
+void cd_destroy(struct crypto_device *d);
+
+/* Wait until no request of any queue is in flight. */
+void cd_drain(struct crypto_device *d);
+
+/* Memory table: cd_mem_begin drains and empties it; add regions to d->mem;
+ * cd_mem_end re-translates the rings already configured. */
+void cd_mem_begin(struct crypto_device *d);
+int cd_mem_end(struct crypto_device *d);
+
+/* Ring configuration (vhost-user semantics; -EINVAL for a bad index or
+ * value, -EFAULT for addresses outside guest memory). */
+int cd_set_num(struct crypto_device *d, unsigned qi, unsigned num);
+int cd_set_base(struct crypto_device *d, unsigned qi, unsigned base);
+int cd_set_addr(struct crypto_device *d, unsigned qi, uint64_t desc_uva,
+		uint64_t avail_uva, uint64_t used_uva);
+/* Stop the ring, wait for its requests, return next avail index. */
+int cd_get_base(struct crypto_device *d, unsigned qi, unsigned *base);
+/* fd -1 = none (polling mode for kick).  Takes ownership of fd. */
+int cd_set_kick(struct crypto_device *d, unsigned qi, int fd);
+int cd_set_call(struct crypto_device *d, unsigned qi, int fd);
+int cd_set_err(struct crypto_device *d, unsigned qi, int fd);
+int cd_set_enable(struct crypto_device *d, unsigned qi, bool enable);
+void cd_set_event_idx(struct crypto_device *d, bool on);
+
+/* Kick eventfd readable: consume it and process the queue. */
+void cd_kick(struct crypto_device *d, unsigned qi);
+/* Pop and run (or submit) everything available on queue qi. */
+void cd_process(struct crypto_device *d, unsigned qi);
+
+#endif

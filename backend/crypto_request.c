@@ -1,0 +1,306 @@
+/*
+ * crypto_request.c - parse, validate and execute one virtio-crypto data
+ * request (see crypto_request.h).
+ *
+ * Validation (status BADMSG unless noted), all in 64-bit arithmetic so no
+ * sum can wrap:
+ *   - readable bytes < 72                                   BADMSG
+ *   - opcode not CIPHER_ENCRYPT/DECRYPT                     NOTSUPP
+ *   - session id unknown                                    INVSESS
+ *   - request op_type differs from the session's op_type    BADMSG
+ *   - src_data_len != dst_data_len
+ *   - iv_len not what the algorithm takes (16; ECB 0 or 16)
+ *   - readable < 72 + iv + src (+ aad), writable < dst (+ hash) + 1
+ *   - CBC/ECB length not a multiple of 16, XTS shorter than 16
+ *   - chaining: cipher or hash range outside src, hash_result_len not the
+ *     session's
+ *   - engine failure or out of memory                       ERR
+ * Only the 72-byte header is read once into a private copy; lengths are
+ * never re-read from guest memory.
+ *
+ * Data path: when src (or dst) is one contiguous host range it is used in
+ * place (zero copy); otherwise it is gathered into / scattered from a
+ * temporary buffer.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <endian.h>
+#include <linux/virtio_crypto.h>
+
+#include "crypto_request.h"
+
+struct stream {
+	const struct iovec *iov;
+	unsigned n;
+};
+
+/* Pointer to [off, off+len) if it lies in one iovec of s, else NULL. */
+static uint8_t *stream_ptr(const struct stream *s, uint64_t off, uint64_t len)
+{
+	for (unsigned i = 0; i < s->n; i++) {
+		uint64_t l = s->iov[i].iov_len;
+		if (off < l) {
+			if (len <= l - off)
+				return (uint8_t *)s->iov[i].iov_base + off;
+			return NULL;
+		}
+		off -= l;
+	}
+	return NULL;
+}
+
+/* Copy between a stream range and a flat buffer (caller checked bounds). */
+static void stream_copy(const struct stream *s, uint64_t off, uint8_t *buf,
+			uint64_t len, bool to_stream)
+{
+	for (unsigned i = 0; i < s->n && len; i++) {
+		uint64_t l = s->iov[i].iov_len, k;
+		uint8_t *p = s->iov[i].iov_base;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		k = l - off < len ? l - off : len;
+		if (to_stream)
+			memcpy(p + off, buf, k);
+		else
+			memcpy(buf, p + off, k);
+		buf += k;
+		len -= k;
+		off = 0;
+	}
+}
+
+/* A flat view of a stream range: in place if contiguous, else a copy. */
+struct flat {
+	uint8_t *p;
+	uint8_t *tmp;
+};
+
+static int flat_get(struct flat *f, const struct stream *s, uint64_t off,
+		    uint64_t len, bool fill)
+{
+	f->tmp = NULL;
+	f->p = stream_ptr(s, off, len);
+	if (f->p || len == 0) {
+		if (!f->p)
+			f->p = (uint8_t *)"";
+		return 0;
+	}
+	f->tmp = malloc(len);
+	if (!f->tmp)
+		return -ENOMEM;
+	if (fill)
+		stream_copy(s, off, f->tmp, len, false);
+	f->p = f->tmp;
+	return 0;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return le32toh(v);
+}
+
+static int check_mode_len(enum ce_alg alg, uint64_t len)
+{
+	if ((alg == CE_ALG_AES_CBC || alg == CE_ALG_AES_ECB) && len % 16)
+		return VIRTIO_CRYPTO_BADMSG;
+	if (alg == CE_ALG_AES_XTS && len < 16)
+		return VIRTIO_CRYPTO_BADMSG;
+	return VIRTIO_CRYPTO_OK;
+}
+
+static int check_iv_len(enum ce_alg alg, uint32_t iv_len)
+{
+	if (iv_len == CE_IV_LEN)
+		return VIRTIO_CRYPTO_OK;
+	if (alg == CE_ALG_AES_ECB && iv_len == 0)
+		return VIRTIO_CRYPTO_OK;
+	return VIRTIO_CRYPTO_BADMSG;
+}
+
+static int run_cipher(struct session *s, bool enc, const uint8_t *iv,
+		      const uint8_t *in, uint8_t *out, uint64_t len)
+{
+	static const uint8_t zero_iv[CE_IV_LEN];
+	int r;
+
+	if (len == 0)
+		return VIRTIO_CRYPTO_OK;
+	if (!iv)
+		iv = zero_iv;
+	r = enc ? ce_encrypt(s->cipher, iv, in, out, len, NULL)
+		: ce_decrypt(s->cipher, iv, in, out, len, NULL);
+	return r ? VIRTIO_CRYPTO_ERR : VIRTIO_CRYPTO_OK;
+}
+
+/* rlen: readable bytes; wlen: writable bytes before the status byte. */
+static int do_cipher(struct session *s, bool enc, const uint8_t *hdr,
+		     const struct stream *rd, const struct stream *wr,
+		     uint64_t rlen, uint64_t wlen)
+{
+	uint32_t iv_len = le32(hdr + 24), src_len = le32(hdr + 28);
+	uint32_t dst_len = le32(hdr + 32);
+	uint8_t iv[CE_IV_LEN];
+	struct flat src, dst;
+	int st;
+
+	if (src_len != dst_len)
+		return VIRTIO_CRYPTO_BADMSG;
+	if ((st = check_iv_len(s->ce_cipher, iv_len)) != VIRTIO_CRYPTO_OK)
+		return st;
+	if (rlen < (uint64_t)CR_HDR_LEN + iv_len + src_len || wlen < dst_len)
+		return VIRTIO_CRYPTO_BADMSG;
+	if ((st = check_mode_len(s->ce_cipher, src_len)) != VIRTIO_CRYPTO_OK)
+		return st;
+	stream_copy(rd, CR_HDR_LEN, iv, iv_len, false);
+
+	if (flat_get(&src, rd, CR_HDR_LEN + iv_len, src_len, true))
+		return VIRTIO_CRYPTO_ERR;
+	if (flat_get(&dst, wr, 0, dst_len, false)) {
+		free(src.tmp);
+		return VIRTIO_CRYPTO_ERR;
+	}
+	st = run_cipher(s, enc, iv_len ? iv : NULL, src.p, dst.p, src_len);
+	if (st == VIRTIO_CRYPTO_OK && dst.tmp)
+		stream_copy(wr, 0, dst.tmp, dst_len, true);
+	free(src.tmp);
+	free(dst.tmp);
+	return st;
+}
+
+static int do_chain(struct session *s, bool enc, const uint8_t *hdr,
+		    const struct stream *rd, const struct stream *wr,
+		    uint64_t rlen, uint64_t wlen)
+{
+	uint32_t iv_len = le32(hdr + 24), src_len = le32(hdr + 28);
+	uint32_t dst_len = le32(hdr + 32), c_off = le32(hdr + 36);
+	uint32_t c_len = le32(hdr + 40), h_off = le32(hdr + 44);
+	uint32_t h_len = le32(hdr + 48), aad_len = le32(hdr + 52);
+	uint32_t hr_len = le32(hdr + 56);
+	uint8_t iv[CE_IV_LEN], tag[CE_MAX_TAG];
+	uint64_t src_off = CR_HDR_LEN + (uint64_t)iv_len;
+	struct flat src, aad;
+	uint8_t *out;
+	size_t taglen = sizeof(tag);
+	struct ce_buf parts[2];
+	int st;
+
+	if (src_len != dst_len)
+		return VIRTIO_CRYPTO_BADMSG;
+	if ((st = check_iv_len(s->ce_cipher, iv_len)) != VIRTIO_CRYPTO_OK)
+		return st;
+	if (hr_len != s->hash_result_len)
+		return VIRTIO_CRYPTO_BADMSG;
+	if ((uint64_t)c_off + c_len > src_len || (uint64_t)h_off + h_len > src_len)
+		return VIRTIO_CRYPTO_BADMSG;
+	if (rlen < src_off + src_len + aad_len ||
+	    wlen < (uint64_t)dst_len + hr_len)
+		return VIRTIO_CRYPTO_BADMSG;
+	if ((st = check_mode_len(s->ce_cipher, c_len)) != VIRTIO_CRYPTO_OK)
+		return st;
+	stream_copy(rd, CR_HDR_LEN, iv, iv_len, false);
+
+	if (flat_get(&src, rd, src_off, src_len, true))
+		return VIRTIO_CRYPTO_ERR;
+	if (flat_get(&aad, rd, src_off + src_len, aad_len, true)) {
+		free(src.tmp);
+		return VIRTIO_CRYPTO_ERR;
+	}
+	/* The output is built privately, then written to the guest once. */
+	out = malloc(src_len ? src_len : 1);
+	if (!out) {
+		st = VIRTIO_CRYPTO_ERR;
+		goto done;
+	}
+	memcpy(out, src.p, src_len);
+	parts[0] = (struct ce_buf){ aad.p, aad_len };
+	if (s->chain_order == VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER) {
+		parts[1] = (struct ce_buf){ src.p + h_off, h_len };
+		if (ce_hmac(s->mac, parts, 2, tag, &taglen)) {
+			st = VIRTIO_CRYPTO_ERR;
+			goto done;
+		}
+		st = run_cipher(s, enc, iv, src.p + c_off, out + c_off, c_len);
+	} else {
+		st = run_cipher(s, enc, iv, src.p + c_off, out + c_off, c_len);
+		parts[1] = (struct ce_buf){ out + h_off, h_len };
+		if (st == VIRTIO_CRYPTO_OK &&
+		    ce_hmac(s->mac, parts, 2, tag, &taglen))
+			st = VIRTIO_CRYPTO_ERR;
+	}
+	if (st == VIRTIO_CRYPTO_OK && taglen < hr_len)
+		st = VIRTIO_CRYPTO_ERR;
+	if (st == VIRTIO_CRYPTO_OK) {
+		stream_copy(wr, 0, out, dst_len, true);
+		stream_copy(wr, dst_len, tag, hr_len, true);
+	}
+done:
+	free(out);
+	free(src.tmp);
+	free(aad.tmp);
+	return st;
+}
+
+static int execute(struct session_table *t, const struct vq_chain *c,
+		   const struct stream *rd, const struct stream *wr)
+{
+	uint8_t hdr[CR_HDR_LEN];
+	uint32_t opcode, op_type;
+	uint64_t sid;
+	struct session *s;
+	bool enc;
+	int st;
+
+	if (c->rlen < CR_HDR_LEN)
+		return VIRTIO_CRYPTO_BADMSG;
+	stream_copy(rd, 0, hdr, CR_HDR_LEN, false);
+	opcode = le32(hdr + 0);
+	memcpy(&sid, hdr + 8, 8);
+	sid = le64toh(sid);
+	op_type = le32(hdr + 64);
+
+	if (opcode == VIRTIO_CRYPTO_CIPHER_ENCRYPT)
+		enc = true;
+	else if (opcode == VIRTIO_CRYPTO_CIPHER_DECRYPT)
+		enc = false;
+	else
+		return VIRTIO_CRYPTO_NOTSUPP;
+
+	s = st_get(t, sid);
+	if (!s)
+		return VIRTIO_CRYPTO_INVSESS;
+	if (op_type != s->op_type)
+		st = VIRTIO_CRYPTO_BADMSG;
+	else if (op_type == VIRTIO_CRYPTO_SYM_OP_CIPHER)
+		st = do_cipher(s, enc, hdr, rd, wr, c->rlen, c->wlen - 1);
+	else
+		st = do_chain(s, enc, hdr, rd, wr, c->rlen, c->wlen - 1);
+	st_put(t, s);
+	return st;
+}
+
+int crypto_request_execute(struct session_table *t, const struct vq_chain *c,
+			   uint32_t *used_len)
+{
+	struct stream rd = { c->iov, c->nr };
+	struct stream wr = { c->iov + c->nr, c->nw };
+	const struct iovec *last;
+	int st;
+
+	*used_len = 0;
+	if (c->wlen == 0 || c->nw == 0)
+		return -1;
+	st = execute(t, c, &rd, &wr);
+	last = &c->iov[c->nr + c->nw - 1];
+	((volatile uint8_t *)last->iov_base)[last->iov_len - 1] = (uint8_t)st;
+	*used_len = (uint32_t)c->wlen;
+	return st;
+}

@@ -1,0 +1,70 @@
+/*
+ * fake_guest.h - an in-process stand-in for a guest driver, for the unit
+ * tests, fuzz targets and the benchmark (never linked into the daemon).
+ *
+ * Owns: a block of "guest RAM" (host memory registered in a guest_memory
+ * table with gpa == uva), a split ring laid out in it, a bump allocator for
+ * buffers, and the driver side of the ring: writing descriptors (direct or
+ * through an indirect table), publishing avail entries, reading used
+ * entries, and building virtio-crypto request headers.
+ * Does not own: anything the device does.
+ */
+#ifndef VUC_FAKE_GUEST_H
+#define VUC_FAKE_GUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest_memory.h"
+
+#define FG_BASE_GPA 0x100000ull
+
+struct fake_guest {
+	uint8_t *mem;
+	size_t size;
+	struct guest_memory gm;
+	unsigned num;
+	uint64_t desc, avail, used;	/* gpa (== uva) of the ring parts */
+	uint64_t heap, heap_start;	/* bump allocator */
+	uint16_t avail_idx, used_seen, next_free;
+};
+
+struct fg_seg {
+	uint64_t gpa;
+	uint32_t len;
+	bool writable;
+};
+
+int fg_init(struct fake_guest *g, size_t size, unsigned num);
+void fg_free(struct fake_guest *g);
+/* Forget all buffers allocated after the rings. */
+void fg_reset_heap(struct fake_guest *g);
+uint64_t fg_alloc(struct fake_guest *g, size_t len);	/* 0 when full */
+void *fg_ptr(struct fake_guest *g, uint64_t gpa);
+void fg_write_desc(struct fake_guest *g, unsigned idx, uint64_t addr,
+		   uint32_t len, uint16_t flags, uint16_t next);
+/* Put segs into the ring as one chain (direct, or one INDIRECT descriptor
+ * pointing to a table holding them), publish it; returns the head. */
+uint16_t fg_submit(struct fake_guest *g, const struct fg_seg *segs, unsigned n,
+		   bool indirect);
+/* Publish a head the caller wrote descriptors for. */
+void fg_publish(struct fake_guest *g, uint16_t head);
+/* Next used element, if any: 1 and (id, len), else 0. */
+int fg_get_used(struct fake_guest *g, uint32_t *id, uint32_t *len);
+uint16_t fg_avail_event(struct fake_guest *g);
+void fg_set_used_event(struct fake_guest *g, uint16_t v);
+/* Start indices at v (wrap-around tests): avail idx, used idx, and what the
+ * device must be told with SET_VRING_BASE. */
+void fg_set_indices(struct fake_guest *g, uint16_t v);
+
+/* Build a 72-byte virtio_crypto_op_data_req for a cipher request. */
+void fg_cipher_hdr(uint8_t hdr[72], uint32_t opcode, uint64_t session_id,
+		   uint32_t iv_len, uint32_t src_len, uint32_t dst_len);
+/* ... and for an algorithm-chaining request. */
+void fg_chain_hdr(uint8_t hdr[72], uint32_t opcode, uint64_t session_id,
+		  uint32_t iv_len, uint32_t src_len, uint32_t dst_len,
+		  uint32_t cipher_off, uint32_t cipher_len, uint32_t hash_off,
+		  uint32_t hash_len, uint32_t aad_len, uint32_t hash_result_len);
+
+#endif

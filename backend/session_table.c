@@ -1,0 +1,273 @@
+/*
+ * session_table.c - sessions of one connection (see session_table.h).
+ *
+ * Ids: slot index in the low 20 bits, a generation counter above, so a
+ * closed id is never reused for a new session and lookup is O(1).  Ids stay
+ * positive as int64 (QEMU reads negative ids as errors).
+ * Locking: one mutex over the slot array and the reference counts.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/virtio_crypto.h>
+
+#include "log.h"
+#include "session_table.h"
+
+#define SLOT_BITS 20
+#define SLOT_MASK ((1u << SLOT_BITS) - 1)
+
+struct session_table {
+	pthread_mutex_t lock;
+	struct ce_engine *eng;
+	unsigned max, count;
+	uint64_t gen;
+	struct session **slot;
+};
+
+int st_create_table(struct session_table **out, struct ce_engine *eng,
+		    unsigned max_sessions)
+{
+	struct session_table *t;
+
+	if (max_sessions == 0 || max_sessions > SLOT_MASK)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->slot = calloc(max_sessions, sizeof(*t->slot));
+	if (!t->slot) {
+		free(t);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&t->lock, NULL);
+	t->eng = eng;
+	t->max = max_sessions;
+	*out = t;
+	return 0;
+}
+
+static void session_free(struct session *s)
+{
+	if (s->cipher)
+		ce_session_free(s->cipher);
+	if (s->mac)
+		ce_session_free(s->mac);
+	free(s);
+}
+
+void st_destroy_table(struct session_table *t)
+{
+	if (!t)
+		return;
+	for (unsigned i = 0; i < t->max; i++)
+		if (t->slot[i])
+			session_free(t->slot[i]);
+	pthread_mutex_destroy(&t->lock);
+	free(t->slot);
+	free(t);
+}
+
+static int cipher_of(uint32_t alg, uint32_t keylen, enum ce_alg *out)
+{
+	switch (alg) {
+	case VIRTIO_CRYPTO_CIPHER_AES_ECB:
+		*out = CE_ALG_AES_ECB;
+		break;
+	case VIRTIO_CRYPTO_CIPHER_AES_CBC:
+		*out = CE_ALG_AES_CBC;
+		break;
+	case VIRTIO_CRYPTO_CIPHER_AES_CTR:
+		*out = CE_ALG_AES_CTR;
+		break;
+	case VIRTIO_CRYPTO_CIPHER_AES_XTS:
+		*out = CE_ALG_AES_XTS;
+		return keylen == 32 || keylen == 64 ? VIRTIO_CRYPTO_OK
+						    : VIRTIO_CRYPTO_BADMSG;
+	default:
+		return VIRTIO_CRYPTO_NOTSUPP;
+	}
+	return keylen == 16 || keylen == 24 || keylen == 32 ? VIRTIO_CRYPTO_OK
+							    : VIRTIO_CRYPTO_BADMSG;
+}
+
+static int validate(const struct session_params *p, enum ce_alg *cipher,
+		    enum ce_alg *mac)
+{
+	int st;
+
+	if (p->op_type != VIRTIO_CRYPTO_SYM_OP_CIPHER &&
+	    p->op_type != VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING)
+		return VIRTIO_CRYPTO_NOTSUPP;
+	if (p->direction != VIRTIO_CRYPTO_OP_ENCRYPT &&
+	    p->direction != VIRTIO_CRYPTO_OP_DECRYPT)
+		return VIRTIO_CRYPTO_BADMSG;
+	st = cipher_of(p->cipher_alg, p->key_len, cipher);
+	if (st != VIRTIO_CRYPTO_OK)
+		return st;
+	if (!p->key)
+		return VIRTIO_CRYPTO_BADMSG;
+	if (p->op_type == VIRTIO_CRYPTO_SYM_OP_CIPHER)
+		return VIRTIO_CRYPTO_OK;
+
+	/* algorithm chaining: AES-CBC/CTR + HMAC-SHA1/SHA256, both orders */
+	if (*cipher != CE_ALG_AES_CBC && *cipher != CE_ALG_AES_CTR)
+		return VIRTIO_CRYPTO_NOTSUPP;
+	if (p->chain_order != VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER &&
+	    p->chain_order != VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH)
+		return VIRTIO_CRYPTO_BADMSG;
+	if (p->hash_mode != VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH)
+		return VIRTIO_CRYPTO_NOTSUPP;
+	switch (p->mac_alg) {
+	case VIRTIO_CRYPTO_MAC_HMAC_SHA1:
+		*mac = CE_ALG_HMAC_SHA1;
+		if (p->hash_result_len == 0 || p->hash_result_len > 20)
+			return VIRTIO_CRYPTO_BADMSG;
+		break;
+	case VIRTIO_CRYPTO_MAC_HMAC_SHA_256:
+		*mac = CE_ALG_HMAC_SHA256;
+		if (p->hash_result_len == 0 || p->hash_result_len > 32)
+			return VIRTIO_CRYPTO_BADMSG;
+		break;
+	default:
+		return VIRTIO_CRYPTO_NOTSUPP;
+	}
+	if (p->auth_key_len > CE_MAX_MAC_KEY || (p->auth_key_len && !p->auth_key))
+		return VIRTIO_CRYPTO_BADMSG;
+	return VIRTIO_CRYPTO_OK;
+}
+
+int st_create(struct session_table *t, const struct session_params *p,
+	      uint64_t *id)
+{
+	enum ce_alg cipher = 0, mac = 0;
+	struct session *s;
+	char err[160] = "";
+	int st, r;
+	unsigned i;
+
+	st = validate(p, &cipher, &mac);
+	if (st != VIRTIO_CRYPTO_OK)
+		return st;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->count >= t->max) {
+		pthread_mutex_unlock(&t->lock);
+		return VIRTIO_CRYPTO_NOSPC;
+	}
+	t->count++;		/* reserve while we build the session */
+	pthread_mutex_unlock(&t->lock);
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto fail;
+	s->op_type = p->op_type;
+	s->cipher_alg = p->cipher_alg;
+	s->direction = p->direction;
+	s->chain_order = p->chain_order;
+	s->mac_alg = p->mac_alg;
+	s->hash_result_len = p->hash_result_len;
+	s->aad_len = p->aad_len;
+	s->ce_cipher = cipher;
+	s->refs = 1;
+	r = ce_session_new(t->eng, &s->cipher, cipher, p->key, p->key_len,
+			   err, sizeof(err));
+	if (r) {
+		log_warn("cipher session refused by engine: %s", err);
+		goto fail;
+	}
+	if (p->op_type == VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING) {
+		static const uint8_t nokey[1];
+		r = ce_session_new(t->eng, &s->mac, mac,
+				   p->auth_key_len ? p->auth_key : nokey,
+				   p->auth_key_len, err, sizeof(err));
+		if (r) {
+			log_warn("MAC session refused by engine: %s", err);
+			goto fail;
+		}
+	}
+
+	pthread_mutex_lock(&t->lock);
+	for (i = 0; i < t->max && t->slot[i]; i++)
+		;
+	/* a free slot exists: count was reserved above */
+	t->gen++;
+	s->id = (t->gen << SLOT_BITS) | i;
+	t->slot[i] = s;
+	pthread_mutex_unlock(&t->lock);
+	*id = s->id;
+	return VIRTIO_CRYPTO_OK;
+
+fail:
+	if (s)
+		session_free(s);
+	pthread_mutex_lock(&t->lock);
+	t->count--;
+	pthread_mutex_unlock(&t->lock);
+	return VIRTIO_CRYPTO_ERR;
+}
+
+static struct session *lookup_locked(struct session_table *t, uint64_t id)
+{
+	uint64_t i = id & SLOT_MASK;
+
+	if (i >= t->max || !t->slot[i] || t->slot[i]->id != id)
+		return NULL;
+	return t->slot[i];
+}
+
+int st_close(struct session_table *t, uint64_t id)
+{
+	struct session *s;
+	int free_now;
+
+	pthread_mutex_lock(&t->lock);
+	s = lookup_locked(t, id);
+	if (!s) {
+		pthread_mutex_unlock(&t->lock);
+		return VIRTIO_CRYPTO_INVSESS;
+	}
+	t->slot[id & SLOT_MASK] = NULL;
+	t->count--;
+	s->closed = 1;
+	free_now = --s->refs == 0;
+	pthread_mutex_unlock(&t->lock);
+	if (free_now)
+		session_free(s);
+	return VIRTIO_CRYPTO_OK;
+}
+
+struct session *st_get(struct session_table *t, uint64_t id)
+{
+	struct session *s;
+
+	pthread_mutex_lock(&t->lock);
+	s = lookup_locked(t, id);
+	if (s)
+		s->refs++;
+	pthread_mutex_unlock(&t->lock);
+	return s;
+}
+
+void st_put(struct session_table *t, struct session *s)
+{
+	int free_now;
+
+	pthread_mutex_lock(&t->lock);
+	free_now = --s->refs == 0;
+	pthread_mutex_unlock(&t->lock);
+	if (free_now)
+		session_free(s);
+}
+
+unsigned st_count(struct session_table *t)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&t->lock);
+	n = t->count;
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}

@@ -1,0 +1,69 @@
+/*
+ * session_table.h - the symmetric crypto sessions of one front-end
+ * connection, keyed by the 64-bit id the back-end hands out.
+ *
+ * Owns: validating session parameters (algorithm, key sizes, chaining
+ * order, hash mode and result length), creating the engine sessions
+ * (lib/crypto_engine.h), the table limit (NOSPC when full), lookup with a
+ * reference count so that a session closed while a request is using it is
+ * freed only when that request is done.
+ *
+ * Does not own: how the parameters arrived (crypto_session_msg.c), nor
+ * executing requests (crypto_request.c).
+ *
+ * Threads: every function may be called from any thread.
+ */
+#ifndef VUC_SESSION_TABLE_H
+#define VUC_SESSION_TABLE_H
+
+#include <stdint.h>
+
+#include "crypto_engine.h"
+
+/* Session parameters in virtio-crypto terms (values from virtio_crypto.h). */
+struct session_params {
+	uint32_t op_type;	/* VIRTIO_CRYPTO_SYM_OP_CIPHER / _ALGORITHM_CHAINING */
+	uint32_t cipher_alg;	/* VIRTIO_CRYPTO_CIPHER_AES_* */
+	uint32_t direction;	/* VIRTIO_CRYPTO_OP_ENCRYPT / _DECRYPT */
+	uint32_t key_len;
+	const uint8_t *key;
+	/* chaining only */
+	uint32_t chain_order;	/* VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_* */
+	uint32_t hash_mode;	/* only VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH */
+	uint32_t mac_alg;	/* VIRTIO_CRYPTO_MAC_HMAC_SHA1 / _SHA_256 */
+	uint32_t hash_result_len;
+	uint32_t auth_key_len;
+	const uint8_t *auth_key;
+	uint32_t aad_len;
+};
+
+struct session {
+	uint64_t id;
+	uint32_t op_type, cipher_alg, direction, chain_order, mac_alg;
+	uint32_t hash_result_len, aad_len;
+	enum ce_alg ce_cipher;
+	struct ce_session *cipher;
+	struct ce_session *mac;		/* chaining only */
+	int refs;			/* table's reference + users */
+	int closed;
+};
+
+struct session_table;
+
+int st_create_table(struct session_table **out, struct ce_engine *eng,
+		    unsigned max_sessions);
+void st_destroy_table(struct session_table *t);
+
+/* Create a session.  Returns a VIRTIO_CRYPTO_* status: OK (id set),
+ * NOTSUPP (algorithm/mode not offered), BADMSG (bad sizes), NOSPC (table
+ * full), ERR (engine failure). */
+int st_create(struct session_table *t, const struct session_params *p,
+	      uint64_t *id);
+/* VIRTIO_CRYPTO_OK or VIRTIO_CRYPTO_INVSESS. */
+int st_close(struct session_table *t, uint64_t id);
+/* Lookup with a reference; NULL if unknown.  Release with st_put. */
+struct session *st_get(struct session_table *t, uint64_t id);
+void st_put(struct session_table *t, struct session *s);
+unsigned st_count(struct session_table *t);
+
+#endif
