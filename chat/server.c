@@ -432,7 +432,11 @@ static void client_read(struct chat_server *s, struct client *c)
 			if ((size_t)n < SCRATCH_LEN)
 				break;
 		} else if (n == 0) {
-			doom(s, c, CHAT_LEAVE_QUIT, 0);
+			/* EOF inside a frame: the frame was truncated. */
+			if (c->in_len)
+				doom(s, c, CHAT_LEAVE_ERROR, CHAT_ERR_MALFORMED);
+			else
+				doom(s, c, CHAT_LEAVE_QUIT, 0);
 		} else if (errno == EINTR) {
 			continue;
 		} else {
