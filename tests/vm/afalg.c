@@ -106,29 +106,37 @@ void afalg_close(struct afalg *a)
 	a->op = a->tfm = -1;
 }
 
+/* /proc/crypto is a list of entries separated by blank lines.  While a
+ * registration's self-test runs, a "larval" entry with the same driver name
+ * is listed too: it is skipped, only the real entry counts. */
 int afalg_proc_crypto(const char *driver, const char *field, char *val, size_t n)
 {
-	char line[256], key[64], v[128];
-	int in_entry = 0, found = -1;
+	char line[256], key[64], v[128], fv[128] = "";
+	int match = 0, larval = 0, have = 0, found = -1, end;
 	FILE *f = fopen("/proc/crypto", "r");
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63[^: \t] : %127[^\n]", key, v) != 2) {
-			in_entry = 0; /* blank line ends an entry */
+	do {
+		end = !fgets(line, sizeof(line), f);
+		if (end || sscanf(line, "%63[^: \t] : %127[^\n]", key, v) != 2) {
+			if (match && !larval && have) {
+				snprintf(val, n, "%s", fv);
+				found = 0;
+				break;
+			}
+			match = larval = have = 0;
 			continue;
 		}
-		if (strcmp(key, "name") == 0)
-			in_entry = 0;
 		if (strcmp(key, "driver") == 0)
-			in_entry = strcmp(v, driver) == 0;
-		if (in_entry && strcmp(key, field) == 0) {
-			snprintf(val, n, "%s", v);
-			found = 0;
-			break;
+			match = strcmp(v, driver) == 0;
+		else if (strcmp(key, "type") == 0)
+			larval = strcmp(v, "larval") == 0;
+		if (strcmp(key, field) == 0) {
+			snprintf(fv, sizeof(fv), "%s", v);
+			have = 1;
 		}
-	}
+	} while (!end);
 	fclose(f);
 	return found;
 }
