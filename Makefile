@@ -8,6 +8,7 @@
 #   make demo       install dependencies, then run the end-to-end demo
 #   make bench      run the benchmarks (prints ratios against the peers)
 #   make fuzz       build the libFuzzer targets into build/fuzz/
+#   make install    install the programs (PREFIX=/usr/local) and the systemd unit
 
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -28,7 +29,7 @@ LDLIBS += -lcrypto
 PROGRAMS :=
 TEST_PROGRAMS :=
 
-.PHONY: all programs tests test demo bench fuzz clean
+.PHONY: all programs tests test demo bench fuzz install clean
 all: programs
 
 include lib/lib.mk
@@ -55,6 +56,15 @@ demo:
 bench:
 	tools/install-deps
 	tests/bench/run-all
+
+PREFIX ?= /usr/local
+UNITDIR ?= /etc/systemd/system
+install: programs
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BUILD)/chat-server $(BUILD)/chat-client $(BUILD)/chat-bench \
+		$(BUILD)/vhost-user-crypto $(DESTDIR)$(PREFIX)/bin/
+	sed 's|/usr/local/bin|$(PREFIX)/bin|' backend/systemd/vhost-user-crypto@.service \
+		>$(DESTDIR)$(UNITDIR)/vhost-user-crypto@.service
 
 clean:
 	rm -rf build/obj build/san build/fuzz $(PROGRAMS) $(TEST_PROGRAMS)
