@@ -8,9 +8,11 @@
  * ce_encrypt on one software session shared by all threads, and prints ops/s,
  * MB/s, the ratio ce/raw and the time the library adds per operation.
  *
- *   build/lib-bench [--seconds S] [--threads N] [--keylen 16|24|32]
+ *   build/lib-bench [--seconds S] [--rounds N] [--threads N]
+ *                   [--keylen 16|24|32]
  *
- * Defaults: 0.5 s per measurement, 1 and 2 threads, 16-byte key.  No
+ * Defaults: best of 3 alternating runs of 0.3 s per figure (the host is
+ * shared), 1 and 2 threads, 16-byte key.  No
  * assertions: figures only (the targets are in docs/abi.md's performance
  * note and the lib report).  Does not own: correctness (tests/unit/).
  */
@@ -25,7 +27,8 @@
 
 #include "crypto_engine.h"
 
-static double seconds = 0.5;
+static double seconds = 0.3;
+static int rounds = 3;
 static size_t keylen = 16;
 static uint8_t key[32];
 
@@ -132,6 +135,7 @@ int main(int argc, char **argv)
 	int threads[2] = { 1, 2 };
 	struct ce_engine *e;
 	struct ce_session *s;
+	double added64 = 0, ratio16k = 0;
 	char err[256];
 
 	for (int i = 1; i < argc; i++) {
@@ -139,15 +143,17 @@ int main(int argc, char **argv)
 			seconds = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
 			threads[1] = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+			rounds = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--keylen") && i + 1 < argc)
 			keylen = (size_t)atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: %s [--seconds S] [--threads N] "
-				"[--keylen 16|24|32]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--seconds S] [--rounds N] "
+				"[--threads N] [--keylen 16|24|32]\n", argv[0]);
 			return 2;
 		}
 	}
-	if (seconds <= 0 || threads[1] < 1 || threads[1] > 16 ||
+	if (seconds <= 0 || rounds < 1 || threads[1] < 1 || threads[1] > 16 ||
 	    (keylen != 16 && keylen != 24 && keylen != 32)) {
 		fprintf(stderr, "lib-bench: bad argument\n");
 		return 2;
@@ -160,9 +166,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lib-bench: %s\n", err);
 		return 1;
 	}
-	printf("lib-bench: AES-%zu-CBC encrypt, %s, %.2f s per figure; "
-	       "raw = OpenSSL EVP, ce = ce_encrypt on one shared session\n",
-	       keylen * 8, ce_engine_describe(e), seconds);
+	printf("lib-bench: AES-%zu-CBC encrypt, %s, best of %d x %.2f s "
+	       "per figure; raw = OpenSSL EVP, ce = ce_encrypt on one shared "
+	       "session\n", keylen * 8, ce_engine_describe(e), rounds, seconds);
 	measure(0, 64, 1, NULL);	/* warm-up: CPU clock, page faults */
 	for (int ti = 0; ti < 2; ti++) {
 		if (ti == 1 && threads[1] == 1)
@@ -170,17 +176,34 @@ int main(int argc, char **argv)
 		for (size_t si = 0; si < 2; si++) {
 			size_t len = sizes[si];
 			int nt = threads[ti];
-			double raw = measure(0, len, nt, NULL);
-			double ce = measure(1, len, nt, s);
+			double raw = 0, ce = 0;
+
+			/* alternate, keep the best of each: the host is shared */
+			for (int r = 0; r < rounds; r++) {
+				double a = measure(0, len, nt, NULL);
+				double b = measure(1, len, nt, s);
+
+				raw = a > raw ? a : raw;
+				ce = b > ce ? b : ce;
+			}
+
+			double added = (nt / ce - nt / raw) * 1e9;
 
 			printf("%5zu B x %d thread%s: raw %9.0f ops/s %8.1f MB/s | "
 			       "ce %9.0f ops/s %8.1f MB/s | ratio %.3f | "
 			       "added %+.0f ns/op\n",
 			       len, nt, nt > 1 ? "s" : " ", raw, raw * len / 1e6,
-			       ce, ce * len / 1e6, ce / raw,
-			       (nt / ce - nt / raw) * 1e9);
+			       ce, ce * len / 1e6, ce / raw, added);
+			if (nt == 1 && len == 64)
+				added64 = added;
+			if (nt == 1 && len == 16384)
+				ratio16k = ce / raw;
 		}
 	}
+	printf("target 16 KiB ratio >= 0.90 (1 thread): %.3f %s\n", ratio16k,
+	       ratio16k >= 0.90 ? "met" : "target missed");
+	printf("target 64 B added <= 1000 ns (1 thread): %+.0f ns %s\n",
+	       added64, added64 <= 1000 ? "met" : "target missed");
 	ce_session_free(s);
 	ce_engine_close(e);
 	return 0;
