@@ -16,7 +16,6 @@
  * primitive itself.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -237,8 +236,8 @@ static int sw_cipher(void *p, int decrypt, const uint8_t *iv,
 	uint8_t chain[CE_IV_LEN];
 	int rc;
 
-	if (s->alg == CE_ALG_AES_XTS && len > INT_MAX)
-		return -EINVAL;	/* XTS cannot be fed in pieces */
+	if (s->alg == CE_ALG_AES_XTS && len > SW_CHUNK)
+		return -EINVAL;	/* XTS cannot be fed in pieces (OpenSSL: 16 MiB) */
 	if (iv_out && s->alg == CE_ALG_AES_CBC && decrypt)
 		memcpy(chain, in + len - CE_IV_LEN, CE_IV_LEN);
 	else if (iv_out && s->alg == CE_ALG_AES_CTR)

@@ -649,6 +649,16 @@ static void test_bad_lengths(void **state)
 	assert_int_equal(ce_encrypt(ecb, NULL, buf, buf, 32, ivo), 0);
 	memset(iv, 0, 16);
 	assert_memory_equal(ivo, iv, 16);
+	/* XTS above OpenSSL's 2^20 blocks per data unit */
+	{
+		size_t big = (16u << 20) + 16;
+		uint8_t *p = calloc(1, big);
+
+		assert_non_null(p);
+		assert_int_equal(ce_encrypt(xts, iv, p, p, big, NULL), -EINVAL);
+		assert_int_equal(ce_encrypt(xts, iv, p, p, 16u << 20, NULL), 0);
+		free(p);
+	}
 	/* HMAC with an empty key and an empty message (RFC 2104 allows) */
 	assert_int_equal(ce_hmac(mac, NULL, 0, tag, &taglen), 0);
 	assert_int_equal(taglen, 32);
