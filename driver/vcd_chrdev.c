@@ -241,6 +241,7 @@ static int vcd_ioc_crypt(struct vcd_file *f, void __user *argp)
 	struct crypt_op cop;
 	u8 iv[VCD_MAX_IV];
 	unsigned int ivsize;
+	u64 dlen;
 	bool encrypt;
 	int err;
 
@@ -255,7 +256,15 @@ static int vcd_ioc_crypt(struct vcd_file *f, void __user *argp)
 	encrypt = cop.op == COP_ENCRYPT;
 	if (cop.len % s->cipher->blocksize)
 		goto out;
-	if (cop.len > vcd_max_len(s))
+	/*
+	 * CTR is a stream: a partial last block goes to the device padded to a
+	 * whole block (some back-ends refuse partial blocks) and only len bytes
+	 * come back.
+	 */
+	dlen = cop.len;
+	if (s->cipher->cryptodev_id == CRYPTO_AES_CTR)
+		dlen = round_up(dlen, AES_BLOCK_LEN);
+	if (dlen > vcd_max_len(s))
 		goto out;
 	err = -ENODEV;
 	if (READ_ONCE(s->dev->dead))
@@ -276,12 +285,13 @@ static int vcd_ioc_crypt(struct vcd_file *f, void __user *argp)
 
 	if (cop.len) {
 		err = -ENOMEM;
-		r = vcd_crypt_alloc(cop.len);
+		r = vcd_crypt_alloc(dlen);
 		if (!r)
 			goto out;
 		err = -EFAULT;
 		if (copy_from_user(r->src, cop.src, cop.len))
 			goto out;
+		memset(r->src + cop.len, 0, dlen - cop.len);
 		err = vcd_crypt_run(s, r, encrypt, iv);
 		if (err)
 			goto out;
