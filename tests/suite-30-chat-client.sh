@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# suite-30-chat-client.sh - chat-client and its end-to-end encryption.
+#
+# Owns: the client-side checks of issue 2 section 7: room crypto unit tests
+# (plain and ASan+UBSan), then integration on 127.0.0.1 with build/chat-server:
+# clients talking, wrong passphrase, a bit flipped on the wire
+# (tests/integration/chat_flip_proxy.py), large and oversized messages, server
+# full, and against tests/integration/chat_fake_server.py: another protocol
+# version, an ERROR frame, --linger, replayed and re-attributed messages; a
+# terminal test in tmux (typed line survives incoming messages, Ctrl+C
+# restores the terminal).  Every wait is bounded; every process started here
+# is stopped by the trap.  Expects `make all tests` and `make SAN=1 all tests`.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+
+CLIENT=build/chat-client
+SAN_CLIENT=build/san/chat-client
+PROXY=tests/integration/chat_flip_proxy.py
+FAKE=tests/integration/chat_fake_server.py
+D=$(mktemp -d /tmp/suite-30.XXXXXX)
+TMUX_SOCK="suite30-$$"
+PIDS=()
+declare -A FD CPID
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	rm -rf "$D"
+	return 0
+}
+trap cleanup EXIT
+
+export CHAT_PASSPHRASE="correct horse battery staple"
+unset NO_COLOR
+printf '%s\n' "$CHAT_PASSPHRASE" >"$D/pass"
+
+TS='\[[0-9]{2}:[0-9]{2}:[0-9]{2}\]'
+
+# wait_for FILE ERE [TENTHS]: until a line of FILE matches (default 20 s).
+wait_for() {
+	local i n=${3:-200}
+	for ((i = 0; i < n; i++)); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "  timed out waiting for /$2/ in $1"
+	return 1
+}
+
+# wait_exit PID [TENTHS]: wait (bounded, default 20 s); status in WRC.
+# (Not in $(...): a subshell cannot wait for this shell's children.)
+wait_exit() {
+	local i n=${2:-200}
+	for ((i = 0; i < n; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1" 2>/dev/null
+		echo "  process $1 did not exit" >&2
+	fi
+	wait "$1"
+	WRC=$?
+}
+
+# start_server NAME ARGS...: build/chat-server on a free port -> PORT.
+start_server() {
+	local name=$1
+	shift
+	PORT=$(t_free_port)
+	build/chat-server --listen 127.0.0.1 --port "$PORT" "$@" >"$D/$name.log" 2>&1 &
+	PIDS+=($!)
+	wait_for "$D/$name.log" 'listening on'
+}
+
+# start_helper NAME SCRIPT ARGS...: a python helper that prints "ready".
+start_helper() {
+	local name=$1
+	shift
+	python3 "$@" >"$D/$name.log" 2>&1 &
+	PIDS+=($!)
+	HPID=$!
+	wait_for "$D/$name.log" '^ready'
+}
+
+# client NAME BINARY PORT [ARGS...]: a client whose stdin is a pipe we hold
+# open on FD[NAME]; output in $D/NAME.out and $D/NAME.err.
+client() {
+	local name=$1 bin=$2 port=$3 fd
+	shift 3
+	mkfifo "$D/$name.in"
+	"$bin" "$@" 127.0.0.1 "$port" <"$D/$name.in" >"$D/$name.out" 2>"$D/$name.err" &
+	CPID[$name]=$!
+	PIDS+=($!)
+	exec {fd}>"$D/$name.in"
+	FD[$name]=$fd
+}
+say() { printf '%s\n' "$2" >&"${FD[$1]}"; }
+say_file() { cat "$2" >&"${FD[$1]}"; }
+hangup() { exec {FD[$1]}>&-; }
+client_id() { sed -nE 's/.*\* connected as [^ ]+ \(([0-9]+)\).*/\1/p' "$D/$1.out" | head -n1; }
+
+# has NAME ERE / hasnt NAME ERE / count NAME ERE on NAME's stdout.
+has() { grep -Eq -- "$2" "$D/$1.out"; }
+hasnt() { ! grep -Eq -- "$2" "$D/$1.out"; }
+count() { grep -Ec -- "$2" "$D/$1.out"; }
+no_san_report() { ! grep -Eq 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$@"; }
+
+# ---- unit tests ------------------------------------------------------------
+t_cmocka "test_room_crypto" build/test_room_crypto
+t_cmocka "test_room_crypto (ASan+UBSan)" build/san/test_room_crypto
+
+# ---- command line ----------------------------------------------------------
+t_check "--help exits 0 and names every option" sh -c \
+	"$CLIENT --help | grep -q -- --passphrase-file && $CLIENT --help | grep -q -- --crypto-device && $CLIENT --help | grep -q -- --linger"
+t_check "unknown option exits 2" sh -c "$CLIENT --bogus x 2>/dev/null; [ \$? -eq 2 ]"
+t_check "bad --crypto exits 2" sh -c "$CLIENT --crypto magic x 2>/dev/null; [ \$? -eq 2 ]"
+t_check "bad --nick exits 2" sh -c "$CLIENT --nick 'two words' x 2>/dev/null; [ \$? -eq 2 ]"
+out=$($CLIENT --crypto device --crypto-device "$D/no-such-node" 127.0.0.1 1 2>&1 </dev/null); rc=$?
+t_check "--crypto device with a missing node: exit 1, one line naming it" \
+	test "$rc" = 1 -a "$(printf '%s\n' "$out" | wc -l)" = 1 -a -n "$(printf '%s' "$out" | grep no-such-node)"
+out=$(env -u CHAT_PASSPHRASE setsid -w $CLIENT 127.0.0.1 1 2>&1 </dev/null); rc=$?
+t_check "no passphrase and no terminal: exit 1 with a reason" \
+	sh -c "[ $rc = 1 ] && printf '%s' '$out' | grep -q 'no passphrase'"
+P0=$(t_free_port)
+out=$($CLIENT 127.0.0.1 "$P0" 2>&1 </dev/null); rc=$?
+t_check "nothing listening: exit 1, one line 'cannot connect'" \
+	test "$rc" = 1 -a "$(printf '%s\n' "$out" | wc -l)" = 1 -a -n "$(printf '%s' "$out" | grep 'cannot connect')"
+
+# ---- a room: three clients, a wrong passphrase, a flipped bit --------------
+if start_server room; then
+	SPORT=$PORT
+	PPORT=$(t_free_port)
+	start_helper proxy "$PROXY" "$PPORT" "$SPORT" --offset 40
+	client alice "$CLIENT" "$SPORT" --nick alice --crypto software
+	client bob "$CLIENT" "$SPORT" --nick bob --passphrase-file "$D/pass"
+	client carol "$SAN_CLIENT" "$SPORT" --nick carol
+	CHAT_PASSPHRASE="not the room key" client dave "$CLIENT" "$SPORT" --nick dave
+	client eve "$CLIENT" "$PPORT" --nick eve
+	for c in alice bob carol dave eve; do wait_for "$D/$c.out" 'connected as'; done
+	IA=$(client_id alice) IB=$(client_id bob) IC=$(client_id carol)
+	ID=$(client_id dave) IE=$(client_id eve)
+	# everyone has learnt everyone's nick before the lines are sent
+	for c in alice bob carol; do
+		for n in alice bob carol; do
+			[ $c = $n ] || wait_for "$D/$c.out" "\\* [0-9]+ is $n\$" >/dev/null
+		done
+	done
+
+	python3 -c "import random; r=random.Random(1); print(''.join(r.choice('abcdefghijklmnopqrstuvwxyz0123456789 .,;!?') for _ in range(65536)))" >"$D/big"
+	python3 -c "import random; r=random.Random(2); print(''.join(r.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZ') for _ in range(255*1024)))" >"$D/max"
+	python3 -c "print('Z' * (255*1024 + 1))" >"$D/toolong"
+	say alice "hello from alice"
+	say bob "hi, bob here"
+	say carol "carol says: ünïcödé ok"
+	say eve "eve flipped secret"
+	say_file alice "$D/big"
+	say_file alice "$D/toolong"
+	say_file bob "$D/max"
+	say alice "after the long ones"
+	for c in bob carol; do wait_for "$D/$c.out" '<alice> after the long ones$'; done
+	wait_for "$D/alice.out" '<bob> [A-Z]{1000}'
+	wait_for "$D/carol.out" '<bob> [A-Z]{1000}'
+	wait_for "$D/alice.out" "cannot authenticate message from $IE"
+	wait_for "$D/dave.out" "cannot authenticate message from $IB"
+
+	t_check "bob sees alice's and carol's lines exactly" \
+		sh -c "grep -Eqx '$TS <alice> hello from alice' $D/bob.out && grep -Eqx '$TS <carol> carol says: ünïcödé ok' $D/bob.out"
+	t_check "alice sees bob's and carol's lines exactly" \
+		sh -c "grep -Eqx '$TS <bob> hi, bob here' $D/alice.out && grep -Eqx '$TS <carol> carol says: ünïcödé ok' $D/alice.out"
+	t_check "carol (ASan+UBSan build) sees alice's and bob's lines exactly" \
+		sh -c "grep -Eqx '$TS <alice> hello from alice' $D/carol.out && grep -Eqx '$TS <bob> hi, bob here' $D/carol.out"
+	t_check "a client's own lines are not echoed on stdout" \
+		sh -c "! grep -q '<alice>' $D/alice.out && ! grep -q '<bob>' $D/bob.out"
+	t_check "notices: joins with ids and nicks learnt from the room" \
+		sh -c "grep -Eq '$TS \\* $IB is bob\$' $D/alice.out && grep -Eq '$TS \\* $IE joined\$' $D/carol.out"
+	t_check "64 KiB message arrives intact" \
+		sh -c "sed -nE 's/^$TS <alice> //p' $D/bob.out | grep -Fxqf $D/big"
+	t_check "largest message (255 KiB) arrives intact (ASan client)" \
+		sh -c "sed -nE 's/^$TS <bob> //p' $D/carol.out | grep -Fxqf $D/max"
+	t_check "longer line refused with a clear warning, never cut or sent" \
+		sh -c "grep -Eq '$TS \\* message too long \\(261121 bytes, the maximum is 261120\\): not sent' $D/alice.out && ! grep -q ZZZZZZZZZZ $D/bob.out $D/carol.out"
+	t_check "wrong passphrase: one warning per sender, no plaintext at all" \
+		sh -c "[ \$(grep -Ec '$TS \\* cannot authenticate message from $IA \\(wrong room key\\?\\)\$' $D/dave.out) = 1 ] &&
+		       ! grep -Eq '<|hello from alice|bob here|carol says|after the long' $D/dave.out"
+	t_check "room members warn about the wrong-key client" \
+		sh -c "grep -Eq 'cannot authenticate message from $ID \\(wrong room key\\?\\)' $D/alice.out $D/bob.out"
+	t_check "bit flipped on the wire (proxy): rejected with a warning, no plaintext" \
+		sh -c "for c in alice bob carol; do grep -Eq '$TS \\* cannot authenticate message from $IE' $D/\$c.out || exit 1; done; ! grep -q 'eve flipped secret' $D/*.out"
+
+	for c in alice bob carol dave eve; do hangup $c; done
+	ok=1
+	for c in alice bob carol dave eve; do
+		wait_exit "${CPID[$c]}"
+		[ "$WRC" = 0 ] || { ok=0; echo "  $c exited $WRC: $(cat "$D/$c.err")"; }
+	done
+	t_check "every client exits 0 at stdin EOF" test $ok = 1
+	t_check "the engine in use is said on stderr" grep -q 'crypto engine: software' "$D/alice.err"
+	t_check "no sanitizer report from the ASan client" no_san_report "$D/carol.err"
+
+	out=$($CLIENT localhost "$SPORT" 2>&1 </dev/null); rc=$?
+	t_check "host name (localhost) resolves and connects" test "$rc" = 0
+fi
+
+# ---- server full -----------------------------------------------------------
+if start_server full --max-clients 1; then
+	client first "$CLIENT" "$PORT" --nick first
+	wait_for "$D/first.out" 'connected as'
+	$SAN_CLIENT --nick second 127.0.0.1 "$PORT" </dev/null >"$D/second.out" 2>"$D/second.err"
+	rc=$?
+	t_check "server full: exit 1 with one line 'refused by the server: ...' (ASan client)" \
+		sh -c "[ $rc = 1 ] && [ \$(wc -l <$D/second.err) = 1 ] && grep -q '^chat-client: refused by the server: ' $D/second.err"
+	hangup first
+	wait_exit "${CPID[first]}"
+	t_check "the connected client is unaffected and exits 0" test "$WRC" = 0
+fi
+
+# ---- misbehaving or scripted servers ---------------------------------------
+FPORT=$(t_free_port)
+if start_helper fake-v2 "$FAKE" "$FPORT" version2; then
+	$CLIENT 127.0.0.1 "$FPORT" </dev/null >"$D/v2.out" 2>"$D/v2.err"
+	rc=$?
+	t_check "protocol version 2 server: exit 1, one line naming the versions" \
+		sh -c "[ $rc = 1 ] && [ \$(wc -l <$D/v2.err) = 1 ] && grep -q 'protocol version 2, this client speaks 1' $D/v2.err"
+fi
+FPORT=$(t_free_port)
+if start_helper fake-err "$FAKE" "$FPORT" error; then
+	$CLIENT 127.0.0.1 "$FPORT" </dev/null >"$D/err.out" 2>"$D/err.err"
+	rc=$?
+	t_check "ERROR frame: exit 1 with the server's reason" \
+		sh -c "[ $rc = 1 ] && grep -q '^chat-client: server error: bad things' $D/err.err"
+fi
+FPORT=$(t_free_port)
+if start_helper fake-linger "$FAKE" "$FPORT" linger; then
+	$CLIENT --linger 4 127.0.0.1 "$FPORT" </dev/null >"$D/l1.out" 2>"$D/l1.err"
+	rc=$?
+	t_check "--linger 4: events after stdin EOF still shown, then exit 0" \
+		sh -c "[ $rc = 0 ] && grep -Eqx '$TS \\* 42 joined' $D/l1.out"
+	$CLIENT 127.0.0.1 "$FPORT" </dev/null >"$D/l0.out" 2>"$D/l0.err"
+	rc=$?
+	t_check "--linger 0 (default): exit 0 right after the flush" \
+		sh -c "[ $rc = 0 ] && ! grep -q '42 joined' $D/l0.out"
+fi
+FPORT=$(t_free_port)
+if start_helper fake-replay "$FAKE" "$FPORT" replay; then
+	printf 'one\ntwo\n' | $CLIENT --nick ra 127.0.0.1 "$FPORT" >"$D/ra.out" 2>"$D/ra.err" &
+	RA=$!
+	PIDS+=($RA)
+	wait_for "$D/fake-replay.log" '^accepted 1' >/dev/null
+	client rb "$CLIENT" "$FPORT" --nick rb
+	wait_for "$D/rb.out" "cannot authenticate message from 3" >/dev/null
+	wait_for "$D/rb.out" "<ra> two" >/dev/null
+	hangup rb
+	wait_exit "${CPID[rb]}"
+	wait_exit "$RA"
+	t_check "replayed messages are dropped: each line shown once" \
+		sh -c "[ \$(grep -Ecx '$TS <ra> one' $D/rb.out) = 1 ] && [ \$(grep -Ecx '$TS <ra> two' $D/rb.out) = 1 ]"
+	t_check "one replay warning for the sender" \
+		sh -c "[ \$(grep -Ec 'dropped a replayed or reordered message from 1\$' $D/rb.out) = 1 ]"
+	t_check "a message the server re-attributes to another id is rejected" \
+		grep -Eq "$TS \\* cannot authenticate message from 3 \\(wrong room key\\?\\)" "$D/rb.out"
+fi
+
+# ---- terminal (tmux) -------------------------------------------------------
+if command -v tmux >/dev/null && start_server tty; then
+	TPORT=$PORT
+	cat >"$D/tty.sh" <<EOF
+stty -g >"$D/stty.before"
+NO_COLOR=1 $CLIENT --nick tess 127.0.0.1 $TPORT 2>"$D/tty.err"
+echo "EXIT=\$?" >"$D/tty.exit"
+stty -g >"$D/stty.after"
+sleep 60
+EOF
+	tmux -L "$TMUX_SOCK" new-session -d -x 120 -y 30 "bash $D/tty.sh"
+	pane() { tmux -L "$TMUX_SOCK" capture-pane -p -t 0; }
+	for i in $(seq 1 100); do pane | grep -q 'connected as tess' && break; sleep 0.1; done
+	for i in $(seq 1 50); do pane | grep -q '^tess> ' && break; sleep 0.1; done
+	tmux -L "$TMUX_SOCK" send-keys -t 0 -l "half typed line"
+	tmux -L "$TMUX_SOCK" send-keys -t 0 Left Left Left Left
+	for i in $(seq 1 50); do pane | grep -q '^tess> half typed line' && break; sleep 0.1; done
+	client tom "$CLIENT" "$TPORT" --nick tom
+	wait_for "$D/tom.out" 'connected as' >/dev/null
+	say tom "message while typing"
+	for i in $(seq 1 100); do pane | grep -q '<tom> message while typing' && break; sleep 0.1; done
+	sleep 0.2
+	screen=$(pane)
+	last=$(printf '%s\n' "$screen" | grep -v '^$' | tail -n1)
+	cx=$(tmux -L "$TMUX_SOCK" display -p -t 0 '#{cursor_x}')
+	t_check "tty: incoming message shown above the line" \
+		sh -c "printf '%s\n' \"\$1\" | grep -Eq '$TS <tom> message while typing'" _ "$screen"
+	t_check "tty: the typed line is intact on the last row, cursor where it was" \
+		test "$last" = "tess> half typed line" -a "$cx" = 17
+	tmux -L "$TMUX_SOCK" send-keys -t 0 X Enter
+	wait_for "$D/tom.out" '<tess> half typed Xline$' >/dev/null
+	t_check "tty: editing in the middle of the line and Enter send it" \
+		grep -Eqx "$TS <tess> half typed Xline" "$D/tom.out"
+	tmux -L "$TMUX_SOCK" send-keys -t 0 -l "/who"
+	tmux -L "$TMUX_SOCK" send-keys -t 0 Enter
+	for i in $(seq 1 50); do pane | grep -q '2 connected:' && break; sleep 0.1; done
+	t_check "tty: /who lists ids with nicks" sh -c "printf '%s' \"\$1\" | grep -Eq '2 connected: .*(you, tess).*tom'" _ "$(pane)"
+	tmux -L "$TMUX_SOCK" send-keys -t 0 -l "/nick tessa"
+	tmux -L "$TMUX_SOCK" send-keys -t 0 Enter
+	wait_for "$D/tom.out" 'tess \([0-9]+\) is now known as tessa$' >/dev/null
+	t_check "tty: /nick is announced to the room" grep -Eq 'is now known as tessa$' "$D/tom.out"
+	tmux -L "$TMUX_SOCK" send-keys -t 0 -l "unsent"
+	tmux -L "$TMUX_SOCK" send-keys -t 0 C-c
+	for i in $(seq 1 50); do [ -s "$D/stty.after" ] && break; sleep 0.1; done
+	t_check "tty: Ctrl+C exits 0" grep -qx 'EXIT=0' "$D/tty.exit"
+	t_check "tty: Ctrl+C restores the terminal settings" cmp -s "$D/stty.before" "$D/stty.after"
+	t_check "tty: the unsent line was not sent" sh -c "! grep -q unsent $D/tom.out"
+	hangup tom
+	wait_exit "${CPID[tom]}"
+fi
+
+t_summary
