@@ -16,22 +16,20 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
-int fg_init(struct fake_guest *g, size_t size, unsigned num)
+int fg_init_mem(struct fake_guest *g, void *mem, size_t size, unsigned num,
+		uint64_t uva_offset)
 {
 	int r;
 
 	memset(g, 0, sizeof(*g));
-	if (posix_memalign((void **)&g->mem, 4096, size))
-		return -ENOMEM;
-	memset(g->mem, 0, size);
+	g->mem = mem;
 	g->size = size;
 	g->num = num;
+	g->uva_offset = uva_offset;
 	gm_init(&g->gm);
-	r = gm_add_host(&g->gm, FG_BASE_GPA, size, FG_BASE_GPA, g->mem);
-	if (r) {
-		free(g->mem);
+	r = gm_add_host(&g->gm, FG_BASE_GPA, size, FG_BASE_GPA + uva_offset, mem);
+	if (r)
 		return r;
-	}
 	g->desc = FG_BASE_GPA;
 	g->avail = g->desc + 16ull * num;
 	g->used = align_up(g->avail + 6 + 2ull * num, 4096);
@@ -39,9 +37,27 @@ int fg_init(struct fake_guest *g, size_t size, unsigned num)
 	return 0;
 }
 
+int fg_init(struct fake_guest *g, size_t size, unsigned num)
+{
+	void *mem;
+	int r;
+
+	if (posix_memalign(&mem, 4096, size))
+		return -ENOMEM;
+	memset(mem, 0, size);
+	r = fg_init_mem(g, mem, size, num, 0);
+	if (r) {
+		free(mem);
+		return r;
+	}
+	g->owned = true;
+	return 0;
+}
+
 void fg_free(struct fake_guest *g)
 {
-	free(g->mem);
+	if (g->owned)
+		free(g->mem);
 	g->mem = NULL;
 }
 

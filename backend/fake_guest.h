@@ -28,6 +28,8 @@ struct fake_guest {
 	uint64_t desc, avail, used;	/* gpa (== uva) of the ring parts */
 	uint64_t heap, heap_start;	/* bump allocator */
 	uint16_t avail_idx, used_seen, next_free;
+	uint64_t uva_offset;		/* uva = gpa + uva_offset */
+	bool owned;
 };
 
 struct fg_seg {
@@ -37,6 +39,10 @@ struct fg_seg {
 };
 
 int fg_init(struct fake_guest *g, size_t size, unsigned num);
+/* The same over memory the caller owns (e.g. a mapped memfd); the region's
+ * front-end virtual address is gpa + uva_offset. */
+int fg_init_mem(struct fake_guest *g, void *mem, size_t size, unsigned num,
+		uint64_t uva_offset);
 void fg_free(struct fake_guest *g);
 /* Forget all buffers allocated after the rings. */
 void fg_reset_heap(struct fake_guest *g);
