@@ -21,6 +21,14 @@ import threading
 T_SEND = 0x01
 
 
+def half_close(sock):
+    """Pass the end of one direction on, keep the other one open."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
 def pump_plain(src, dst):
     try:
         while True:
@@ -30,10 +38,7 @@ def pump_plain(src, dst):
             dst.sendall(data)
     except OSError:
         pass
-    try:
-        dst.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
+    half_close(dst)
 
 
 def pump_flip(src, dst, offset, bit):
@@ -57,10 +62,7 @@ def pump_flip(src, dst, offset, bit):
                 dst.sendall(bytes(frame))
     except OSError:
         pass
-    try:
-        dst.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
+    half_close(dst)
 
 
 def serve(conn, server_port, offset, bit):
