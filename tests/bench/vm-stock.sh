@@ -18,7 +18,7 @@ rounds=${BENCH_ROUNDS:-2}
 out=build/bench/vm-stock
 mkdir -p "$out"
 rc=0
-make -s -j2 guest >"$out/guest-build.log" 2>&1 || { cat "$out/guest-build.log"; exit 1; }
+make -s -j2 build/guest/afalg_bench >"$out/guest-build.log" 2>&1 || { cat "$out/guest-build.log"; exit 1; }
 
 # Rounds alternate the backends so that load from elsewhere on the host hits
 # both alike; each point keeps its best round.
