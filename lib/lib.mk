@@ -33,3 +33,13 @@ build/guest/test_crypto_engine: $(GUEST_LIB_TEST_SRCS) $(wildcard lib/*.h) \
 	@{ $(GUEST_CC) $(GUEST_CFLAGS) -Itests/unit/test_lib_guest -static \
 		-Wl,--wrap=ioctl -o $@ $(GUEST_LIB_TEST_SRCS) $(GUEST_LDLIBS) 2>&1 | \
 		grep -v -e 'statically linked applications requires' -e 'libcrypto.a(' >&2 || true; } && test -x $@
+
+# libFuzzer target: ce_* against OpenSSL called directly (tests/suite-10-lib.sh
+# builds it and gives it a short run).
+FUZZ_LIB_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-Ilib -Idriver/uapi -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined
+fuzz: build/fuzz/fuzz_lib_engine
+build/fuzz/fuzz_lib_engine: tests/fuzz/fuzz_lib_engine.c $(LIB_SRCS) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_LIB_CFLAGS) -o $@ tests/fuzz/fuzz_lib_engine.c $(LIB_SRCS) -lcrypto
