@@ -286,6 +286,8 @@ static void complete(struct cd_queue *q, uint16_t head, uint32_t len,
 {
 	pthread_mutex_lock(&q->lock);
 	vq_push(&q->vq, head, len);
+	log_debug("vring %u: done head %u len %u (queued %u)", q->index, head,
+		  len, atomic_load(&q->queued));
 	if (may_signal && atomic_load(&q->queued) == 0 &&
 	    vq_should_notify(&q->vq) && q->call_fd >= 0)
 		eventfd_write(q->call_fd, 1);
@@ -331,12 +333,16 @@ void cd_kick(struct crypto_device *d, unsigned qi)
 		return;
 	if (q->kick_fd >= 0)
 		eventfd_read(q->kick_fd, &v);
+	log_debug("vring %u kicked", qi);
 	cd_process(d, qi);
 }
 
-static void pop_all(struct crypto_device *d, struct cd_queue *q,
-		    struct vq_chain *inline_chain)
+/* Returns how many chains were completed inline (not by the pool). */
+static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
+			struct vq_chain *inline_chain)
 {
+	unsigned inline_done = 0;
+
 	for (;;) {
 		struct cd_job *cj = NULL;
 		struct vq_chain *c = inline_chain;
@@ -347,7 +353,7 @@ static void pop_all(struct crypto_device *d, struct cd_queue *q,
 			if (!cj) {
 				log_err("out of memory; vring %u paused", q->index);
 				q->kick_pending = true;
-				return;
+				return inline_done;
 			}
 			vq_chain_init(&cj->chain);
 			c = &cj->chain;
@@ -361,9 +367,11 @@ static void pop_all(struct crypto_device *d, struct cd_queue *q,
 				vq_chain_release(c);
 				free(cj);
 			}
-			return;
+			return inline_done;
 		}
 		q->requests++;
+		log_debug("vring %u: request head %u, %u+%u buffers", q->index,
+			  c->head, c->nr, c->nw);
 		pthread_mutex_lock(&q->lock);
 		q->inflight++;
 		pthread_mutex_unlock(&q->lock);
@@ -379,6 +387,7 @@ static void pop_all(struct crypto_device *d, struct cd_queue *q,
 			wp_submit(d->pool, &cj->job);
 		} else {
 			run_chain(q, c, false);
+			inline_done++;
 			if (cj) {
 				vq_chain_release(c);
 				free(cj);
@@ -391,20 +400,25 @@ void cd_process(struct crypto_device *d, unsigned qi)
 {
 	struct cd_queue *q = queue(d, qi);
 	struct vq_chain chain;
+	unsigned inline_done = 0;
 
 	if (!q)
 		return;
 	if (!can_run(q)) {
+		log_debug("vring %u cannot run yet (started %d enabled %d addr %d "
+			  "ready %d): kick kept", qi, q->started, q->enabled,
+			  q->addr_set, vq_ready(&q->vq));
 		q->kick_pending = true;
 		return;
 	}
 	q->kick_pending = false;
 	vq_chain_init(&chain);
 	do {
-		pop_all(d, q, &chain);
+		inline_done += pop_all(d, q, &chain);
 	} while (vq_enable_notify(&q->vq) && !q->vq.broken && !q->kick_pending);
 	vq_chain_release(&chain);
 	/* completions done here (inline requests, bad chains) are signalled
 	 * once for the batch */
-	signal_batch(q);
+	if (inline_done)
+		signal_batch(q);
 }

@@ -150,6 +150,8 @@ int fg_get_used(struct fake_guest *g, uint32_t *id, uint32_t *len)
 	*id = e->id;
 	*len = e->len;
 	g->used_seen++;
+	/* like Linux's virtqueue_enable_cb: interrupt me after this one */
+	fg_set_used_event(g, g->used_seen);
 	return 1;
 }
 

@@ -56,7 +56,8 @@ uint16_t fg_submit(struct fake_guest *g, const struct fg_seg *segs, unsigned n,
 		   bool indirect);
 /* Publish a head the caller wrote descriptors for. */
 void fg_publish(struct fake_guest *g, uint16_t head);
-/* Next used element, if any: 1 and (id, len), else 0. */
+/* Next used element, if any: 1 and (id, len), else 0.  Also sets
+ * used_event to the new used index, as a driver re-enabling callbacks. */
 int fg_get_used(struct fake_guest *g, uint32_t *id, uint32_t *len);
 uint16_t fg_avail_event(struct fake_guest *g);
 void fg_set_used_event(struct fake_guest *g, uint16_t v);

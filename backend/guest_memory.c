@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "guest_memory.h"
 
@@ -58,12 +59,18 @@ int gm_add_fd(struct guest_memory *gm, uint64_t gpa, uint64_t size,
 {
 	void *p;
 	uint64_t len = size + mmap_offset;
+	struct stat st;
 
 	if (!range_ok(gpa, size) || !range_ok(uva, size) || len < size ||
 	    len > (uint64_t)SIZE_MAX || overlaps(gm, gpa, size))
 		return -EINVAL;
 	if (gm->n >= GM_MAX_REGIONS)
 		return -ENOSPC;
+	/* A mapping past the end of the file would SIGBUS on access. */
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < len)
+		return -EINVAL;
 	p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;

@@ -101,12 +101,12 @@ static int validate(const struct session_params *p, enum ce_alg *cipher,
 	if (p->op_type != VIRTIO_CRYPTO_SYM_OP_CIPHER &&
 	    p->op_type != VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING)
 		return VIRTIO_CRYPTO_NOTSUPP;
-	if (p->direction != VIRTIO_CRYPTO_OP_ENCRYPT &&
-	    p->direction != VIRTIO_CRYPTO_OP_DECRYPT)
-		return VIRTIO_CRYPTO_BADMSG;
 	st = cipher_of(p->cipher_alg, p->key_len, cipher);
 	if (st != VIRTIO_CRYPTO_OK)
 		return st;
+	if (p->direction != VIRTIO_CRYPTO_OP_ENCRYPT &&
+	    p->direction != VIRTIO_CRYPTO_OP_DECRYPT)
+		return VIRTIO_CRYPTO_BADMSG;
 	if (!p->key)
 		return VIRTIO_CRYPTO_BADMSG;
 	if (p->op_type == VIRTIO_CRYPTO_SYM_OP_CIPHER)
