@@ -6,10 +6,17 @@ CHAT_FRAME_OBJ := $(BUILD)/obj/chat/frame.o
 CHAT_SERVER_OBJS := $(addprefix $(BUILD)/obj/chat/,server_main.o server.o \
 	event_loop.o outq.o) $(CHAT_FRAME_OBJ)
 
-PROGRAMS += $(BUILD)/chat-server
+CHAT_BENCH_OBJS := $(addprefix $(BUILD)/obj/chat/,bench_main.o bench_conn.o \
+	bench_stats.o event_loop.o room_crypto.o) $(CHAT_FRAME_OBJ)
+
+PROGRAMS += $(BUILD)/chat-server $(BUILD)/chat-bench
 TEST_PROGRAMS += $(BUILD)/test_frame
 
 $(BUILD)/chat-server: $(CHAT_SERVER_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# chat-bench seals with the client's room crypto (chat/room_crypto.c).
+$(BUILD)/chat-bench: $(CHAT_BENCH_OBJS) $(LIBVCD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/tests/unit/test_frame.o: CPPFLAGS += -Ichat
@@ -42,4 +49,13 @@ $(BUILD)/test_room_crypto: $(BUILD)/obj/tests/unit/test_room_crypto.o \
 		$(BUILD)/obj/chat/room_crypto.o $(BUILD)/obj/chat/client_body.o \
 		$(LIBVCD)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+# libFuzzer target over room_open, the body codec and the display filter
+# (FUZZ_CFLAGS from the server block above).
+CHAT_ROOM_FUZZ_SRCS := tests/fuzz/fuzz_room_open.c chat/room_crypto.c \
+	chat/client_body.c chat/client_fmt.c $(wildcard lib/*.c)
+fuzz: build/fuzz/fuzz_room_open
+build/fuzz/fuzz_room_open: $(CHAT_ROOM_FUZZ_SRCS) $(wildcard chat/*.h lib/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -Ilib -Idriver/uapi -pthread -o $@ $(CHAT_ROOM_FUZZ_SRCS) -lcrypto
 # ---- end of chat-client ----------------------------------------------------
