@@ -6,8 +6,8 @@
  * back must be the chaining value: last ciphertext block for CBC, counter + 4
  * for CTR), a two-call split continued with the written-back IV and with a
  * NULL iv (session-kept IV), and CIOCGSESSINFO naming our driver.
- * Usage: cryptodev_kat [NODE]   (default /dev/crypto).  Prints PASS/FAIL
- * lines and "N passed, N failed"; exits 1 on any failure.
+ * Usage: cryptodev_kat [NODE]   (default /dev/crypto; with NODE the check
+ * names carry it).  Prints PASS/FAIL lines and "N passed, N failed"; exits 1 on any failure.
  */
 #include "cryptodev_test.h"
 
@@ -138,7 +138,11 @@ int main(int argc, char **argv)
 	size_t i;
 	int fd, e;
 
-	t_prefix = "kat: ";
+	static char prefix[80];
+
+	/* With an explicit node the check names say which one. */
+	snprintf(prefix, sizeof(prefix), argc > 1 ? "kat(%s): " : "kat: ", node);
+	t_prefix = prefix;
 	fd = open_crypto(node);
 	for (i = 0; i < sizeof(kats) / sizeof(kats[0]); i++) {
 		const struct kat *k = &kats[i];

@@ -1,0 +1,41 @@
+#!/bin/sh
+# tests/vm/driver-checks.sh - guest side of tests/suite-60-vm-driver.sh.
+#
+# Owns the order of the frontend checks inside one boot with our
+# virtio_cryptodev module loaded: known answers (on /dev/crypto and on the
+# per-device node), bad input / isolation / leak check, 8-thread stress
+# against OpenSSL, killed waiters, the lib's engine unit test against the
+# real device, then device removal with a file open (unbind), rmmod, insmod
+# again and the known answers once more.  Every guest program prints
+# PASS/FAIL lines; this script adds one line "STEP NAME rc=N" per step.
+# Does not own the checks themselves (tests/vm/cryptodev_*.c).
+step() {
+	name=$1
+	shift
+	"$@"
+	echo "STEP $name rc=$?"
+}
+node0=$(ls /dev/cryptodev* 2>/dev/null | head -n1)
+step kat cryptodev_kat
+step kat-node cryptodev_kat "$node0"
+step badinput cryptodev_badinput
+step stress cryptodev_stress -t 8 -n 120 -s 40
+step kill cryptodev_stress -k 6
+if command -v test_crypto_engine >/dev/null; then
+	CE_TEST_DEVICE=/dev/crypto test_crypto_engine /dev/crypto >/tmp/engine.log 2>&1
+	rc=$?
+	grep -E '^\[ *(PASSED|FAILED|SKIPPED) *\]' /tmp/engine.log
+	echo "STEP engine rc=$rc"
+else
+	echo "STEP engine rc=127 (no test_crypto_engine in the guest)"
+fi
+echo "queue stats:"
+cat /sys/bus/virtio/devices/*/cryptodev/queue_stats
+dev=$(ls /sys/bus/virtio/drivers/virtio_cryptodev/ | grep '^virtio' | head -n1)
+step unbind cryptodev_badinput --unbind "$dev"
+step node-gone sh -c "! ls /dev/cryptodev* 2>/dev/null"
+step rmmod rmmod virtio_cryptodev
+step reload insmod /lib/modules/vmrun/ours/virtio_cryptodev.ko
+sleep 1
+step kat-reload cryptodev_kat /dev/crypto
+exit 0
