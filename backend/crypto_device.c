@@ -308,8 +308,10 @@ static void run_chain(struct cd_queue *q, struct vq_chain *c, bool may_signal)
 {
 	uint32_t used = 0;
 
-	if (c->err == 0)
-		crypto_request_execute(q->dev->sessions, c, &used);
+	if (c->err == 0) {
+		int st = crypto_request_execute(q->dev->sessions, c, &used);
+		log_debug("vring %u: head %u status %d", q->index, c->head, st);
+	}
 	complete(q, c->head, used, may_signal);
 }
 

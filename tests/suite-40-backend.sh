@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# suite-40-backend.sh - vhost-user-crypto without a VM: cmocka unit tests
+# (plain and ASan+UBSan builds), a short libFuzzer run of each fuzz target
+# on its committed seed corpus, and end-to-end checks of the daemon binary
+# over its UNIX socket with a scripted front-end standing in for QEMU
+# (negotiation, memfd guest memory, a session, one AES-CBC request kicked
+# through an eventfd, the used ring and call eventfd, reconnect, SIGTERM).
+#
+# Owns: the non-VM checks of issue 3 section 3.  Expects `make all tests`
+# and `make SAN=1 all tests` to have run (tests/run-all does); builds the
+# fuzz targets itself (make fuzz).  Every daemon is stopped by the trap.
+# FUZZ_SECS (default 20) sets the length of each fuzz run.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+
+LOGS=build/test-logs/backend
+mkdir -p "$LOGS"
+TMP=$(mktemp -d /tmp/vuc-suite.XXXXXX)
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+	return 0
+}
+trap cleanup EXIT
+
+# ---- unit tests
+for b in build build/san; do
+	for t in "$b"/test_backend_*; do
+		[ -x "$t" ] || continue
+		t_cmocka "$t" timeout 300 "$t"
+	done
+done
+
+# ---- fuzz targets, ~FUZZ_SECS each, on a scratch copy of the seeds
+if make fuzz >"$LOGS/fuzz-build.log" 2>&1; then
+	for f in fuzz_vhost_user fuzz_vring_request; do
+		mkdir -p "$TMP/$f"
+		if timeout $(( ${FUZZ_SECS:-20} + 60 )) build/fuzz/$f \
+			-max_total_time="${FUZZ_SECS:-20}" -timeout=10 -rss_limit_mb=2048 \
+			-artifact_prefix="$LOGS/$f-" "$TMP/$f" "tests/fuzz/corpus/$f" \
+			>"$LOGS/$f.log" 2>&1; then
+			t_pass "$f: $(grep -Eo '^Done [0-9]+ runs' "$LOGS/$f.log" | tail -n1) without a finding"
+		else
+			t_fail "$f found a problem (log $LOGS/$f.log)"
+			tail -n 30 "$LOGS/$f.log"
+		fi
+	done
+else
+	t_fail "make fuzz (log $LOGS/fuzz-build.log)"
+	tail -n 20 "$LOGS/fuzz-build.log"
+fi
+
+# ---- command line
+BIN=build/vhost-user-crypto
+t_check "--help exits 0 and shows usage" sh -c "$BIN --help | grep -q 'usage: vhost-user-crypto --socket PATH'"
+expect_usage_error() {
+	"$BIN" "$@" >"$TMP/cli.out" 2>&1
+	local rc=$?
+	[ $rc -eq 2 ] && grep -q "vhost-user-crypto" "$TMP/cli.out"
+}
+t_check "no --socket: exit 2 with a message" expect_usage_error
+t_check "bad --engine: exit 2" expect_usage_error --socket "$TMP/x" --engine rot13
+t_check "bad --max-sessions: exit 2" expect_usage_error --socket "$TMP/x" --max-sessions 0
+t_check "bad --workers: exit 2" expect_usage_error --socket "$TMP/x" --workers -1
+devcrypto_refused() {
+	"$BIN" --socket "$TMP/y" --engine devcrypto >"$TMP/dev.out" 2>&1
+	[ $? -eq 1 ] && grep -q "engine devcrypto" "$TMP/dev.out"
+}
+if [ -e /dev/crypto ]; then
+	t_pass "devcrypto engine: /dev/crypto present, refusal check not applicable"
+else
+	t_check "devcrypto engine without /dev/crypto: exit 1 with a reason" devcrypto_refused
+fi
+
+# ---- end to end over the socket, plain and sanitizer builds
+FRONTEND=$TMP/frontend.py
+cat >"$FRONTEND" <<'PY'
+# A scripted vhost-user front-end (what QEMU does for cryptodev-vhost-user):
+# negotiation, memfd guest RAM, one vring, a session, one AES-128-CBC
+# request (NIST SP 800-38A F.2.1 block 1), kick, wait for the call eventfd.
+import mmap, os, select, socket, struct, sys
+
+sock_path, mode = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sock_path)
+s.settimeout(10)
+
+def send(req, payload=b"", flags=1, fds=()):
+    data = struct.pack("<III", req, flags, len(payload)) + payload
+    if fds:
+        socket.send_fds(s, [data], list(fds))
+    else:
+        s.sendall(data)
+
+def recv(req):
+    hdr = b""
+    while len(hdr) < 12:
+        c = s.recv(12 - len(hdr))
+        assert c, "connection closed"
+        hdr += c
+    r, flags, size = struct.unpack("<III", hdr)
+    assert r == req, (r, req)
+    assert flags == 5, hex(flags)
+    body = b""
+    while len(body) < size:
+        body += s.recv(size - len(body))
+    return body
+
+u64 = lambda v: struct.pack("<Q", v)
+send(1)
+feat = struct.unpack("<Q", recv(1))[0]
+want = (1 << 32) | (1 << 28) | (1 << 29) | (1 << 30)
+assert feat == want, hex(feat)
+if mode == "features":
+    print("ok features", hex(feat))
+    sys.exit(0)
+send(15)
+pf = struct.unpack("<Q", recv(15))[0]
+assert pf & (1 << 7) and pf & (1 << 3), hex(pf)
+send(16, u64(pf))
+send(3)
+send(2, u64(1 << 30))
+MEM, BASE, UVA, NUM = 1 << 20, 0x100000, 0x7F0000100000, 16
+fd = os.memfd_create("guest")
+os.ftruncate(fd, MEM)
+m = mmap.mmap(fd, MEM)
+send(5, struct.pack("<II", 1, 0) + struct.pack("<QQQQ", BASE, MEM, UVA, 0), flags=9, fds=[fd])
+assert struct.unpack("<Q", recv(5))[0] == 0
+DESC, AVAIL, USED = 0, 0x100, 0x1000
+send(8, struct.pack("<II", 0, NUM))
+send(10, struct.pack("<II", 0, 0))
+send(9, struct.pack("<IIQQQQ", 0, 0, UVA + DESC, UVA + USED, UVA + AVAIL, 0))
+call, kick = os.eventfd(0, os.EFD_NONBLOCK), os.eventfd(0, os.EFD_NONBLOCK)
+send(13, u64(0), fds=[call])
+send(12, u64(0), fds=[kick])
+key = bytes.fromhex("2b7e151628aed2a6abf7158809cf4f3c")
+sess = bytearray(1072)
+sess[0:8] = u64(2)
+sess[8:16] = struct.pack("<II", 3, 16)          # AES-CBC, 16-byte key
+sess[32], sess[33] = 1, 1                       # CIPHER, ENCRYPT
+sess[56:72] = key
+send(26, bytes(sess))
+sid = struct.unpack("<q", recv(26)[1064:1072])[0]
+assert sid >= 0, sid
+# request: indirect table at 0x2000 -> hdr, iv, src | dst, status
+H, T = 0x3000, 0x2000
+hdr = struct.pack("<IIQII", 0, 0, sid, 0, 0) + struct.pack("<III", 16, 16, 16)
+hdr = hdr.ljust(64, b"\0") + struct.pack("<II", 1, 0)
+m[H:H + 72] = hdr
+m[H + 80:H + 96] = bytes(range(16))
+m[H + 96:H + 112] = bytes.fromhex("6bc1bee22e409f96e93d7e117393172a")
+m[H + 144] = 0xAA
+segs = [(H, 72, 0), (H + 80, 16, 0), (H + 96, 16, 0), (H + 128, 16, 2), (H + 144, 1, 2)]
+for i, (a, l, f) in enumerate(segs):
+    m[T + 16 * i:T + 16 * i + 16] = struct.pack("<QIHH", BASE + a, l, f | (1 if i < 4 else 0), i + 1)
+m[DESC:DESC + 16] = struct.pack("<QIHH", BASE + T, 16 * len(segs), 4, 0)
+m[AVAIL + 4:AVAIL + 6] = struct.pack("<H", 0)
+m[AVAIL + 2:AVAIL + 4] = struct.pack("<H", 1)
+os.eventfd_write(kick, 1)
+r, _, _ = select.select([call], [], [], 10)
+assert r, "no interrupt (call eventfd) within 10 s"
+used_idx = struct.unpack("<H", m[USED + 2:USED + 4])[0]
+assert used_idx == 1, used_idx
+assert m[H + 144] == 0, m[H + 144]
+ct = bytes(m[H + 128:H + 144]).hex()
+assert ct == "7649abac8119b246cee98e9b12e9197d", ct
+send(11, struct.pack("<II", 0, 0))
+assert struct.unpack("<II", recv(11)) == (0, 1)
+print("ok request", ct)
+PY
+
+# start_daemon NAME BINARY: sets DPID and SOCK
+start_daemon() {
+	local name=$1 bin=$2 i
+	SOCK=$TMP/$name.sock
+	"$bin" --socket "$SOCK" --engine openssl -v >"$LOGS/$name.log" 2>&1 &
+	DPID=$!
+	PIDS+=("$DPID")
+	for i in $(seq 1 100); do
+		[ -S "$SOCK" ] && return 0
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "daemon $name did not start:"; cat "$LOGS/$name.log"
+	return 1
+}
+
+# stop_daemon: SIGTERM, bounded wait; 0 if it exited 0
+stop_daemon() {
+	local i
+	kill -TERM "$DPID" 2>/dev/null
+	for i in $(seq 1 100); do
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$DPID" 2>/dev/null; then
+		kill -KILL "$DPID"
+		return 1
+	fi
+	wait "$DPID"
+}
+
+for variant in plain:build/vhost-user-crypto san:build/san/vhost-user-crypto; do
+	name=${variant%%:*}
+	bin=${variant#*:}
+	if ! start_daemon "$name" "$bin"; then
+		t_fail "$name: daemon starts and listens"
+		continue
+	fi
+	t_pass "$name: daemon starts and listens"
+	t_check "$name: front-end 1 negotiates features" timeout 30 python3 "$FRONTEND" "$SOCK" features
+	t_check "$name: front-end 2 (after a disconnect) runs an AES-CBC request end to end" \
+		timeout 30 python3 "$FRONTEND" "$SOCK" request
+	t_check "$name: front-end 3 runs it again on a fresh connection" \
+		timeout 30 python3 "$FRONTEND" "$SOCK" request
+	t_check "$name: daemon still running after three connections" kill -0 "$DPID"
+	t_check "$name: SIGTERM exits 0" stop_daemon
+	t_check "$name: socket removed on exit" test ! -e "$SOCK"
+	t_check "$name: no sanitizer report in the log" sh -c "! grep -q 'Sanitizer\|runtime error' '$LOGS/$name.log'"
+done
+
+t_summary
