@@ -20,7 +20,6 @@
 struct client_peer {
 	uint32_t id;
 	int used;
-	int present;			/* joined and not left, as far as we know */
 	char nick[CLIENT_NICK_MAX + 1];	/* "" when not known */
 	struct room_window window;
 	int warned_auth;		/* "cannot authenticate" shown once */

@@ -171,6 +171,7 @@ static void on_welcome(struct client_session *s, const uint8_t *p, size_t len)
 		return;
 	}
 	s->my_id = w.your_id;
+	s->others = w.clients ? w.clients - 1 : 0;
 	if (!s->nick_set) {
 		const char *u = getenv("USER");
 
@@ -241,14 +242,19 @@ static void on_notice(struct client_session *s, uint8_t type, const uint8_t *p,
 		/* A new connection: its nick is unknown until it says it.
 		 * The replay window stays (see client_peers.h). */
 		peer->nick[0] = '\0';
-		peer->present = 1;
+		s->others++;
 		notice(s, CLIENT_LINE_NOTICE, n.unix_ms, "%u joined", n.id);
-		if (s->ready && send_body(s, CLIENT_BODY_NICKINFO, NULL, 0))
+		/* Tell the newcomer our nick; every member's answer reaches
+		 * every member, so only in small rooms (in big ones nicks are
+		 * learnt from the messages themselves). */
+		if (s->ready && s->others <= CLIENT_NICKINFO_ROOM_MAX &&
+		    send_body(s, CLIENT_BODY_NICKINFO, NULL, 0))
 			client_session_fail(s, "out of memory");
 	} else {
 		notice(s, CLIENT_LINE_NOTICE, n.unix_ms, "%s left%s",
 		       who_str(s, n.id, who, sizeof(who)), leave_reason(n.reason));
-		peer->present = 0;
+		if (s->others)	/* also members who were there before us */
+			s->others--;
 		peer->nick[0] = '\0';
 	}
 }
@@ -350,17 +356,17 @@ static void on_who(struct client_session *s, const uint8_t *p, size_t len)
 	for (off = 0; off < n && off < max; off++) {
 		struct client_peer *peer = client_peer_find(&s->peers, ids[off]);
 
+		fputs(off ? ", " : " ", f);
 		if (ids[off] == s->my_id)
-			fprintf(f, " %u (you, %s)", ids[off], s->nick);
+			fprintf(f, "%u (you, %s)", ids[off], s->nick);
 		else if (peer && peer->nick[0])
-			fprintf(f, " %u (%s)", ids[off], peer->nick);
+			fprintf(f, "%u (%s)", ids[off], peer->nick);
 		else
-			fprintf(f, " %u", ids[off]);
-		fputc(off + 1 < n ? ',' : ' ', f);
+			fprintf(f, "%u", ids[off]);
 	}
 	fclose(f);
 	s->ui.line(s->ui.ctx, CLIENT_LINE_NOTICE, client_now_ms(), NULL,
-		   (const uint8_t *)line, strlen(line) ? strlen(line) - 1 : 0);
+		   (const uint8_t *)line, strlen(line));
 	free(line);
 	free(ids);
 }

@@ -22,6 +22,10 @@
 #include "crypto_engine.h"
 #include "room_crypto.h"
 
+/* Answer a JOINED with our nick only while at most this many others are in
+ * the room (each answer is relayed to everyone). */
+#define CLIENT_NICKINFO_ROOM_MAX	32
+
 struct client_ui {
 	void (*line)(void *ctx, enum client_line_kind kind, uint64_t unix_ms,
 		     const char *nick, const uint8_t *text, size_t len);
@@ -39,6 +43,7 @@ struct client_session {
 	int ready;			/* WELCOME seen and keys derived */
 	struct room_ctx *room;
 	struct client_peers peers;
+	uint32_t others;		/* other members present, as notices tell */
 	struct client_ui ui;
 	uint8_t *body;			/* scratch: plaintext body */
 	uint8_t *sealed;		/* scratch: sealed message */
