@@ -10,7 +10,7 @@
 # while build/vhost-user-crypto does not exist.  Then vm/run itself: exit
 # status propagation, --add, --net (guest fetches from a host 127.0.0.1
 # server at 10.0.2.2), --devices, clean stdout, guest watchdog, host timeout
-# and a kernel panic failing the run.  Logs: build/test-logs/vm-stock/.
+# and a kernel panic or WARNING failing the run.  Logs: build/test-logs/vm-stock/.
 # Does not own: vm/run, the guest programs (tests/vm/), the daemon.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -108,5 +108,15 @@ rc=$?
 cat "$tmp/d.out" "$tmp/d.err" >"$logs/harness-panic.log"
 t_check "vm/run: a kernel panic fails the run, exit 121 (got $rc)" [ $rc -eq 121 ]
 t_check "vm/run: kernel panic reported" grep -q 'kernel error in the guest' "$tmp/d.err"
+
+# A WARNING that does not stop the kernel is found in dmesg after COMMAND
+# (injected through /dev/kmsg: the same line format a WARN_ON() logs).
+vm/run --driver none --timeout 120 -- \
+	'echo "<4>WARNING: CPU: 0 PID: 1 at injected/by/suite-50.c:1 test+0x0/0x0" >/dev/kmsg; exit 0' \
+	>"$tmp/e.out" 2>"$tmp/e.err"
+rc=$?
+cat "$tmp/e.out" "$tmp/e.err" >"$logs/harness-warning.log"
+t_check "vm/run: a kernel WARNING fails the run, exit 121 (got $rc)" [ $rc -eq 121 ]
+t_check "vm/run: kernel WARNING reported" grep -q 'injected/by/suite-50' "$tmp/e.err"
 
 t_summary
