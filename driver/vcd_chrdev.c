@@ -266,6 +266,13 @@ static int vcd_ioc_crypt(struct vcd_file *f, void __user *argp)
 		dlen = round_up(dlen, AES_BLOCK_LEN);
 	if (dlen > vcd_max_len(s))
 		goto out;
+	/* A chained MAC is one-shot: no multi-call hashing on the device. */
+	err = -EOPNOTSUPP;
+	if (s->mac && (cop.flags & COP_FLAG_UPDATE))
+		goto out;
+	err = -EFAULT;
+	if (s->mac && !cop.mac)
+		goto out;
 	err = -ENODEV;
 	if (READ_ONCE(s->dev->dead))
 		goto out;

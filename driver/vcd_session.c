@@ -175,8 +175,9 @@ static int vcd_device_session_create(struct vcd_session *s, u32 op,
 		if (status == VIRTIO_CRYPTO_OK)
 			*id = le64_to_cpu(r->in.input.session_id);
 		else if (status == VIRTIO_CRYPTO_ERR &&
-			 !(dev->cipher_mask & BIT_ULL(s->cipher->virtio_algo)))
-			err = -EOPNOTSUPP;	/* the device said so */
+			 (s->mac ||
+			  !(dev->cipher_mask & BIT_ULL(s->cipher->virtio_algo))))
+			err = -EOPNOTSUPP;	/* not advertised, and refused */
 		else
 			err = vcd_status_to_errno(status);
 	}

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/vm/driver-checks.sh - guest side of tests/suite-60-vm-driver.sh.
 #
+# Usage: driver-checks.sh [ok|unsupported]  (cipher+HMAC chaining expected)
 # Owns the order of the frontend checks inside one boot with our
 # virtio_cryptodev module loaded: known answers (on /dev/crypto and on the
 # per-device node), bad input / isolation / leak check, 8-thread stress
@@ -21,6 +22,8 @@ step kat-node cryptodev_kat "$node0"
 step badinput cryptodev_badinput
 step stress cryptodev_stress -t 8 -n 120 -s 40
 step kill cryptodev_stress -k 6
+# $1: what the backend does with cipher+HMAC chaining (ok|unsupported)
+step hmac cryptodev_stress -m "${1:-ok}"
 if command -v test_crypto_engine >/dev/null; then
 	CE_TEST_DEVICE=/dev/crypto test_crypto_engine /dev/crypto >/tmp/engine.log 2>&1
 	rc=$?
