@@ -9,6 +9,11 @@
  * remembered and the ring is processed as soon as it can.
  * GET_VRING_BASE stops the ring and waits for its requests in flight.
  *
+ * Where a request runs: malformed chains and requests of at most
+ * inline_max readable bytes (CD_INLINE_MAX) run on the dispatcher thread,
+ * since handing them to another thread costs more than the crypto; larger
+ * ones go to the worker pool and complete in any order.
+ *
  * Completion batching: a finished request is pushed at once; the call
  * eventfd is signalled only if no other request of the same queue is still
  * waiting in the pool (the last one to finish signals for all), and then
@@ -49,6 +54,7 @@ int cd_create(struct crypto_device **out, struct ce_engine *eng,
 		return -ENOMEM;
 	gm_init(&d->mem);
 	d->event_idx = true;
+	d->inline_max = CD_INLINE_MAX;
 	for (unsigned i = 0; i < CD_MAX_QUEUES; i++) {
 		struct cd_queue *q = &d->q[i];
 		q->dev = d;
@@ -339,36 +345,37 @@ void cd_kick(struct crypto_device *d, unsigned qi)
 	cd_process(d, qi);
 }
 
-/* Returns how many chains were completed inline (not by the pool). */
+/* Hand a popped chain to the pool: the chain moves into a job. */
+static bool submit(struct crypto_device *d, struct cd_queue *q,
+		   struct vq_chain *c)
+{
+	struct cd_job *cj = malloc(sizeof(*cj));
+
+	if (!cj)
+		return false;
+	vq_chain_move(&cj->chain, c);
+	cj->q = q;
+	cj->job.fn = job_fn;
+	atomic_fetch_add(&q->queued, 1);
+	wp_submit(d->pool, &cj->job);
+	return true;
+}
+
+/* Pop everything available.  Small requests (and malformed chains) run
+ * right here: a hand-off to another thread costs more than they do.  The
+ * rest goes to the pool.  Returns how many were completed inline. */
 static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
-			struct vq_chain *inline_chain)
+			struct vq_chain *c)
 {
 	unsigned inline_done = 0;
 
 	for (;;) {
-		struct cd_job *cj = NULL;
-		struct vq_chain *c = inline_chain;
-		int r;
+		int r = vq_pop(&q->vq, &d->mem, c);
 
-		if (d->pool) {
-			cj = malloc(sizeof(*cj));
-			if (!cj) {
-				log_err("out of memory; vring %u paused", q->index);
-				q->kick_pending = true;
-				return inline_done;
-			}
-			vq_chain_init(&cj->chain);
-			c = &cj->chain;
-		}
-		r = vq_pop(&q->vq, &d->mem, c);
 		if (r <= 0) {
 			if (r < 0)
 				log_err("vring %u: corrupt avail ring, queue stopped",
 					q->index);
-			if (cj) {
-				vq_chain_release(c);
-				free(cj);
-			}
 			return inline_done;
 		}
 		q->requests++;
@@ -381,20 +388,11 @@ static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
 			q->bad_chains++;
 			log_debug("vring %u: bad descriptor chain %u (%s)",
 				  q->index, c->head, strerror(-c->err));
+		} else if (d->pool && c->rlen > d->inline_max && submit(d, q, c)) {
+			continue;
 		}
-		if (cj && c->err == 0) {
-			cj->q = q;
-			cj->job.fn = job_fn;
-			atomic_fetch_add(&q->queued, 1);
-			wp_submit(d->pool, &cj->job);
-		} else {
-			run_chain(q, c, false);
-			inline_done++;
-			if (cj) {
-				vq_chain_release(c);
-				free(cj);
-			}
-		}
+		run_chain(q, c, false);
+		inline_done++;
 	}
 }
 

@@ -31,6 +31,9 @@
 #include "worker_pool.h"
 
 #define CD_MAX_QUEUES 8
+/* Requests with at most this many readable bytes run on the dispatcher
+ * thread; larger ones go to the worker pool. */
+#define CD_INLINE_MAX 4096u
 
 struct crypto_device;
 
@@ -57,6 +60,7 @@ struct crypto_device {
 	struct cd_queue q[CD_MAX_QUEUES];
 	struct session_table *sessions;
 	struct worker_pool *pool;	/* NULL: requests run inline */
+	uint64_t inline_max;		/* see CD_INLINE_MAX; 0: pool for all */
 	bool event_idx;
 };
 

@@ -89,6 +89,14 @@ void vq_chain_release(struct vq_chain *c)
 	c->cap = VQ_INLINE_IOV;
 }
 
+void vq_chain_move(struct vq_chain *dst, struct vq_chain *src)
+{
+	*dst = *src;
+	if (src->iov == src->inline_iov)
+		dst->iov = dst->inline_iov;
+	vq_chain_init(src);
+}
+
 static int chain_grow(struct vq_chain *c)
 {
 	unsigned ncap = c->cap * 2;

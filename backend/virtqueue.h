@@ -68,6 +68,8 @@ bool vq_ready(const struct virtqueue *vq);
 
 void vq_chain_init(struct vq_chain *c);
 void vq_chain_release(struct vq_chain *c);
+/* Move src's contents to dst (src is left empty, ready for reuse). */
+void vq_chain_move(struct vq_chain *dst, struct vq_chain *src);
 
 /*
  * Pop the next available chain.  1: popped (check c->err), 0: ring empty,

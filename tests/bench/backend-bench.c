@@ -101,6 +101,7 @@ static double daemon_path(size_t size, double secs, unsigned workers,
 		exit(1);
 	}
 	d->mem = g.gm;
+	d->inline_max = 0;	/* workers > 0: every request through the pool */
 	cd_set_num(d, 0, RING);
 	cd_set_addr(d, 0, g.desc, g.avail, g.used);
 	cd_set_kick(d, 0, -1);

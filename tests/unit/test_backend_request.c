@@ -88,7 +88,10 @@ static int setup(void **state)
 
 static int setup_pool(void **state)
 {
-	return setup_workers(state, 2, 16);
+	int r = setup_workers(state, 2, 16);
+
+	((struct fx *)*state)->d->inline_max = 0;	/* every request to the pool */
+	return r;
 }
 
 static int teardown(void **state)
