@@ -58,12 +58,9 @@ void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop)
 			client_loop_quit(l, 0);
 		}
 		rc = client_conn_flush(&s->conn);
-		if (rc) {
-			if (l->quitting)
-				s->done = 1;	/* nothing more can be sent */
-			else
-				client_session_fail(s, "connection lost: %s",
-						    strerror(-rc));
+		if (rc) {	/* what is queued will never arrive */
+			client_session_fail(s, "connection lost: %s",
+					    strerror(-rc));
 			break;
 		}
 		advance_quit(l);

@@ -101,6 +101,8 @@ static int send_body(struct client_session *s, uint8_t kind,
 
 	if (!s->ready)
 		return -EAGAIN;
+	if (s->closing)		/* our side is shut down: nothing more goes out */
+		return -ESHUTDOWN;
 	if (len > CLIENT_MAX_TEXT)
 		return -EMSGSIZE;
 	blen = client_body_encode(s->body, kind, s->nick, text, len);
@@ -248,7 +250,7 @@ static void on_notice(struct client_session *s, uint8_t type, const uint8_t *p,
 		 * every member, so only in small rooms (in big ones nicks are
 		 * learnt from the messages themselves). */
 		if (s->ready && s->others <= CLIENT_NICKINFO_ROOM_MAX &&
-		    send_body(s, CLIENT_BODY_NICKINFO, NULL, 0))
+		    send_body(s, CLIENT_BODY_NICKINFO, NULL, 0) == -ENOMEM)
 			client_session_fail(s, "out of memory");
 	} else {
 		notice(s, CLIENT_LINE_NOTICE, n.unix_ms, "%s left%s",

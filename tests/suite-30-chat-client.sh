@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # suite-30-chat-client.sh - chat-client and its end-to-end encryption.
 #
-# Owns: the client-side checks of issue 2 section 7: room crypto unit tests
-# (plain and ASan+UBSan), then integration on 127.0.0.1 with build/chat-server:
+# Owns: the client-side checks of issue 2 section 7: room crypto and line
+# editor unit tests (plain and ASan+UBSan), then integration on 127.0.0.1 with build/chat-server:
 # clients talking, wrong passphrase, a bit flipped on the wire
 # (tests/integration/chat_flip_proxy.py), large and oversized messages, server
 # full, and against tests/integration/chat_fake_server.py: another protocol
@@ -111,6 +111,8 @@ no_san_report() { ! grep -Eq 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runti
 # ---- unit tests ------------------------------------------------------------
 t_cmocka "test_room_crypto" build/test_room_crypto
 t_cmocka "test_room_crypto (ASan+UBSan)" build/san/test_room_crypto
+t_cmocka "test_client_lineedit" build/test_client_lineedit
+t_cmocka "test_client_lineedit (ASan+UBSan)" build/san/test_client_lineedit
 
 # ---- command line ----------------------------------------------------------
 t_check "--help exits 0 and names every option" sh -c \
