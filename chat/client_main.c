@@ -114,6 +114,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	/* From here on Ctrl+C ends things through the loop (or interrupts the
+	 * passphrase prompt, which then restores the echo). */
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
 	if (client_passphrase_get(pass_file, pass, &passlen, err, sizeof(err))) {
 		fprintf(stderr, "chat-client: %s\n", err);
 		return 1;
@@ -144,15 +152,12 @@ int main(int argc, char **argv)
 	loop.s = &s;
 	loop.fe = &fe;
 
-	if (client_conn_open(&s.conn, host, port, err, sizeof(err))) {
+	if (stop_flag) {
+		s.status = 0;	/* interrupted before connecting */
+	} else if (client_conn_open(&s.conn, host, port, err, sizeof(err))) {
 		s.status = 1;
 		snprintf(s.reason, sizeof(s.reason), "%s", err);
 	} else {
-		sa.sa_handler = on_signal;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sa.sa_handler = SIG_IGN;
-		sigaction(SIGPIPE, &sa, NULL);
 		client_loop_run(&loop, &stop_flag);
 	}
 

@@ -68,6 +68,8 @@ static int from_tty(char *buf, size_t *len, char *err, size_t errlen)
 	fputs("room passphrase: ", f);
 	fflush(f);
 	ok = fgets(buf, CLIENT_PASS_MAX, f) != NULL;
+	if (!ok)
+		fputs("\n", f);	/* interrupted: end the prompt's line */
 	if (have_old)
 		tcsetattr(fd, TCSAFLUSH, &old);
 	fclose(f);
