@@ -10,6 +10,7 @@
 
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
+/* LOG_ERROR..LOG_DEBUG; below LOG_ERROR: nothing at all. */
 void log_set_level(int level);
 int log_get_level(void);
 void log_msg(enum log_level lvl, const char *fmt, ...)

@@ -117,6 +117,10 @@ assert feat == want, hex(feat)
 if mode == "features":
     print("ok features", hex(feat))
     sys.exit(0)
+if mode == "hold":
+    import time
+    time.sleep(30)
+    sys.exit(0)
 send(15)
 pf = struct.unpack("<Q", recv(15))[0]
 assert pf & (1 << 7) and pf & (1 << 3), hex(pf)
@@ -219,7 +223,22 @@ for variant in plain:build/vhost-user-crypto san:build/san/vhost-user-crypto; do
 	t_check "$name: daemon still running after three connections" kill -0 "$DPID"
 	t_check "$name: SIGTERM exits 0" stop_daemon
 	t_check "$name: socket removed on exit" test ! -e "$SOCK"
-	t_check "$name: no sanitizer report in the log" sh -c "! grep -q 'Sanitizer\|runtime error' '$LOGS/$name.log'"
+	# SIGTERM while a front-end is connected
+	if start_daemon "$name-busy" "$bin"; then
+		timeout 40 python3 "$FRONTEND" "$SOCK" hold >/dev/null 2>&1 &
+		HOLD=$!
+		PIDS+=("$HOLD")
+		for i in $(seq 1 100); do
+			grep -q "front-end connected" "$LOGS/$name-busy.log" && break
+			sleep 0.1
+		done
+		t_check "$name: SIGTERM with a front-end connected exits 0" stop_daemon
+		kill "$HOLD" 2>/dev/null
+		wait "$HOLD" 2>/dev/null
+	else
+		t_fail "$name: daemon starts again"
+	fi
+	t_check "$name: no sanitizer report in the logs" sh -c "! grep -q 'Sanitizer\|runtime error' '$LOGS/$name.log' '$LOGS/$name-busy.log'"
 done
 
 t_summary
