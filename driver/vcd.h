@@ -73,6 +73,7 @@ struct vcd_device {
 	int index;			/* N of /dev/cryptodevN */
 	char name[32];
 	bool dead;
+	bool broken;			/* a request timed out: fail fast */
 	bool hw_ready;
 
 	struct miscdevice misc;
@@ -84,7 +85,6 @@ struct vcd_device {
 	unsigned int nr_dataq;		/* created */
 	unsigned int nr_used;		/* the ones we submit to */
 	atomic_t next_q;
-	struct mutex ctrl_mutex;	/* one control request at a time */
 
 	/* Config space, read at probe. */
 	u32 status;
@@ -138,6 +138,7 @@ struct vcd_session {
 struct vcd_device *vcd_device_pick(void);
 void vcd_device_put(struct vcd_device *dev);
 int vcd_status_to_errno(u8 status);
+int vcd_device_check(struct vcd_device *dev, int err);
 struct vcd_queue *vcd_device_queue(struct vcd_device *dev,
 				   unsigned int *index);
 
@@ -146,7 +147,7 @@ void vcd_queue_init(struct vcd_queue *q, const char *name);
 void vcd_queue_callback(struct vcd_queue *q);
 int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
 		     struct scatterlist *sgs[], unsigned int out,
-		     unsigned int in);
+		     unsigned int in, bool killable);
 void vcd_queue_kill(struct vcd_queue *q);
 void vcd_queue_drain(struct vcd_queue *q);
 void vcd_req_init(struct vcd_req *req, void (*release)(struct vcd_req *));

@@ -147,6 +147,11 @@ static int vcd_ioc_gsession(struct vcd_file *f, void __user *argp)
 			goto out;
 		}
 	}
+	if (READ_ONCE(dev->broken)) {
+		vcd_device_put(dev);
+		err = -EIO;
+		goto out;
+	}
 	if (sop.keylen > dev->max_cipher_key_len ||
 	    (mac && sop.mackeylen > dev->max_auth_key_len)) {
 		vcd_device_put(dev);
@@ -275,6 +280,9 @@ static int vcd_ioc_crypt(struct vcd_file *f, void __user *argp)
 		goto out;
 	err = -ENODEV;
 	if (READ_ONCE(s->dev->dead))
+		goto out;
+	err = -EIO;
+	if (READ_ONCE(s->dev->broken))
 		goto out;
 
 	ivsize = s->cipher->ivsize;

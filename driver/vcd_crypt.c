@@ -136,9 +136,9 @@ int vcd_crypt_run(struct vcd_session *s, struct vcd_crypt_req *r,
 	sg_init_one(sg, &r->status, sizeof(r->status));
 	sgs[out + in++] = sg;
 
-	err = vcd_queue_submit(s->q, &r->base, sgs, out, in);
+	err = vcd_queue_submit(s->q, &r->base, sgs, out, in, true);
 	if (err)
-		return err;
+		return vcd_device_check(s->dev, err);
 	err = vcd_status_to_errno(r->status);
 	if (err)
 		atomic64_inc(&s->q->stats.errors);

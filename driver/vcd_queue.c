@@ -94,14 +94,18 @@ static long vcd_timeout(void)
 }
 
 /*
- * Put @req on @q and sleep until the device returns it.  On success the
- * device has written its part of the buffers.  On any error the caller must
- * not look at device-written buffers; in every case the caller drops its own
- * reference with vcd_req_put() when it is done with them.
+ * Put @req on @q and sleep until the device returns it (killably when
+ * @killable: data requests; control requests wait uninterruptibly so that a
+ * dying process still destroys its device sessions), at most timeout_ms.
+ * On success the device has written its part of the buffers.  On any error
+ * (-ENODEV: device removed, -EIO: drained at removal, -EINTR: killed,
+ * -ETIMEDOUT: no answer in time) the caller must not look at device-written
+ * buffers; in every case the caller drops its own reference with
+ * vcd_req_put() when it is done with them.
  */
 int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
 		     struct scatterlist *sgs[], unsigned int out,
-		     unsigned int in)
+		     unsigned int in, bool killable)
 {
 	unsigned long flags, gen;
 	long ret;
@@ -141,22 +145,30 @@ int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
 			return err == -ENOSPC ? -ENOMEM : err;
 		}
 		atomic64_inc(&q->stats.ring_full);
-		ret = wait_event_killable_timeout(q->space_wq,
-						  READ_ONCE(q->space_gen) != gen ||
-						  READ_ONCE(q->dead),
-						  vcd_timeout());
+		if (killable)
+			ret = wait_event_killable_timeout(q->space_wq,
+				READ_ONCE(q->space_gen) != gen ||
+				READ_ONCE(q->dead), vcd_timeout());
+		else
+			ret = wait_event_timeout(q->space_wq,
+				READ_ONCE(q->space_gen) != gen ||
+				READ_ONCE(q->dead), vcd_timeout());
 		if (ret <= 0) {
 			atomic64_inc(&q->stats.errors);
-			return ret < 0 ? -EINTR : -EIO;
+			return ret < 0 ? -EINTR : -ETIMEDOUT;
 		}
 	}
 	atomic64_inc(&q->stats.requests);
 
-	ret = wait_for_completion_killable_timeout(&req->done, vcd_timeout());
+	if (killable)
+		ret = wait_for_completion_killable_timeout(&req->done,
+							   vcd_timeout());
+	else
+		ret = wait_for_completion_timeout(&req->done, vcd_timeout());
 	if (ret <= 0) {
 		/* Abandoned: the device's reference keeps the buffers. */
 		atomic64_inc(&q->stats.errors);
-		return ret < 0 ? -EINTR : -EIO;
+		return ret < 0 ? -EINTR : -ETIMEDOUT;
 	}
 	if (req->result)
 		atomic64_inc(&q->stats.errors);

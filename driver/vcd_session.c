@@ -92,7 +92,7 @@ static struct vcd_ctrl_req *vcd_ctrl_alloc(unsigned int keylen,
 	return r;
 }
 
-/* Run one control request; one at a time per device. */
+/* Run one control request (several may be in flight). */
 static int vcd_ctrl_run(struct vcd_device *dev, struct vcd_ctrl_req *r,
 			unsigned int in_len)
 {
@@ -113,10 +113,8 @@ static int vcd_ctrl_run(struct vcd_device *dev, struct vcd_ctrl_req *r,
 	sg_init_one(&in, &r->in, in_len);
 	sgs[out] = &in;
 
-	mutex_lock(&dev->ctrl_mutex);
-	err = vcd_queue_submit(&dev->ctrlq, &r->base, sgs, out, 1);
-	mutex_unlock(&dev->ctrl_mutex);
-	return err;
+	err = vcd_queue_submit(&dev->ctrlq, &r->base, sgs, out, 1, false);
+	return vcd_device_check(dev, err);
 }
 
 static int vcd_device_session_create(struct vcd_session *s, u32 op,
@@ -200,8 +198,8 @@ static void vcd_device_session_destroy(struct vcd_session *s, u64 id)
 	r->in.inhdr.status = VIRTIO_CRYPTO_ERR;
 	err = vcd_ctrl_run(s->dev, r, sizeof(r->in.inhdr));
 	if (!err && r->in.inhdr.status != VIRTIO_CRYPTO_OK)
-		dev_dbg(&s->dev->vdev->dev, "destroy session %llu: status %u\n",
-			id, r->in.inhdr.status);
+		pr_debug(VCD_DRIVER_NAME ": %s: destroy session %llu: status %u\n",
+			 s->dev->name, id, r->in.inhdr.status);
 	vcd_req_put(&r->base);
 }
 

@@ -105,6 +105,23 @@ int vcd_status_to_errno(u8 status)
 	}
 }
 
+/*
+ * Errors of vcd_queue_submit() as the ioctls return them.  A request the
+ * device did not answer within timeout_ms marks the device broken: a
+ * dead back-end never answers, so later calls fail at once with EIO.
+ */
+int vcd_device_check(struct vcd_device *dev, int err)
+{
+	if (err == -ETIMEDOUT) {
+		if (!READ_ONCE(dev->broken))
+			pr_err(VCD_DRIVER_NAME ": %s: no answer in %u ms, device marked broken\n",
+			       dev->name, vcd_param_timeout_ms);
+		WRITE_ONCE(dev->broken, true);
+		return -EIO;
+	}
+	return err;
+}
+
 static void vcd_vq_done(struct virtqueue *vq)
 {
 	struct vcd_device *dev = vq->vdev->priv;
@@ -210,7 +227,6 @@ static int vcd_probe(struct virtio_device *vdev)
 		return -ENOMEM;
 	kref_init(&dev->ref);
 	INIT_LIST_HEAD(&dev->node);
-	mutex_init(&dev->ctrl_mutex);
 	dev->vdev = vdev;
 	err = ida_alloc(&vcd_ida, GFP_KERNEL);
 	if (err < 0) {

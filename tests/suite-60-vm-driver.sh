@@ -10,7 +10,8 @@
 # OpenSSL; builtin: refused with EOPNOTSUPP), the lib's engine unit test against the
 # device, unbind with requests in flight, rmmod and reload.  Every PASS/FAIL
 # line the guest programs print becomes a check here, every step must end
-# with rc=0 and the run must end clean (vm/run exit 0: no oops/WARNING).  The
+# with rc=0 and the run must end clean (vm/run exit 0: no oops/WARNING).
+# One more boot kills the vhost-user daemon under load (dead back-end).  The
 # module must also build warning-free with W=1 for both kernels.  vhost-user
 # cases FAIL (never skip) while build/vhost-user-crypto does not exist.
 # Logs: build/test-logs/vm-driver/.
@@ -20,6 +21,17 @@ cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 logs=build/test-logs/vm-driver
 mkdir -p "$logs"
+
+# guest_checks TAG LOG: every PASS/FAIL line of the guest programs is a check.
+guest_checks() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"PASS "*) t_pass "$1: ${line#PASS }" ;;
+		"FAIL "*) t_fail "$1: ${line#FAIL }" ;;
+		esac
+	done <"$2"
+}
 
 if make -j2 build/guest/cryptodev_kat build/guest/cryptodev_badinput \
 	build/guest/cryptodev_stress build/guest/test_crypto_engine >"$logs/guest-build.log" 2>&1; then
@@ -59,12 +71,7 @@ for backend in builtin vhost-user; do
 			--timeout 300 --add tests/vm/driver-checks.sh -- driver-checks.sh $chain >"$log" 2>&1
 		rc=$?
 		echo "# $tag: vm/run exit $rc after $(($(date +%s) - start)) s"
-		while IFS= read -r line; do
-			case $line in
-			"PASS "*) t_pass "$tag: ${line#PASS }" ;;
-			"FAIL "*) t_fail "$tag: ${line#FAIL }" ;;
-			esac
-		done <"$log"
+		guest_checks "$tag" "$log"
 		for s in $steps; do
 			if grep -qx "STEP $s rc=0" "$log"; then
 				t_pass "$tag: step $s ends with rc=0"
@@ -81,4 +88,40 @@ for backend in builtin vhost-user; do
 		fi
 	done
 done
+# ---- dead back-end: the host kills vhost-user-crypto while the guest has
+# requests in flight; they and later calls must fail with EIO (vm/run then
+# exits 123, the daemon having died; no kernel error may show).
+tag="6.1 vhost-user dead back-end"
+log=$logs/dead-backend.log
+if [ ! -x build/vhost-user-crypto ]; then
+	t_fail "$tag: build/vhost-user-crypto does not exist"
+else
+	pidfile=$(mktemp)
+	VHOST_USER_CRYPTO_PIDFILE=$pidfile vm/run --kernel 6.1 --backend vhost-user --driver ours \
+		--cpus 2 --timeout 200 -- 'cryptodev_badinput --dead-backend' >"$log" 2>&1 &
+	vm=$!
+	for _ in $(seq 300); do
+		grep -q '^DEAD-BACKEND-READY' "$log" && break
+		kill -0 $vm 2>/dev/null || break
+		sleep 0.5
+	done
+	if grep -q '^DEAD-BACKEND-READY' "$log"; then
+		sleep 1
+		kill -KILL $(cat "$pidfile") 2>/dev/null
+	fi
+	wait $vm
+	rc=$?
+	rm -f "$pidfile"
+	guest_checks "$tag" "$log"
+	if grep -q '^dead-backend: [0-9]* passed, 0 failed' "$log"; then
+		t_pass "$tag: guest program finished"
+	else
+		t_fail "$tag: guest program did not finish (log $log)"
+	fi
+	if [ $rc -eq 123 ] && ! grep -q 'KERNEL-ERROR' "$log"; then
+		t_pass "$tag: vm/run exit 123 (daemon killed), no kernel errors"
+	else
+		t_fail "$tag: vm/run exit $rc, want 123 without kernel errors (log $log)"
+	fi
+fi
 t_summary

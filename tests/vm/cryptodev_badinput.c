@@ -12,6 +12,11 @@
  *       from virtio_cryptodev while 4 threads have requests in flight and a
  *       file with a session stays open: in-flight and later calls must fail
  *       with ENODEV or EIO, never succeed or hang; close must work.
+ *   cryptodev_badinput --dead-backend
+ *       requests from 2 threads, then prints DEAD-BACKEND-READY and keeps
+ *       going while the host kills the vhost-user back-end: the requests
+ *       left without an answer must fail with EIO (module timeout_ms) and
+ *       later calls must fail with EIO too; close must work.
  * Prints PASS/FAIL lines and "N passed, N failed"; exits 1 on any failure.
  */
 #include <pthread.h>
@@ -309,12 +314,66 @@ static int unbind_test(const char *virtio)
 	return t_summary();
 }
 
+static void *dead_work(void *arg)
+{
+	struct unbind_worker *w = arg;
+	uint8_t buf[4096] = { 0 }, iv[16] = { 0 };
+	time_t end = time(NULL) + 120;
+	int e;
+
+	while (time(NULL) < end) {
+		e = crypt_do(w->fd, w->ses, COP_ENCRYPT, 0, buf, buf, sizeof(buf), iv);
+		w->last = e;
+		if (e)
+			break;
+		w->ok++;
+	}
+	return NULL;
+}
+
+static int dead_backend_test(void)
+{
+	struct unbind_worker w[2];
+	pthread_t th[2];
+	uint8_t buf[16] = { 0 }, iv[16] = { 0 };
+	uint32_t ses, s2;
+	int fd, i, e;
+
+	t_prefix = "dead-backend: ";
+	fd = open_crypto("/dev/crypto");
+	e = sess_new(fd, CRYPTO_AES_CBC, key16, 16, &ses);
+	CHECK(e == 0, "session while the back-end lives (%s)", strerror(e));
+	e = crypt_do(fd, ses, COP_ENCRYPT, 0, buf, buf, 16, iv);
+	CHECK(e == 0, "request while the back-end lives (%s)", strerror(e));
+	printf("DEAD-BACKEND-READY\n");
+	fflush(stdout);
+	for (i = 0; i < 2; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].fd = fd;
+		w[i].ses = ses;
+		pthread_create(&th[i], NULL, dead_work, &w[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		CHECK(w[i].last == EIO, "thread %d: %d requests, then the unanswered one failed with EIO (%s)",
+		      i, w[i].ok, strerror(w[i].last));
+	}
+	e = crypt_do(fd, ses, COP_ENCRYPT, 0, buf, buf, 16, iv);
+	CHECK(e == EIO, "later CRYPT -> EIO (%s)", strerror(e));
+	e = sess_new(fd, CRYPTO_AES_CBC, key16, 16, &s2);
+	CHECK(e == EIO, "later GSESSION -> EIO (%s)", strerror(e));
+	CHECK(close(fd) == 0, "close");
+	return t_summary();
+}
+
 int main(int argc, char **argv)
 {
 	const char *node = "/dev/crypto";
 	long growth;
 	int fd;
 
+	if (argc > 1 && !strcmp(argv[1], "--dead-backend"))
+		return dead_backend_test();
 	if (argc > 2 && !strcmp(argv[1], "--unbind"))
 		return unbind_test(argv[2]);
 	if (argc > 1)
