@@ -1,0 +1,110 @@
+/*
+ * bench.h - shared state of chat-bench (a load generator for chat servers).
+ *
+ * Owns: the run's options, the connection table, counters and the
+ * interface between the phases (bench_main.c) and the per-connection
+ * protocol work (bench_conn.c).  Does not own: the latency histogram
+ * (bench_stats.c) or the server under test.
+ *
+ * Modes: frames (our protocol; SEND an opaque body, or a body sealed with
+ * chat/room_crypto.h when --passphrase is given) and raw (newline-delimited
+ * text, for `ncat --broker`).  Every message body starts with the send time
+ * (CLOCK_MONOTONIC ns), the sender's index and a sequence number, so a
+ * receiver in the same process computes latency and checks order.
+ */
+#ifndef VCD_CHAT_BENCH_H
+#define VCD_CHAT_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bench_stats.h"
+#include "event_loop.h"
+#include "frame.h"
+
+struct room_ctx;
+struct room_window;
+struct ce_engine;
+
+enum bench_mode { BENCH_FRAMES, BENCH_RAW };
+
+enum bconn_state { BC_IDLE, BC_CONNECTING, BC_CONNECTED, BC_OPEN, BC_CLOSED };
+
+struct bconn {
+	struct ev_watch w;
+	uint32_t idx;		/* index in bench.conns */
+	uint32_t id;		/* server-assigned id (frames) */
+	int32_t sender;		/* sender index, or -1 */
+	uint8_t state;
+	uint64_t got;		/* messages delivered to this client */
+	uint8_t greeted;	/* raw: has seen a roll-call line */
+	uint8_t *in;		/* unparsed input (partial frame or line) */
+	uint32_t in_len, in_cap;
+	uint8_t *out;		/* senders: bytes not yet written */
+	size_t out_len, out_off, out_cap;
+};
+
+struct bench {
+	/* options */
+	const char *host;
+	unsigned port;
+	uint32_t clients, senders;
+	double rate;		/* msgs/s per sender, 0 = as fast as taken */
+	uint32_t size;		/* message body bytes */
+	double seconds, hold;
+	uint32_t window;	/* rate 0: messages in flight per sender */
+	enum bench_mode mode;
+	const char *passphrase;
+	int verbose;
+
+	struct ev_loop *loop;
+	struct bconn *conns;
+	uint8_t *scratch;
+	uint8_t salt[CHAT_SALT_LEN];	/* room salt from WELCOME */
+	int addr_family;
+	uint8_t addr[28];	/* struct sockaddr_storage-sized enough */
+	uint32_t addr_len;
+
+	/* progress */
+	uint32_t n_connecting, n_ready, n_closed, n_greeted;
+	uint64_t bytes_in;	/* every byte read, for the settle phase */
+	int sending;		/* senders may send */
+	int measuring;		/* deliveries count toward the rate */
+	uint64_t t0_ns, t_end_ns;
+
+	/* per sender */
+	uint64_t *sent;		/* messages sent */
+	uint64_t *probe_got;	/* of those, received by the probe */
+	uint64_t *next_ns;	/* rate > 0: time of the next send */
+	uint32_t probe;		/* receiver whose progress paces rate 0 */
+
+	/* results */
+	struct lat_hist lat;
+	uint64_t deliveries;		/* all */
+	uint64_t deliveries_window;	/* between t0 and t_end */
+	uint64_t errors;
+
+	/* e2e (frames + --passphrase) */
+	struct ce_engine *eng;
+	struct room_ctx **seal;		/* one per sender */
+	struct room_ctx *open;		/* for receiving */
+	struct room_window *windows;	/* clients x senders */
+	uint32_t *sender_of_id;		/* server id -> sender index + 1 */
+	uint32_t max_id;
+};
+
+uint64_t bench_now_ns(void);
+void bench_error(struct bench *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* bench_conn.c */
+int bconn_connect(struct bench *b, struct bconn *c);
+void bconn_close(struct bench *b, struct bconn *c, int is_error);
+/* Queue one message from sender c and try to write it. 0 or -1. */
+int bconn_send_one(struct bench *b, struct bconn *c);
+/* Raw mode: queue a text line (with its newline). 0 or -1. */
+int bconn_send_text(struct bench *b, struct bconn *c, const char *line);
+/* Write what is queued; watch for writability while anything remains. */
+void bconn_flush(struct bench *b, struct bconn *c);
+
+#endif /* VCD_CHAT_BENCH_H */

@@ -1,0 +1,487 @@
+/*
+ * bench_conn.c - one chat-bench connection: connect, read, write.
+ *
+ * Owns: the non-blocking connect, reading frames (or text lines in raw
+ * mode) and turning each delivered message into a latency sample, and
+ * composing/writing a sender's messages.  Does not own: when to send or
+ * when to stop (bench_main.c) nor statistics arithmetic (bench_stats.c).
+ */
+#include "bench.h"
+
+#include "frame.h"
+#include "room_crypto.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define BODY_MIN_FRAMES	16	/* u64 ns | u32 sender | u32 seq */
+#define RAW_PREFIX	35	/* "%016x %08x %08x " */
+#define READS_PER_EVENT	8
+
+static void on_conn(struct ev_loop *loop, struct ev_watch *w, unsigned ev);
+
+static struct bconn *conn_of(struct ev_watch *w)
+{
+	return (struct bconn *)((char *)w - offsetof(struct bconn, w));
+}
+
+int bconn_connect(struct bench *b, struct bconn *c)
+{
+	int fd = socket(b->addr_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+
+	if (fd < 0) {
+		bench_error(b, "socket: %s", strerror(errno));
+		c->state = BC_CLOSED;
+		b->n_closed++;
+		return -1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)b->addr, b->addr_len) < 0 &&
+	    errno != EINPROGRESS) {
+		bench_error(b, "connect: %s", strerror(errno));
+		close(fd);
+		c->state = BC_CLOSED;
+		b->n_closed++;
+		return -1;
+	}
+	c->state = BC_CONNECTING;
+	b->n_connecting++;
+	if (ev_watch_start(b->loop, &c->w, fd, EV_WRITE, on_conn) < 0) {
+		bench_error(b, "epoll: %s", strerror(errno));
+		close(fd);
+		c->state = BC_CLOSED;
+		b->n_connecting--;
+		b->n_closed++;
+		return -1;
+	}
+	return 0;
+}
+
+void bconn_close(struct bench *b, struct bconn *c, int is_error)
+{
+	if (c->state == BC_CLOSED)
+		return;
+	if (c->state == BC_CONNECTING)
+		b->n_connecting--;
+	if (c->state == BC_OPEN)
+		b->n_ready--;
+	if (is_error)
+		b->errors++;
+	ev_watch_stop(b->loop, &c->w);
+	close(c->w.fd);
+	c->w.fd = -1;
+	c->state = BC_CLOSED;
+	b->n_closed++;
+	free(c->in);
+	free(c->out);
+	c->in = c->out = NULL;
+	c->in_len = c->in_cap = 0;
+	c->out_len = c->out_off = c->out_cap = 0;
+}
+
+static void mark_open(struct bench *b, struct bconn *c)
+{
+	c->state = BC_OPEN;
+	b->n_ready++;
+}
+
+/* ---- receiving ----------------------------------------------------------- */
+
+static uint64_t get_be(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | *p++;
+	return v;
+}
+
+/* One message delivered to c: sender index, sequence, send time. */
+static void delivered(struct bench *b, struct bconn *c, uint32_t sender,
+		      uint64_t sent_ns)
+{
+	uint64_t now = bench_now_ns();
+
+	if (sender >= b->senders || sent_ns > now) {
+		bench_error(b, "garbled message at client %u", c->idx);
+		b->errors++;
+		return;
+	}
+	lat_hist_add(&b->lat, now - sent_ns);
+	b->deliveries++;
+	c->got++;
+	if (b->measuring && now <= b->t_end_ns)
+		b->deliveries_window++;
+	if (c->idx == b->probe)
+		b->probe_got[sender]++;
+}
+
+static void on_relay(struct bench *b, struct bconn *c, const uint8_t *p, size_t len)
+{
+	struct chat_relay r;
+	const uint8_t *body;
+	size_t body_len;
+
+	if (chat_relay_decode(p, len, &r) < 0) {
+		b->errors++;
+		return;
+	}
+	body = r.msg;
+	body_len = r.msg_len;
+	if (b->open) {
+		uint32_t s = r.sender_id <= b->max_id ? b->sender_of_id[r.sender_id] : 0;
+		size_t n;
+
+		if (s == 0) {
+			bench_error(b, "message from unknown sender %u", r.sender_id);
+			b->errors++;
+			return;
+		}
+		if (room_open(b->open, r.sender_id, r.msg, r.msg_len,
+			      &b->windows[(size_t)c->idx * b->senders + (s - 1)],
+			      b->scratch, &n, NULL) < 0) {
+			bench_error(b, "cannot authenticate message from %u", r.sender_id);
+			b->errors++;
+			return;
+		}
+		body = b->scratch;
+		body_len = n;
+	}
+	if (body_len < BODY_MIN_FRAMES) {
+		b->errors++;
+		return;
+	}
+	delivered(b, c, (uint32_t)get_be(body + 8, 4), get_be(body, 8));
+}
+
+static void on_frame(struct bench *b, struct bconn *c, const struct chat_frame_hdr *h,
+		     const uint8_t *p)
+{
+	struct chat_welcome wl;
+	struct chat_reason why;
+
+	switch (h->type) {
+	case CHAT_T_WELCOME:
+		if (c->state == BC_CONNECTED && chat_welcome_decode(p, h->len, &wl) == 0) {
+			c->id = wl.your_id;
+			memcpy(b->salt, wl.salt, CHAT_SALT_LEN);
+			mark_open(b, c);
+		} else {
+			b->errors++;
+		}
+		break;
+	case CHAT_T_RELAY:
+		on_relay(b, c, p, h->len);
+		break;
+	case CHAT_T_REFUSED:
+	case CHAT_T_ERROR:
+		chat_reason_decode(p, h->len, &why);
+		bench_error(b, "client %u: server says: %s", c->idx, why.text);
+		bconn_close(b, c, 1);
+		break;
+	default:	/* JOINED, LEFT, WHO_REPLY: not measured */
+		break;
+	}
+}
+
+/* Handle complete frames in p[0..n); return bytes consumed, -1 on error. */
+static long parse_frames(struct bench *b, struct bconn *c, const uint8_t *p, size_t n)
+{
+	size_t off = 0;
+
+	while (c->state != BC_CLOSED) {
+		struct chat_frame_hdr h;
+		int rc = chat_hdr_parse(p + off, n - off, &h);
+
+		if (rc == 0)
+			break;
+		if (rc < 0 || !chat_type_from_server(h.type)) {
+			bench_error(b, "client %u: bad frame from server", c->idx);
+			return -1;
+		}
+		if (n - off - CHAT_HDR_LEN < h.len)
+			break;
+		on_frame(b, c, &h, p + off + CHAT_HDR_LEN);
+		off += CHAT_HDR_LEN + h.len;
+	}
+	return (long)off;
+}
+
+static long parse_lines(struct bench *b, struct bconn *c, const uint8_t *p, size_t n)
+{
+	size_t off = 0;
+
+	for (;;) {
+		const uint8_t *nl = memchr(p + off, '\n', n - off);
+		size_t len;
+		unsigned long long ns;
+		unsigned sender, seq;
+		char head[RAW_PREFIX + 1];
+
+		if (!nl)
+			break;
+		len = (size_t)(nl - (p + off));
+		if (len > 0 && p[off] == '#') {	/* roll call, not a message */
+			if (!c->greeted) {
+				c->greeted = 1;
+				b->n_greeted++;
+			}
+			off += len + 1;
+			continue;
+		}
+		if (len >= RAW_PREFIX) {
+			memcpy(head, p + off, RAW_PREFIX);
+			head[RAW_PREFIX] = '\0';
+		} else {
+			head[0] = '\0';
+		}
+		if (sscanf(head, "%16llx %8x %8x ", &ns, &sender, &seq) == 3)
+			delivered(b, c, sender, ns);
+		else {
+			b->errors++;
+			if (b->verbose)
+				bench_error(b, "client %u: garbled line", c->idx);
+		}
+		off += len + 1;
+	}
+	if (n - off > (size_t)b->size + RAW_PREFIX) {
+		bench_error(b, "client %u: line too long", c->idx);
+		return -1;
+	}
+	return (long)off;
+}
+
+static int consume(struct bench *b, struct bconn *c, const uint8_t *p, size_t n)
+{
+	long used;
+
+	if (c->in_len) {	/* append to the leftover, parse from there */
+		if (c->in_cap < c->in_len + n) {
+			uint32_t cap = (uint32_t)(c->in_len + n);
+			uint8_t *in = realloc(c->in, cap);
+
+			if (!in)
+				return -1;
+			c->in = in;
+			c->in_cap = cap;
+		}
+		memcpy(c->in + c->in_len, p, n);
+		c->in_len += (uint32_t)n;
+		p = c->in;
+		n = c->in_len;
+	}
+	used = b->mode == BENCH_RAW ? parse_lines(b, c, p, n) : parse_frames(b, c, p, n);
+	if (used < 0)
+		return -1;
+	if (c->state == BC_CLOSED)
+		return 0;
+	if ((size_t)used == n) {
+		free(c->in);
+		c->in = NULL;
+		c->in_len = c->in_cap = 0;
+	} else if (p == c->in) {
+		memmove(c->in, c->in + used, n - (size_t)used);
+		c->in_len = (uint32_t)(n - (size_t)used);
+	} else {
+		c->in = malloc(n - (size_t)used);
+		if (!c->in)
+			return -1;
+		memcpy(c->in, p + used, n - (size_t)used);
+		c->in_len = c->in_cap = (uint32_t)(n - (size_t)used);
+	}
+	return 0;
+}
+
+static void conn_read(struct bench *b, struct bconn *c)
+{
+	int i;
+
+	for (i = 0; i < READS_PER_EVENT && c->state != BC_CLOSED; i++) {
+		/* Leave room in scratch for decrypting one message in place. */
+		ssize_t n = recv(c->w.fd, b->scratch + CHAT_HDR_LEN + CHAT_MAX_PAYLOAD,
+				 64 * 1024, MSG_DONTWAIT);
+
+		if (n > 0) {
+			b->bytes_in += (uint64_t)n;
+			if (consume(b, c, b->scratch + CHAT_HDR_LEN + CHAT_MAX_PAYLOAD,
+				    (size_t)n) < 0) {
+				bconn_close(b, c, 1);
+				return;
+			}
+			if (n < 64 * 1024)
+				return;
+		} else if (n == 0) {
+			bench_error(b, "client %u: server closed the connection", c->idx);
+			bconn_close(b, c, 1);
+		} else if (errno == EINTR) {
+			continue;
+		} else {
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				bench_error(b, "client %u: %s", c->idx, strerror(errno));
+				bconn_close(b, c, 1);
+			}
+			return;
+		}
+	}
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
+static int out_reserve(struct bconn *c, size_t more)
+{
+	if (c->out_off && c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	if (c->out_len + more > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		uint8_t *out;
+
+		if (c->out_off) {	/* compact first */
+			memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+			c->out_len -= c->out_off;
+			c->out_off = 0;
+		}
+		while (cap < c->out_len + more)
+			cap *= 2;
+		out = realloc(c->out, cap);
+		if (!out)
+			return -1;
+		c->out = out;
+		c->out_cap = cap;
+	}
+	return 0;
+}
+
+static void put_be(uint8_t *p, uint64_t v, int n)
+{
+	while (n--) {
+		p[n] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+int bconn_send_text(struct bench *b, struct bconn *c, const char *line)
+{
+	size_t n = strlen(line);
+
+	(void)b;
+	if (out_reserve(c, n) < 0)
+		return -1;
+	memcpy(c->out + c->out_len, line, n);
+	c->out_len += n;
+	return 0;
+}
+
+int bconn_send_one(struct bench *b, struct bconn *c)
+{
+	uint32_t s = (uint32_t)c->sender;
+	uint64_t seq = b->sent[s], now = bench_now_ns();
+
+	if (b->mode == BENCH_RAW) {
+		if (out_reserve(c, b->size) < 0)
+			return -1;
+		uint8_t *p = c->out + c->out_len;
+		char head[RAW_PREFIX + 1];
+
+		snprintf(head, sizeof(head), "%016" PRIx64 " %08x %08x ", now, s,
+			 (unsigned)seq);
+		memcpy(p, head, RAW_PREFIX);
+		memset(p + RAW_PREFIX, 'x', b->size - RAW_PREFIX - 1);
+		p[b->size - 1] = '\n';
+		c->out_len += b->size;
+	} else {
+		uint8_t *body = b->scratch;	/* the plaintext body */
+		size_t msg_len = b->seal[0] ? room_sealed_len(b->size) : b->size;
+
+		if (out_reserve(c, CHAT_HDR_LEN + msg_len) < 0)
+			return -1;
+		uint8_t *p = c->out + c->out_len;
+
+		put_be(body, now, 8);
+		put_be(body + 8, s, 4);
+		put_be(body + 12, seq, 4);
+		memset(body + BODY_MIN_FRAMES, 0x5a, b->size - BODY_MIN_FRAMES);
+		chat_hdr_put(p, CHAT_T_SEND, (uint32_t)msg_len);
+		if (b->seal[0]) {
+			size_t n;
+
+			if (room_seal(b->seal[s], body, b->size, p + CHAT_HDR_LEN, &n) < 0 ||
+			    n != msg_len) {
+				bench_error(b, "room_seal failed");
+				return -1;
+			}
+		} else {
+			memcpy(p + CHAT_HDR_LEN, body, b->size);
+		}
+		c->out_len += CHAT_HDR_LEN + msg_len;
+	}
+	b->sent[s]++;
+	return 0;
+}
+
+void bconn_flush(struct bench *b, struct bconn *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->w.fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n > 0) {
+			c->out_off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			ev_watch_set(b->loop, &c->w, EV_READ | EV_WRITE);
+			return;
+		}
+		bench_error(b, "client %u: send: %s", c->idx, strerror(errno));
+		bconn_close(b, c, 1);
+		return;
+	}
+	c->out_off = c->out_len = 0;
+	ev_watch_set(b->loop, &c->w, EV_READ);
+}
+
+static void conn_connected(struct bench *b, struct bconn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(c->w.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err) {
+		bench_error(b, "client %u: connect: %s", c->idx, strerror(err));
+		bconn_close(b, c, 1);
+		return;
+	}
+	b->n_connecting--;
+	c->state = BC_CONNECTED;
+	if (b->mode == BENCH_RAW)
+		mark_open(b, c);	/* no greeting in raw mode */
+	ev_watch_set(b->loop, &c->w, EV_READ);
+}
+
+static void on_conn(struct ev_loop *loop, struct ev_watch *w, unsigned ev)
+{
+	struct bench *b = ev_loop_data(loop);
+	struct bconn *c = conn_of(w);
+
+	if (c->state == BC_CLOSED)
+		return;
+	if (c->state == BC_CONNECTING) {
+		conn_connected(b, c);
+		return;
+	}
+	if (ev & EV_WRITE)
+		bconn_flush(b, c);
+	if ((ev & EV_READ) && c->state != BC_CLOSED)
+		conn_read(b, c);
+}

@@ -1,0 +1,512 @@
+/*
+ * bench_main.c - chat-bench: command line and the phases of one run.
+ *
+ * Owns: options, resolving the server address, raising RLIMIT_NOFILE, the
+ * phases (connect all clients, let the join notices settle, optional hold,
+ * send for --seconds, drain) and the result line
+ *   deliveries_per_s=... p50_ms=... p99_ms=... max_ms=... errors=...
+ * Does not own: per-connection protocol work (bench_conn.c).
+ *
+ * Pacing: with --rate R > 0 every sender sends R msgs/s on its own clock.
+ * With --rate 0 each sender keeps --window messages in flight: it sends
+ * again as soon as the probe client (the last one, never a sender) has
+ * received an earlier message of it, so the server is kept busy without
+ * queueing without bound (which would only measure our own backlog).
+ * errors counts failed or closed connections, ERROR/REFUSED frames,
+ * messages that fail to parse or authenticate, and deliveries still missing
+ * after the drain.
+ */
+#include "bench.h"
+
+#include "crypto_engine.h"
+#include "frame.h"
+#include "room_crypto.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#define CONNECTS_IN_FLIGHT	256
+#define PHASE_LIMIT_NS		(120ull * 1000000000ull)
+#define SETTLE_QUIET_NS		(300ull * 1000000ull)
+#define DRAIN_LIMIT_NS		(3ull * 1000000000ull)
+
+static int error_lines;
+
+uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void bench_error(struct bench *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)b;
+	if (++error_lines > 20) {	/* do not flood the terminal */
+		if (error_lines == 21)
+			fputs("chat-bench: (more errors not shown)\n", stderr);
+		return;
+	}
+	va_start(ap, fmt);
+	fputs("chat-bench: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: chat-bench --port P [--host H] --clients N --senders S --rate R\n"
+"                  --size B --seconds T [--passphrase X | --raw]\n"
+"                  [--window W] [--hold SECONDS] [-v]\n"
+"\n"
+"Opens N connections to a chat server; S of them send B-byte messages at R\n"
+"messages/s each (0 = as fast as the server takes them) for T seconds.\n"
+"Every message carries its send time; receivers measure the latency.\n"
+"The last line printed is\n"
+"  deliveries_per_s=... p50_ms=... p99_ms=... max_ms=... errors=...\n"
+"\n"
+"  --host H          server address (default 127.0.0.1)\n"
+"  --passphrase X    seal each message end-to-end (chat/room_crypto) as\n"
+"                    chat-client does; receivers authenticate and decrypt\n"
+"  --raw             newline-delimited text instead of frames (drives\n"
+"                    `ncat --broker`); B includes the newline, B >= 36\n"
+"  --window W        rate 0: messages in flight per sender (default 64)\n"
+"  --hold SECONDS    after connecting, idle this long before sending\n"
+"                    (prints \"connected N clients\" on stderr first)\n"
+"  -v                report every garbled message\n"
+"S must be smaller than N (the last client is never a sender).  Frames: B >= 16.\n");
+}
+
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= lo && v <= hi))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void raise_nofile(uint32_t need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max < need) {
+		struct rlimit hard = { need, need };
+
+		if (setrlimit(RLIMIT_NOFILE, &hard) == 0)
+			return;
+		need = (uint32_t)rl.rlim_max;
+	}
+	rl.rlim_cur = need;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static int resolve(struct bench *b)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *ai;
+	char port[16];
+	int rc;
+
+	snprintf(port, sizeof(port), "%u", b->port);
+	rc = getaddrinfo(b->host, port, &hints, &ai);
+	if (rc) {
+		fprintf(stderr, "chat-bench: %s: %s\n", b->host, gai_strerror(rc));
+		return -1;
+	}
+	b->addr_family = ai->ai_family;
+	memcpy(b->addr, ai->ai_addr, ai->ai_addrlen);
+	b->addr_len = (uint32_t)ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+/* Run one loop turn, waking for the next paced send when there is one. */
+static void turn(struct bench *b, uint64_t until_ns)
+{
+	uint64_t now = bench_now_ns(), wake = until_ns;
+	uint32_t s;
+	int ms;
+
+	if (b->sending && b->rate > 0)
+		for (s = 0; s < b->senders; s++)
+			if (b->next_ns[s] < wake)
+				wake = b->next_ns[s];
+	ms = wake <= now ? 0 : (int)((wake - now + 999999) / 1000000);
+	if (ms > 100)
+		ms = 100;
+	ev_loop_turn(b->loop, ms);
+}
+
+/* Before each wait: senders send what their pacing allows. */
+static void pace(struct ev_loop *loop, void *arg)
+{
+	struct bench *b = arg;
+	uint64_t now;
+	uint32_t s;
+
+	(void)loop;
+	if (!b->sending)
+		return;
+	now = bench_now_ns();
+	for (s = 0; s < b->senders; s++) {
+		struct bconn *c = &b->conns[s];
+		int n = 0;
+
+		if (c->state != BC_OPEN || c->out_off < c->out_len)
+			continue;	/* closed, or still writing the last burst */
+		if (b->rate > 0) {
+			while (b->next_ns[s] <= now && n < 1000) {
+				if (bconn_send_one(b, c) < 0)
+					break;
+				b->next_ns[s] += (uint64_t)(1e9 / b->rate);
+				n++;
+			}
+		} else {
+			while (b->sent[s] - b->probe_got[s] < b->window) {
+				if (bconn_send_one(b, c) < 0)
+					break;
+				n++;
+			}
+		}
+		if (n)
+			bconn_flush(b, c);
+	}
+}
+
+static void phase_connect(struct bench *b)
+{
+	uint64_t deadline = bench_now_ns() + PHASE_LIMIT_NS;
+	/* Raw mode cannot see when the server accepted (no greeting), and
+	 * ncat listens with a short backlog: connect nearly one at a time. */
+	uint32_t next = 0, in_flight = b->mode == BENCH_RAW ? 2 : CONNECTS_IN_FLIGHT;
+
+	while (b->n_ready + b->n_closed < b->clients) {
+		/* Keep a bounded number of handshakes in flight. */
+		while (next < b->clients &&
+		       next - b->n_ready - b->n_closed < in_flight)
+			bconn_connect(b, &b->conns[next++]);
+		if (bench_now_ns() > deadline) {
+			bench_error(b, "only %u of %u clients connected in time",
+				    b->n_ready, b->clients);
+			b->errors += b->clients - b->n_ready - b->n_closed;
+			return;
+		}
+		turn(b, deadline);
+	}
+	if (b->n_closed)
+		bench_error(b, "%u of %u clients failed to connect", b->n_closed, b->clients);
+}
+
+/*
+ * Raw mode has no greeting, and a server with a short listen backlog (ncat)
+ * may not have accepted a connection that looks connected here: client 0
+ * repeats a "#" line until every other client has seen one.
+ */
+static void phase_rollcall(struct bench *b)
+{
+	uint64_t deadline = bench_now_ns() + PHASE_LIMIT_NS, next = 0;
+	struct bconn *c0 = &b->conns[0];
+
+	c0->greeted = 1;
+	b->n_greeted = 1;
+	while (b->n_greeted < b->n_ready && bench_now_ns() < deadline &&
+	       c0->state == BC_OPEN) {
+		if (bench_now_ns() >= next) {
+			if (bconn_send_text(b, c0, "#roll call\n") == 0)
+				bconn_flush(b, c0);
+			next = bench_now_ns() + 200000000ull;
+		}
+		turn(b, next);
+	}
+	if (b->n_greeted < b->n_ready) {
+		bench_error(b, "%u clients never received anything",
+			    b->n_ready - b->n_greeted);
+		b->errors += b->n_ready - b->n_greeted;
+	}
+}
+
+/* Let the JOINED notices of the connect phase drain: wait for quiet. */
+static void phase_settle(struct bench *b, double hold_s)
+{
+	uint64_t deadline = bench_now_ns() + PHASE_LIMIT_NS;
+	uint64_t last = bench_now_ns(), seen = b->bytes_in, hold_end;
+
+	while (bench_now_ns() < deadline && bench_now_ns() - last < SETTLE_QUIET_NS) {
+		turn(b, bench_now_ns() + SETTLE_QUIET_NS);
+		if (b->bytes_in != seen) {
+			seen = b->bytes_in;
+			last = bench_now_ns();
+		}
+	}
+	if (hold_s <= 0)
+		return;
+	fprintf(stderr, "connected %u clients\n", b->n_ready);
+	hold_end = bench_now_ns() + (uint64_t)(hold_s * 1e9);
+	while (bench_now_ns() < hold_end)
+		turn(b, hold_end);
+}
+
+static int setup_e2e(struct bench *b)
+{
+	char err[256];
+	struct room_keys keys;
+	uint32_t s;
+	int rc;
+
+	b->seal = calloc(b->senders, sizeof(*b->seal));
+	if (!b->seal)
+		return -1;
+	if (b->mode != BENCH_FRAMES || !b->passphrase)
+		return 0;
+	for (s = 0; s < b->clients; s++)
+		if (b->conns[s].id > b->max_id)
+			b->max_id = b->conns[s].id;
+	b->sender_of_id = calloc((size_t)b->max_id + 1, sizeof(*b->sender_of_id));
+	b->windows = calloc((size_t)b->clients * b->senders, sizeof(*b->windows));
+	if (!b->sender_of_id || !b->windows)
+		return -1;
+	for (s = 0; s < b->senders; s++)
+		b->sender_of_id[b->conns[s].id] = s + 1;
+	if (ce_engine_open(&b->eng, CE_KIND_AUTO, NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "chat-bench: crypto engine: %s\n", err);
+		return -1;
+	}
+	rc = room_derive_keys(b->passphrase, strlen(b->passphrase),
+			      b->salt, &keys);
+	if (rc < 0) {
+		fprintf(stderr, "chat-bench: key derivation failed: %s\n", strerror(-rc));
+		return -1;
+	}
+	for (s = 0; s < b->senders && rc == 0; s++)
+		rc = room_ctx_new(&b->seal[s], b->eng, &keys, b->conns[s].id,
+				  1, err, sizeof(err));
+	if (rc == 0)
+		rc = room_ctx_new(&b->open, b->eng, &keys, 0, 1, err, sizeof(err));
+	room_keys_wipe(&keys);
+	if (rc < 0) {
+		fprintf(stderr, "chat-bench: room context: %s\n", err);
+		return -1;
+	}
+	fprintf(stderr, "chat-bench: e2e sealing on %s\n", ce_engine_describe(b->eng));
+	return 0;
+}
+
+static void phase_send(struct bench *b)
+{
+	uint64_t now = bench_now_ns(), expected = 0, drain_end;
+	uint32_t s;
+
+	b->t0_ns = now;
+	b->t_end_ns = now + (uint64_t)(b->seconds * 1e9);
+	for (s = 0; s < b->senders; s++)	/* spread the senders' phases */
+		b->next_ns[s] = now + (b->rate > 0 ?
+			(uint64_t)(1e9 / b->rate * s / b->senders) : 0);
+	b->sending = b->measuring = 1;
+	while (bench_now_ns() < b->t_end_ns)
+		turn(b, b->t_end_ns);
+	b->sending = 0;
+	/* Drain: every message sent should reach every other client. */
+	for (s = 0; s < b->senders; s++)
+		expected += b->sent[s] * (b->clients - 1);
+	drain_end = bench_now_ns() + DRAIN_LIMIT_NS;
+	while (b->deliveries < expected && b->n_closed == 0 &&
+	       bench_now_ns() < drain_end)
+		turn(b, drain_end);
+	if (b->verbose) {
+		uint64_t lo = UINT64_MAX, hi = 0;
+
+		for (s = 0; s < b->clients; s++) {
+			lo = b->conns[s].got < lo ? b->conns[s].got : lo;
+			hi = b->conns[s].got > hi ? b->conns[s].got : hi;
+			if (!b->conns[s].got)
+				fprintf(stderr, "chat-bench: client %u got nothing (state %u)\n", s, b->conns[s].state);
+		}
+		for (s = 0; s < b->senders; s++)
+			fprintf(stderr, "chat-bench: sender %u sent %llu\n", s,
+				(unsigned long long)b->sent[s]);
+		fprintf(stderr, "chat-bench: per-client deliveries %llu..%llu\n",
+			(unsigned long long)lo, (unsigned long long)hi);
+	}
+	if (b->n_closed == 0 && b->deliveries < expected) {
+		bench_error(b, "%llu deliveries missing after the drain",
+			    (unsigned long long)(expected - b->deliveries));
+		b->errors += expected - b->deliveries;
+	}
+}
+
+static int parse_args(struct bench *b, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "clients", required_argument, NULL, 'n' },
+		{ "senders", required_argument, NULL, 's' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "size", required_argument, NULL, 'b' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ "passphrase", required_argument, NULL, 'P' },
+		{ "raw", no_argument, NULL, 'R' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "hold", required_argument, NULL, 'o' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	double v, have_port = 0, clients = -1, senders = -1, rate = -1, size = -1,
+	       seconds = -1, window = 64;
+	int c, li = 0;
+
+	while ((c = getopt_long(argc, argv, "vh", opts, &li)) != -1) {
+		double *dst = NULL, lo = 0, hi = 0;
+
+		switch (c) {
+		case 'p': dst = &have_port; lo = 1; hi = 65535; break;
+		case 'n': dst = &clients; lo = 2; hi = 1000000; break;
+		case 's': dst = &senders; lo = 1; hi = 1000000; break;
+		case 'r': dst = &rate; lo = 0; hi = 1e7; break;
+		case 'b': dst = &size; lo = 1; hi = ROOM_MAX_BODY; break;
+		case 't': dst = &seconds; lo = 0.1; hi = 3600; break;
+		case 'w': dst = &window; lo = 1; hi = 1e6; break;
+		case 'o': dst = &b->hold; lo = 0; hi = 3600; break;
+		case 'H': b->host = optarg; break;
+		case 'P': b->passphrase = optarg; break;
+		case 'R': b->mode = BENCH_RAW; break;
+		case 'v': b->verbose = 1; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+		if (dst) {
+			if (parse_double(optarg, lo, hi, &v) < 0) {
+				fprintf(stderr, "chat-bench: bad value '%s' for --%s\n",
+					optarg, opts[li].name);
+				return -1;
+			}
+			*dst = v;
+		}
+	}
+	if (optind != argc || !have_port || clients < 0 || senders < 0 ||
+	    rate < 0 || size < 0 || seconds < 0) {
+		fprintf(stderr, "chat-bench: --port, --clients, --senders, --rate, "
+			"--size and --seconds are required\n");
+		usage(stderr);
+		return -1;
+	}
+	b->port = (unsigned)have_port;
+	b->clients = (uint32_t)clients;
+	b->senders = (uint32_t)senders;
+	b->rate = rate;
+	b->size = (uint32_t)size;
+	b->seconds = seconds;
+	b->window = (uint32_t)window;
+	if (b->senders >= b->clients) {
+		fprintf(stderr, "chat-bench: --senders must be below --clients\n");
+		return -1;
+	}
+	if (b->mode == BENCH_RAW && b->passphrase) {
+		fprintf(stderr, "chat-bench: --raw and --passphrase exclude each other\n");
+		return -1;
+	}
+	if (b->size < (b->mode == BENCH_RAW ? 36u : 16u)) {
+		fprintf(stderr, "chat-bench: --size must be at least %u in this mode\n",
+			b->mode == BENCH_RAW ? 36u : 16u);
+		return -1;
+	}
+	if (b->mode == BENCH_FRAMES && !b->passphrase && b->size > CHAT_MAX_MSG) {
+		fprintf(stderr, "chat-bench: --size above %u\n", (unsigned)CHAT_MAX_MSG);
+		return -1;
+	}
+	return 0;
+}
+
+static void free_bench(struct bench *b)
+{
+	uint32_t i;
+
+	for (i = 0; b->conns && i < b->clients; i++)
+		bconn_close(b, &b->conns[i], 0);
+	for (i = 0; b->seal && i < b->senders; i++)
+		room_ctx_free(b->seal[i]);
+	room_ctx_free(b->open);
+	ce_engine_close(b->eng);
+	free(b->seal);
+	free(b->windows);
+	free(b->sender_of_id);
+	free(b->conns);
+	free(b->sent);
+	free(b->probe_got);
+	free(b->next_ns);
+	free(b->scratch);
+	lat_hist_free(&b->lat);
+	ev_loop_free(b->loop);
+}
+
+int main(int argc, char **argv)
+{
+	struct bench b = { .host = "127.0.0.1", .mode = BENCH_FRAMES };
+	uint32_t i;
+	int rc = 1;
+
+	if (parse_args(&b, argc, argv) < 0)
+		return 2;
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile(b.clients + 64);
+	if (resolve(&b) < 0)
+		return 1;
+	b.loop = ev_loop_new(1024);
+	b.conns = calloc(b.clients, sizeof(*b.conns));
+	b.sent = calloc(b.senders, sizeof(*b.sent));
+	b.probe_got = calloc(b.senders, sizeof(*b.probe_got));
+	b.next_ns = calloc(b.senders, sizeof(*b.next_ns));
+	b.scratch = malloc(CHAT_HDR_LEN + CHAT_MAX_PAYLOAD + 64 * 1024);
+	if (!b.loop || !b.conns || !b.sent || !b.probe_got || !b.next_ns ||
+	    !b.scratch || lat_hist_init(&b.lat) < 0) {
+		fprintf(stderr, "chat-bench: out of memory\n");
+		goto out;
+	}
+	for (i = 0; i < b.clients; i++) {
+		b.conns[i].idx = i;
+		b.conns[i].sender = i < b.senders ? (int32_t)i : -1;
+		b.conns[i].w.fd = -1;
+	}
+	b.probe = b.clients - 1;
+	ev_loop_set_data(b.loop, &b);
+	ev_loop_set_before_wait(b.loop, pace, &b);
+
+	phase_connect(&b);
+	if (b.mode == BENCH_RAW)
+		phase_rollcall(&b);
+	phase_settle(&b, b.hold);
+	if (setup_e2e(&b) < 0)
+		goto out;
+	phase_send(&b);
+	printf("deliveries_per_s=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%llu\n",
+	       (double)b.deliveries_window / b.seconds,
+	       lat_hist_quantile_ms(&b.lat, 0.50), lat_hist_quantile_ms(&b.lat, 0.99),
+	       (double)b.lat.max_ns / 1e6, (unsigned long long)b.errors);
+	rc = 0;
+out:
+	fflush(stdout);
+	free_bench(&b);
+	return rc;
+}

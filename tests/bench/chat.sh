@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# tests/bench/chat.sh - chat-server against `ncat --broker`, and at 10,000 clients.
+#
+# Owns: the chat benchmark of issue 2 section 6 (figures in docs/bench-chat.md).
+#  1. ncat --broker and chat-server run side by side; chat-bench drives each
+#     in turn (alternating, ROUNDS rounds) at 100 clients, 10 senders, max
+#     rate, 64-byte messages: ncat with --raw text lines, chat-server with
+#     opaque frames and with full end-to-end sealing (--passphrase: senders
+#     encrypt+MAC, every receiver verifies+decrypts, all in the bench
+#     process on the same 2 cores).  Prints every result line and the ratios
+#     of the best runs.
+#  2. chat-server alone with 10,000 clients, 10 senders at 1 msg/s: p99,
+#     errors, and server memory per idle client (VmRSS of the server before
+#     and after the clients connected).
+# Never fails on speed: a missed target prints "target missed".
+# Servers bind 127.0.0.1 on free ports and are stopped by the trap.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
+ROUNDS=${ROUNDS:-2}
+BIG_CLIENTS=${BIG_CLIENTS:-10000}
+OUT=build/bench/chat
+mkdir -p "$OUT"
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	return 0
+}
+trap cleanup EXIT
+
+for bin in build/chat-server build/chat-bench; do
+	[ -x $bin ] || { echo "$bin missing: run make"; exit 1; }
+done
+command -v ncat >/dev/null || { echo "ncat missing (Debian package ncat)"; exit 1; }
+
+wait_port() {	# wait_port PORT: until something accepts on 127.0.0.1:PORT
+	local i
+	for i in $(seq 1 100); do
+		python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 1).close()" \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2" | tail -n1; }
+best() {	# best FILE: the result line with the highest deliveries_per_s
+	sort -t= -k2 -n -r "$1" 2>/dev/null | head -n1
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+# ---- 1. side by side at 100 clients ----------------------------------------
+NPORT=$(t_free_port)
+ncat -l --broker --max-conns 2000 127.0.0.1 "$NPORT" >/dev/null 2>&1 &
+PIDS+=($!)
+CPORT=$(t_free_port)
+build/chat-server --listen 127.0.0.1 --port "$CPORT" >"$OUT/server-100.log" 2>&1 &
+PIDS+=($!)
+wait_port "$NPORT" || { echo "ncat did not start"; exit 1; }
+wait_port "$CPORT" || { echo "chat-server did not start"; exit 1; }
+
+common="--clients 100 --senders 10 --rate 0 --size 64 --seconds $SECONDS_PER_RUN"
+: >"$OUT/ncat.txt"; : >"$OUT/frames.txt"; : >"$OUT/e2e.txt"
+echo "100 clients, 10 senders, max rate (window 64 per sender), 64-byte messages, ${SECONDS_PER_RUN} s per run"
+for r in $(seq 1 "$ROUNDS"); do
+	l=$(timeout 60 build/chat-bench --port "$NPORT" $common --raw 2>"$OUT/ncat.err" | tail -n1)
+	echo "round $r ncat --broker (raw lines):      $l"; echo "$l" >>"$OUT/ncat.txt"
+	l=$(timeout 60 build/chat-bench --port "$CPORT" $common 2>"$OUT/frames.err" | tail -n1)
+	echo "round $r chat-server (opaque frames):    $l"; echo "$l" >>"$OUT/frames.txt"
+	l=$(timeout 90 build/chat-bench --port "$CPORT" $common --passphrase bench-room \
+		2>"$OUT/e2e.err" | tail -n1)
+	echo "round $r chat-server (e2e, --passphrase): $l"; echo "$l" >>"$OUT/e2e.txt"
+done
+n=$(field deliveries_per_s "$(best "$OUT/ncat.txt")")
+f=$(field deliveries_per_s "$(best "$OUT/frames.txt")")
+e=$(field deliveries_per_s "$(best "$OUT/e2e.txt")")
+rf=$(ratio "${f:-0}" "${n:-0}")
+re=$(ratio "${e:-0}" "${n:-0}")
+verdict() { awk -v r="$1" 'BEGIN { print (r != "n/a" && r >= 1.0) ? "target met" : "target missed" }'; }
+echo "ratio chat-server/ncat deliveries/s (best runs): frames ${rf}x ($(verdict "$rf")), e2e ${re}x ($(verdict "$re")) [target >= 1.0x]"
+cleanup
+PIDS=()
+
+# ---- 2. chat-server alone at 10,000 clients ----------------------------------
+CPORT=$(t_free_port)
+build/chat-server --listen 127.0.0.1 --port "$CPORT" --max-clients "$BIG_CLIENTS" \
+	>"$OUT/server-10k.log" 2>&1 &
+SPID=$!
+PIDS+=($SPID)
+wait_port "$CPORT" || { echo "chat-server did not start"; exit 1; }
+sleep 0.3	# let the probe connection's LEFT settle
+rss0=$(rss_kb "$SPID")
+timeout 300 build/chat-bench --port "$CPORT" --clients "$BIG_CLIENTS" --senders 10 --rate 1 \
+	--size 64 --seconds 5 --hold 2 >"$OUT/big.txt" 2>"$OUT/big.err" &
+BPID=$!
+rss1=
+for i in $(seq 1 2400); do
+	if grep -q '^connected' "$OUT/big.err"; then rss1=$(rss_kb "$SPID"); break; fi
+	kill -0 $BPID 2>/dev/null || break
+	sleep 0.05
+done
+wait $BPID
+line=$(tail -n1 "$OUT/big.txt")
+echo "$BIG_CLIENTS clients, 10 senders at 1 msg/s, 64-byte messages, 5 s"
+echo "chat-server: $line"
+grep -v '^connected' "$OUT/big.err" | head -n 5
+p99=$(field p99_ms "$line")
+errs=$(field errors "$line")
+if [ -n "$rss1" ]; then
+	per=$(awk -v a="$rss0" -v b="$rss1" -v n="$BIG_CLIENTS" 'BEGIN { printf "%.2f", (b - a) / n }')
+	echo "server VmRSS ${rss0} kB idle, ${rss1} kB with $BIG_CLIENTS clients: ${per} KiB per client"
+else
+	per=
+	echo "server VmRSS: the clients never all connected"
+fi
+awk -v p="${p99:-1e9}" 'BEGIN { printf "p99 %s ms: %s [target < 100 ms]\n", p, (p < 100) ? "target met" : "target missed" }'
+echo "errors ${errs:-?}: $([ "${errs:-1}" = 0 ] && echo "target met" || echo "target missed") [target 0]"
+awk -v k="${per:-1e9}" 'BEGIN { printf "memory %s KiB per idle client: %s [target < 16 KiB]\n", k, (k < 16) ? "target met" : "target missed" }'
