@@ -10,7 +10,7 @@
 # while build/vhost-user-crypto does not exist.  Then vm/run itself: exit
 # status propagation, --add, --net (guest fetches from a host 127.0.0.1
 # server at 10.0.2.2), --devices, clean stdout, guest watchdog, host timeout
-# and a kernel panic or WARNING failing the run.  Logs: build/test-logs/vm-stock/.
+# a kernel panic or WARNING failing the run, a killed daemon reported.  Logs: build/test-logs/vm-stock/.
 # Does not own: vm/run, the guest programs (tests/vm/), the daemon.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -88,35 +88,51 @@ t_check "vm/run: stdout has only the command's output" \
 kill "$srv_pid" 2>/dev/null
 srv_pid=
 
-vm/run --driver none --guest-timeout 3 --timeout 120 -- 'echo started; sleep 100' \
-	>"$tmp/b.out" 2>"$tmp/b.err"
+# expect_exit NAME STATUS STDERR-TEXT VM/RUN-ARGS... : vm/run exits with
+# STATUS and says STDERR-TEXT on stderr (a harness failure, reported).
+expect_exit() {
+	local name=$1 want=$2 text=$3 rc
+	shift 3
+	vm/run "$@" >"$tmp/x.out" 2>"$tmp/x.err"
+	rc=$?
+	cat "$tmp/x.out" "$tmp/x.err" >"$logs/harness-$name.log"
+	t_check "vm/run: $name gives exit $want (got $rc)" [ $rc -eq "$want" ]
+	t_check "vm/run: $name reported ('$text')" grep -q -- "$text" "$tmp/x.err"
+}
+expect_exit guest-watchdog 124 'guest watchdog' \
+	--driver none --guest-timeout 3 --timeout 120 -- 'echo started; sleep 100'
+expect_exit host-timeout 122 'host timeout' \
+	--driver none --guest-timeout 0 --timeout 25 -- 'echo started; sleep 200'
+expect_exit kernel-panic 121 'kernel error in the guest' \
+	--driver none --timeout 120 -- 'echo c > /proc/sysrq-trigger; sleep 5; exit 0'
+# The daemon killed during a run: vm/run says so and exits 123; the guest's
+# next requests fail instead of hanging (the command still finishes).
+pidf=$tmp/vu.pid
+rm -f "$pidf"
+VHOST_USER_CRYPTO_PIDFILE=$pidf vm/run --backend vhost-user --timeout 150 --guest-timeout 100 -- \
+	'afalg_kat >/dev/null && echo kat-before=ok; echo ready; sleep 10;' \
+	'afalg_kat >/dev/null; echo kat-after=$?' >"$tmp/k.out" 2>"$tmp/k.err" &
+vm_pid=$!
+for _ in $(seq 600); do
+	grep -q '^ready' "$tmp/k.out" 2>/dev/null && break
+	kill -0 $vm_pid 2>/dev/null || break
+	sleep 0.2
+done
+if grep -q '^ready' "$tmp/k.out" && [ -s "$pidf" ]; then
+	kill -KILL "$(head -n1 "$pidf")" 2>/dev/null
+fi
+wait $vm_pid
 rc=$?
-cat "$tmp/b.out" "$tmp/b.err" >"$logs/harness-watchdog.log"
-t_check "vm/run: guest watchdog kills COMMAND, exit 124 (got $rc)" [ $rc -eq 124 ]
-t_check "vm/run: guest watchdog reported" grep -q 'guest watchdog' "$tmp/b.err"
-
-vm/run --driver none --guest-timeout 0 --timeout 25 -- 'echo started; sleep 200' \
-	>"$tmp/c.out" 2>"$tmp/c.err"
-rc=$?
-cat "$tmp/c.out" "$tmp/c.err" >"$logs/harness-host-timeout.log"
-t_check "vm/run: host timeout kills QEMU, exit 122 (got $rc)" [ $rc -eq 122 ]
-t_check "vm/run: host timeout reported" grep -q 'host timeout' "$tmp/c.err"
-
-vm/run --driver none --timeout 120 -- 'echo c > /proc/sysrq-trigger; sleep 5; exit 0' \
-	>"$tmp/d.out" 2>"$tmp/d.err"
-rc=$?
-cat "$tmp/d.out" "$tmp/d.err" >"$logs/harness-panic.log"
-t_check "vm/run: a kernel panic fails the run, exit 121 (got $rc)" [ $rc -eq 121 ]
-t_check "vm/run: kernel panic reported" grep -q 'kernel error in the guest' "$tmp/d.err"
+cat "$tmp/k.out" "$tmp/k.err" >"$logs/harness-backend-killed.log"
+t_check "vm/run: requests work before the daemon is killed" grep -qx 'kat-before=ok' "$tmp/k.out"
+t_check "vm/run: after the daemon is killed the guest's requests fail, not hang" \
+	grep -qE '^kat-after=[1-9]' "$tmp/k.out"
+t_check "vm/run: a daemon killed mid-run gives exit 123 (got $rc)" [ $rc -eq 123 ]
+t_check "vm/run: dead daemon reported" grep -q 'died during the run' "$tmp/k.err"
 
 # A WARNING that does not stop the kernel is found in dmesg after COMMAND
 # (injected through /dev/kmsg: the same line format a WARN_ON() logs).
-vm/run --driver none --timeout 120 -- \
-	'echo "<4>WARNING: CPU: 0 PID: 1 at injected/by/suite-50.c:1 test+0x0/0x0" >/dev/kmsg; exit 0' \
-	>"$tmp/e.out" 2>"$tmp/e.err"
-rc=$?
-cat "$tmp/e.out" "$tmp/e.err" >"$logs/harness-warning.log"
-t_check "vm/run: a kernel WARNING fails the run, exit 121 (got $rc)" [ $rc -eq 121 ]
-t_check "vm/run: kernel WARNING reported" grep -q 'injected/by/suite-50' "$tmp/e.err"
+expect_exit kernel-warning 121 'injected/by/suite-50' --driver none --timeout 120 -- \
+	'echo "<4>WARNING: CPU: 0 PID: 1 at injected/by/suite-50.c:1 test+0x0/0x0" >/dev/kmsg; exit 0'
 
 t_summary
