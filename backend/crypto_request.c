@@ -18,9 +18,11 @@
  * Only the 72-byte header is read once into a private copy; lengths are
  * never re-read from guest memory.
  *
- * Data path: when src (or dst) is one contiguous host range it is used in
- * place (zero copy); otherwise it is gathered into / scattered from a
- * temporary buffer.
+ * Data path: cipher requests run in place over the guest's scatter lists
+ * (zero copy), segment by segment with the IV chained, whenever the pieces
+ * are cut at block boundaries (CBC, CTR, ECB); otherwise, and for XTS and
+ * chaining requests, src (dst) is used in place when it is one contiguous
+ * host range, else gathered into / scattered from a temporary buffer.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -141,6 +143,88 @@ static int run_cipher(struct session *s, bool enc, const uint8_t *iv,
 	return r ? VIRTIO_CRYPTO_ERR : VIRTIO_CRYPTO_OK;
 }
 
+/* A position in a stream. */
+struct cursor {
+	const struct stream *s;
+	unsigned i;		/* iovec index */
+	uint64_t off;		/* offset inside iov[i] */
+};
+
+static void cursor_init(struct cursor *c, const struct stream *s, uint64_t off)
+{
+	c->s = s;
+	for (c->i = 0; c->i < s->n && off >= s->iov[c->i].iov_len; c->i++)
+		off -= s->iov[c->i].iov_len;
+	c->off = off;
+}
+
+static uint64_t cursor_left(const struct cursor *c)
+{
+	return c->i < c->s->n ? c->s->iov[c->i].iov_len - c->off : 0;
+}
+
+static uint8_t *cursor_ptr(const struct cursor *c)
+{
+	return (uint8_t *)c->s->iov[c->i].iov_base + c->off;
+}
+
+static void cursor_advance(struct cursor *c, uint64_t k)
+{
+	c->off += k;
+	if (c->i < c->s->n && c->off == c->s->iov[c->i].iov_len) {
+		c->i++;
+		c->off = 0;
+	}
+}
+
+/*
+ * Zero-copy cipher over scattered src and dst: the common sub-ranges of the
+ * two scatter lists are processed in order, chaining the IV (CBC, CTR; ECB
+ * needs none).  Applies only when every sub-range but the last is a whole
+ * number of blocks; returns -1 when it does not apply (XTS, or a cut
+ * inside a block), else a VIRTIO_CRYPTO_* status.
+ */
+static int cipher_segments(struct session *s, bool enc, const uint8_t *iv0,
+			   const struct stream *rd, uint64_t roff,
+			   const struct stream *wr, uint64_t len)
+{
+	uint8_t iv[CE_IV_LEN] = { 0 };
+
+	if (s->ce_cipher == CE_ALG_AES_XTS || len == 0)
+		return -1;
+	if (iv0)
+		memcpy(iv, iv0, CE_IV_LEN);
+	for (int pass = 0; pass < 2; pass++) {
+		struct cursor a, b;
+		uint64_t left = len;
+
+		cursor_init(&a, rd, roff);
+		cursor_init(&b, wr, 0);
+		while (left) {
+			uint64_t k = cursor_left(&a);
+
+			if (cursor_left(&b) < k)
+				k = cursor_left(&b);
+			if (left < k)
+				k = left;
+			if (k == 0)
+				return -1;	/* cannot happen: lengths checked */
+			if (pass == 0 && k < left && k % 16)
+				return -1;
+			if (pass == 1 &&
+			    (enc ? ce_encrypt(s->cipher, iv, cursor_ptr(&a),
+					      cursor_ptr(&b), k, iv)
+				 : ce_decrypt(s->cipher, iv, cursor_ptr(&a),
+					      cursor_ptr(&b), k, iv)))
+				return VIRTIO_CRYPTO_ERR;
+			cursor_advance(&a, k);
+			cursor_advance(&b, k);
+			left -= k;
+		}
+	}
+	return VIRTIO_CRYPTO_OK;
+}
+
 /* rlen: readable bytes; wlen: writable bytes before the status byte. */
 static int do_cipher(struct session *s, bool enc, const uint8_t *hdr,
 		     const struct stream *rd, const struct stream *wr,
@@ -162,6 +246,10 @@ static int do_cipher(struct session *s, bool enc, const uint8_t *hdr,
 		return st;
 	stream_copy(rd, CR_HDR_LEN, iv, iv_len, false);
 
+	st = cipher_segments(s, enc, iv_len ? iv : NULL, rd, CR_HDR_LEN + iv_len,
+			     wr, src_len);
+	if (st >= 0)
+		return st;
 	if (flat_get(&src, rd, CR_HDR_LEN + iv_len, src_len, true))
 		return VIRTIO_CRYPTO_ERR;
 	if (flat_get(&dst, wr, 0, dst_len, false)) {

@@ -304,6 +304,82 @@ static void test_every_mode_and_key_size(void **state)
 	}
 }
 
+/* One cipher request with src and dst cut at the given lengths (0-ended
+ * lists); dst may be the same memory as src (in place). */
+static int run_cut(struct fx *f, uint64_t sid, uint32_t opcode, const uint8_t *src,
+		   uint32_t len, const uint32_t *scut, const uint32_t *dcut,
+		   bool in_place, uint8_t *out)
+{
+	struct fg_seg s[40];
+	unsigned n = 0;
+	uint8_t hdr[72];
+	uint64_t h = fg_alloc(&f->g, 72), iv = fg_alloc(&f->g, 16);
+	uint64_t a = fg_alloc(&f->g, len), d = in_place ? a : fg_alloc(&f->g, len);
+	uint64_t st = fg_alloc(&f->g, 1);
+	uint32_t off = 0, id, ulen;
+
+	fg_cipher_hdr(hdr, opcode, sid, 16, len, len);
+	memcpy(fg_ptr(&f->g, h), hdr, 72);
+	memcpy(fg_ptr(&f->g, iv), IV, 16);
+	memcpy(fg_ptr(&f->g, a), src, len);
+	s[n++] = (struct fg_seg){ h, 72, false };
+	s[n++] = (struct fg_seg){ iv, 16, false };
+	for (unsigned i = 0; scut[i]; off += scut[i], i++)
+		s[n++] = (struct fg_seg){ a + off, scut[i], false };
+	off = 0;
+	for (unsigned i = 0; dcut[i]; off += dcut[i], i++)
+		s[n++] = (struct fg_seg){ d + off, dcut[i], true };
+	s[n++] = (struct fg_seg){ st, 1, true };
+	fg_submit(&f->g, s, n, true);
+	cd_process(f->d, 0);
+	assert_int_equal(fg_get_used(&f->g, &id, &ulen), 1);
+	memcpy(out, fg_ptr(&f->g, d), len);
+	return *(uint8_t *)fg_ptr(&f->g, st);
+}
+
+static void test_scattered_src_dst(void **state)
+{
+	struct fx *f = *state;
+	static const uint32_t c16_32_16[] = { 16, 32, 16, 0 }, c32_32[] = { 32, 32, 0 };
+	static const uint32_t c48_16[] = { 48, 16, 0 }, c32_29[] = { 32, 29, 0 };
+	static const uint32_t c16_45[] = { 16, 45, 0 }, c20_41[] = { 20, 41, 0 };
+	static const uint32_t c21_40[] = { 21, 40, 0 };
+	uint8_t data[64], want[64], out[64];
+	uint64_t cbc_e = new_session(f, VIRTIO_CRYPTO_CIPHER_AES_CBC, K128, 16, VIRTIO_CRYPTO_OP_ENCRYPT);
+	uint64_t cbc_d = new_session(f, VIRTIO_CRYPTO_CIPHER_AES_CBC, K256, 32, VIRTIO_CRYPTO_OP_DECRYPT);
+	uint64_t ctr = new_session(f, VIRTIO_CRYPTO_CIPHER_AES_CTR, K128, 16, VIRTIO_CRYPTO_OP_ENCRYPT);
+	uint64_t ecb = new_session(f, VIRTIO_CRYPTO_CIPHER_AES_ECB, K128, 16, VIRTIO_CRYPTO_OP_ENCRYPT);
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 3 + 1);
+	/* block-aligned cuts: run in place over the pieces, IV chained */
+	assert_int_equal(run_cut(f, cbc_e, VIRTIO_CRYPTO_CIPHER_ENCRYPT, PT, 64,
+				 c16_32_16, c32_32, false, out), VIRTIO_CRYPTO_OK);
+	assert_memory_equal(out, CT128, 64);
+	assert_int_equal(run_cut(f, cbc_d, VIRTIO_CRYPTO_CIPHER_DECRYPT, CT256, 64,
+				 c16_32_16, c16_32_16, true, out), VIRTIO_CRYPTO_OK);
+	assert_memory_equal(out, PT, 64);
+	assert_int_equal(run_cut(f, cbc_d, VIRTIO_CRYPTO_CIPHER_DECRYPT, CT256, 64,
+				 c48_16, c16_32_16, false, out), VIRTIO_CRYPTO_OK);
+	assert_memory_equal(out, PT, 64);
+	evp_crypt(EVP_aes_128_ecb(), K128, NULL, data, want, 64, 1);
+	assert_int_equal(run_cut(f, ecb, VIRTIO_CRYPTO_CIPHER_ENCRYPT, data, 64,
+				 c48_16, c32_32, false, out), VIRTIO_CRYPTO_OK);
+	assert_memory_equal(out, want, 64);
+	/* CTR with a partial last block: aligned cuts, then cuts inside a
+	 * block (gathered through a temporary buffer) */
+	evp_crypt(EVP_aes_128_ctr(), K128, IV, data, want, 61, 1);
+	assert_int_equal(run_cut(f, ctr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, data, 61,
+				 c32_29, c16_45, false, out), VIRTIO_CRYPTO_OK);
+	assert_memory_equal(out, want, 61);
+	assert_int_equal(run_cut(f, ctr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, data, 61,
+				 c20_41, c21_40, false, out), VIRTIO_CRYPTO_OK);
+	assert_memory_equal(out, want, 61);
+	assert_int_equal(run_cut(f, ctr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, data, 61,
+				 c20_41, c20_41, true, out), VIRTIO_CRYPTO_OK);
+	assert_memory_equal(out, want, 61);
+}
+
 static uint64_t chain_session(struct fx *f, uint32_t cipher, uint32_t mac,
 			      uint32_t order, uint32_t dir, const uint8_t *akey,
 			      uint32_t akey_len, uint32_t hr_len)
@@ -680,6 +756,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_cbc_sp800_38a, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_mode_and_key_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scattered_src_dst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chaining_hmac, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_chains, setup, teardown),
