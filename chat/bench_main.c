@@ -19,6 +19,7 @@
 #include "bench.h"
 
 #include "crypto_engine.h"
+#include "fd_limit.h"
 #include "frame.h"
 #include "room_crypto.h"
 
@@ -30,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #define CONNECTS_IN_FLIGHT	256
@@ -101,23 +101,6 @@ static int parse_double(const char *s, double lo, double hi, double *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-static void raise_nofile(uint32_t need)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
-		return;
-	if (rl.rlim_max < need) {
-		struct rlimit hard = { need, need };
-
-		if (setrlimit(RLIMIT_NOFILE, &hard) == 0)
-			return;
-		need = (uint32_t)rl.rlim_max;
-	}
-	rl.rlim_cur = need;
-	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static int resolve(struct bench *b)
@@ -470,7 +453,7 @@ int main(int argc, char **argv)
 	if (parse_args(&b, argc, argv) < 0)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
-	raise_nofile(b.clients + 64);
+	fd_limit_raise(b.clients + 64UL);
 	if (resolve(&b) < 0)
 		return 1;
 	b.loop = ev_loop_new(1024);

@@ -4,10 +4,10 @@
 # (owned by the server engineer; the client block below is separate)
 CHAT_FRAME_OBJ := $(BUILD)/obj/chat/frame.o
 CHAT_SERVER_OBJS := $(addprefix $(BUILD)/obj/chat/,server_main.o server.o \
-	event_loop.o outq.o) $(CHAT_FRAME_OBJ)
+	event_loop.o outq.o fd_limit.o) $(CHAT_FRAME_OBJ)
 
 CHAT_BENCH_OBJS := $(addprefix $(BUILD)/obj/chat/,bench_main.o bench_conn.o \
-	bench_stats.o event_loop.o room_crypto.o) $(CHAT_FRAME_OBJ)
+	bench_stats.o event_loop.o fd_limit.o room_crypto.o) $(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-server $(BUILD)/chat-bench
 TEST_PROGRAMS += $(BUILD)/test_frame

@@ -15,6 +15,7 @@
 #include "server.h"
 
 #include "event_loop.h"
+#include "fd_limit.h"
 #include "frame.h"
 #include "outq.h"
 
@@ -30,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -596,24 +596,13 @@ static void close_all(struct chat_server *s)
 
 static void raise_nofile(struct chat_server *s)
 {
-	rlim_t want = (rlim_t)s->o.max_clients + FD_HEADROOM;
-	struct rlimit rl;
+	unsigned long want = (unsigned long)s->o.max_clients + FD_HEADROOM;
+	unsigned long got = fd_limit_raise(want);
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
-		return;
-	if (rl.rlim_max < want) {
-		struct rlimit hard = { want, want };
-
-		if (setrlimit(RLIMIT_NOFILE, &hard) == 0)
-			return;
-		want = rl.rlim_max;
-	}
-	rl.rlim_cur = want;
-	setrlimit(RLIMIT_NOFILE, &rl);
-	if (want < (rlim_t)s->o.max_clients + FD_HEADROOM)
-		fprintf(stderr, "chat-server: warning: only %llu file descriptors "
+	if (got < want)
+		fprintf(stderr, "chat-server: warning: only %lu file descriptors "
 			"allowed; fewer than --max-clients %u can connect\n",
-			(unsigned long long)want, s->o.max_clients);
+			got, s->o.max_clients);
 }
 
 static int open_listener(const struct chat_server_opts *o, char *err, size_t errlen)
