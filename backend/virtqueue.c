@@ -254,7 +254,9 @@ void vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 {
 	volatile struct vring_used_elem *e;
 
-	if (!vq_ready(vq))
+	/* not vq_ready(): a ring marked broken by the dispatcher still gets
+	 * the completions of requests already taken from it */
+	if (!vq->num || !vq->used)
 		return;
 	e = (volatile struct vring_used_elem *)
 		((volatile uint8_t *)vq->used + USED_RING_BYTE_OFF) +
@@ -270,7 +272,7 @@ bool vq_should_notify(struct virtqueue *vq)
 	uint16_t old, new, ev;
 	bool valid;
 
-	if (!vq_ready(vq))
+	if (!vq->num || !vq->used || !vq->avail)
 		return false;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!vq->event_idx)
