@@ -11,7 +11,8 @@
 # device, unbind with requests in flight, rmmod and reload.  Every PASS/FAIL
 # line the guest programs print becomes a check here, every step must end
 # with rc=0 and the run must end clean (vm/run exit 0: no oops/WARNING).
-# One more boot kills the vhost-user daemon under load (dead back-end).  The
+# Two more boots: two devices (per-device nodes, spreading, unbind one) and
+# killing the vhost-user daemon under load (dead back-end).  The
 # module must also build warning-free with W=1 for both kernels.  vhost-user
 # cases FAIL (never skip) while build/vhost-user-crypto does not exist.
 # Logs: build/test-logs/vm-driver/.
@@ -88,6 +89,24 @@ for backend in builtin vhost-user; do
 		fi
 	done
 done
+# ---- two devices (issue 5): /dev/cryptodevN per device, /dev/crypto over
+# both, unbind one and the other keeps serving.
+tag="6.12 builtin+vhost-user two devices"
+log=$logs/multidev.log
+if [ ! -x build/vhost-user-crypto ]; then
+	t_fail "$tag: build/vhost-user-crypto does not exist"
+else
+	vm/run --kernel 6.12 --devices builtin,vhost-user --driver ours --cpus 2 --timeout 240 \
+		--add tests/vm/driver-multidev.sh -- driver-multidev.sh >"$log" 2>&1
+	rc=$?
+	guest_checks "$tag" "$log"
+	if [ $rc -eq 0 ] && grep -qx 'multidev done' "$log"; then
+		t_pass "$tag: run complete and clean"
+	else
+		t_fail "$tag: vm/run exit $rc (log $log)"
+	fi
+fi
+
 # ---- dead back-end: the host kills vhost-user-crypto while the guest has
 # requests in flight; they and later calls must fail with EIO (vm/run then
 # exits 123, the daemon having died; no kernel error may show).
