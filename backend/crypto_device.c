@@ -373,9 +373,12 @@ static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
 		int r = vq_pop(&q->vq, &d->mem, c);
 
 		if (r <= 0) {
-			if (r < 0)
+			if (r < 0) {
 				log_err("vring %u: corrupt avail ring, queue stopped",
 					q->index);
+				if (q->err_fd >= 0)	/* tell the front-end */
+					eventfd_write(q->err_fd, 1);
+			}
 			return inline_done;
 		}
 		q->requests++;

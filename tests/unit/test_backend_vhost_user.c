@@ -375,6 +375,25 @@ static void test_requests_before_kick_fd(void **state)
 	assert_int_equal(*status, VIRTIO_CRYPTO_OK);
 }
 
+static void test_corrupt_ring_signals_err(void **state)
+{
+	struct fx *f = *state;
+	int err = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct pollfd pfd = { err, POLLIN, 0 };
+	uint64_t v = 0;
+
+	negotiate(f);
+	set_mem(f);
+	setup_ring(f);
+	assert_int_equal(acked(f, VU_SET_VRING_ERR, &v, 8, &err, 1), 0);
+	fg_publish(&f->g, NUM + 5);		/* head index out of range */
+	assert_int_equal(eventfd_write(f->kick, 1), 0);
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	/* the connection itself carries on */
+	assert_int_equal(get_u64(f, VU_GET_QUEUE_NUM), CD_MAX_QUEUES);
+	close(err);
+}
+
 static void test_bad_messages(void **state)
 {
 	struct fx *f = *state;
@@ -471,6 +490,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kick_while_disabled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_requests_before_kick_fd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_ring_signals_err, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_and_stop, setup, teardown),
 	};
