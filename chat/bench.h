@@ -55,6 +55,7 @@ struct bench {
 	uint32_t window;	/* rate 0: messages in flight per sender */
 	enum bench_mode mode;
 	const char *passphrase;
+	int open_all;		/* every receiver opens (else the probe only) */
 	int verbose;
 
 	struct ev_loop *loop;

@@ -70,7 +70,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: chat-bench --port P [--host H] --clients N --senders S --rate R\n"
 "                  --size B --seconds T [--passphrase X | --raw]\n"
-"                  [--window W] [--hold SECONDS] [-v]\n"
+"                  [--open all|probe] [--window W] [--hold SECONDS] [-v]\n"
 "\n"
 "Opens N connections to a chat server; S of them send B-byte messages at R\n"
 "messages/s each (0 = as fast as the server takes them) for T seconds.\n"
@@ -81,6 +81,10 @@ static void usage(FILE *f)
 "  --host H          server address (default 127.0.0.1)\n"
 "  --passphrase X    seal each message end-to-end (chat/room_crypto) as\n"
 "                    chat-client does; receivers authenticate and decrypt\n"
+"  --open all|probe  with --passphrase: every receiver opens each message\n"
+"                    (all, default: all clients' crypto runs in this one\n"
+"                    process) or only the probe client does and the others\n"
+"                    just count frames (probe: latency from the probe only)\n"
 "  --raw             newline-delimited text instead of frames (drives\n"
 "                    `ncat --broker`); B includes the newline, B >= 36\n"
 "  --window W        rate 0: messages in flight per sender (default 64)\n"
@@ -351,6 +355,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		{ "passphrase", required_argument, NULL, 'P' },
 		{ "raw", no_argument, NULL, 'R' },
 		{ "window", required_argument, NULL, 'w' },
+		{ "open", required_argument, NULL, 'O' },
 		{ "hold", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -375,6 +380,13 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		case 'H': b->host = optarg; break;
 		case 'P': b->passphrase = optarg; break;
 		case 'R': b->mode = BENCH_RAW; break;
+		case 'O':
+			if (strcmp(optarg, "all") && strcmp(optarg, "probe")) {
+				fprintf(stderr, "chat-bench: --open takes all or probe\n");
+				return -1;
+			}
+			b->open_all = !strcmp(optarg, "all");
+			break;
 		case 'v': b->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
@@ -446,7 +458,7 @@ static void free_bench(struct bench *b)
 
 int main(int argc, char **argv)
 {
-	struct bench b = { .host = "127.0.0.1", .mode = BENCH_FRAMES };
+	struct bench b = { .host = "127.0.0.1", .mode = BENCH_FRAMES, .open_all = 1 };
 	uint32_t i;
 	int rc = 1;
 

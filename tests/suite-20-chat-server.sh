@@ -58,6 +58,13 @@ scenario() {	# scenario NAME [ARGS...] against the running server
 	timeout 120 python3 "$CHECK" "$name" "$PORT" "$@"
 }
 
+bench_ok() {	# chat-bench ARGS...: result line printed last, no errors
+	local out
+	out=$(timeout 60 build/chat-bench --port "$PORT" "$@" 2>&1 | tail -n1)
+	echo "  $out"
+	[[ $out =~ ^deliveries_per_s=[0-9]+\ p50_ms=[0-9.]+\ p99_ms=[0-9.]+\ max_ms=[0-9.]+\ errors=0$ ]]
+}
+
 no_sanitizer_report() {
 	! grep -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$1"
 }
@@ -79,6 +86,10 @@ if start_server basic build/chat-server --listen 127.0.0.1; then
 	t_check "welcome, notices, relay, WHO, split and coalesced frames, largest message" scenario basic
 	t_check "relay order preserved (3 senders x 500, 4 receivers)" scenario order 3 500 4
 	t_check "2000 clients all receive a broadcast" scenario many 2000
+	t_check "chat-bench (frames) against chat-server: every message delivered, errors=0" \
+		bench_ok --clients 20 --senders 3 --rate 50 --size 100 --seconds 1
+	t_check "chat-bench --passphrase (sealed, every receiver opens): errors=0" \
+		bench_ok --clients 10 --senders 2 --rate 0 --size 64 --seconds 1 --passphrase suite
 	stop_server; t_check "SIGTERM after the scenarios exits 0" test $? -eq 0
 else
 	t_fail "start chat-server"
@@ -124,6 +135,21 @@ if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0
 	fi
 else
 	echo "SKIP IPv6: no ::1 on this host"
+fi
+
+# chat-bench --raw drives ncat --broker (the benchmark's peer).
+if command -v ncat >/dev/null; then
+	PORT=$(t_free_port)
+	ncat -l --broker --max-conns 100 127.0.0.1 "$PORT" >/dev/null 2>&1 &
+	SERVER_PIDS+=($!)
+	for i in $(seq 1 50); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1).close()" \
+			2>/dev/null && break
+		sleep 0.1
+	done
+	t_check "chat-bench --raw against ncat --broker: errors=0" \
+		bench_ok --clients 10 --senders 2 --rate 50 --size 64 --seconds 1 --raw
+	kill -KILL "${SERVER_PIDS[-1]}" 2>/dev/null
 fi
 
 # ---- ASan+UBSan build ----------------------------------------------------
