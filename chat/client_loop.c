@@ -1,5 +1,6 @@
 /*
- * client_loop.c - poll loop of the chat client (see client_loop.h).
+ * client_loop.c - poll loop of the chat client and its orderly end (see
+ * client_loop.h).
  */
 #include "client_loop.h"
 
@@ -8,9 +9,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-
-/* How long a Ctrl+C'd client waits for its queue to drain. */
-#define STOP_FLUSH_MS	2000
 
 static uint64_t mono_ms(void)
 {
@@ -22,37 +20,64 @@ static uint64_t mono_ms(void)
 
 void client_loop_quit(struct client_loop *l, int linger_ms)
 {
-	if (l->quitting)
+	if (l->phase != CLIENT_RUNNING)
 		return;
-	l->quitting = 1;
-	l->linger_ms = linger_ms;
+	l->phase = CLIENT_DRAIN;
+	l->linger_ms = linger_ms > 0 ? linger_ms : 0;
 }
 
-/* After a quit: shut down our side once everything is written. */
-static void advance_quit(struct client_loop *l)
+int client_loop_quitting(const struct client_loop *l)
+{
+	return l->phase != CLIENT_RUNNING;
+}
+
+/* Move through DRAIN -> LINGER -> CLOSING -> done as their ends come. */
+static void advance_end(struct client_loop *l, uint64_t now)
 {
 	struct client_session *s = l->s;
 
-	if (!l->quitting || l->shut || client_conn_pending(&s->conn))
-		return;
-	shutdown(s->conn.fd, SHUT_WR);
-	l->shut = 1;
-	s->closing = 1;
-	l->linger_end_ms = mono_ms() + (uint64_t)(l->linger_ms > 0 ? l->linger_ms : 0);
+	if (l->phase == CLIENT_DRAIN && !client_conn_pending(&s->conn)) {
+		l->phase = CLIENT_LINGER;
+		l->phase_end_ms = now + (uint64_t)l->linger_ms;
+		s->closing = 1;		/* nothing more is queued from now on */
+	}
+	if (l->phase == CLIENT_LINGER && now >= l->phase_end_ms) {
+		shutdown(s->conn.fd, SHUT_WR);
+		l->phase = CLIENT_CLOSING;
+		l->phase_end_ms = now + CLIENT_CLOSE_WAIT_MS;
+		s->muted = 1;		/* --linger is over: show nothing more */
+	}
+	if (l->phase == CLIENT_CLOSING && now >= l->phase_end_ms)
+		s->done = 1;
+	if (l->stop_deadline_ms && now >= l->stop_deadline_ms)
+		s->done = 1;
+}
+
+/* Milliseconds poll may sleep: until the next phase end, or forever. */
+static int poll_timeout(const struct client_loop *l, uint64_t now)
+{
+	uint64_t end = 0;
+
+	if (l->phase == CLIENT_LINGER || l->phase == CLIENT_CLOSING)
+		end = l->phase_end_ms;
+	if (l->stop_deadline_ms && (!end || l->stop_deadline_ms < end))
+		end = l->stop_deadline_ms;
+	if (!end)
+		return -1;
+	return end > now ? (int)(end - now) : 0;
 }
 
 void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop)
 {
 	struct client_session *s = l->s;
-	uint64_t stop_deadline = 0;
 
 	while (!s->done) {
 		struct pollfd pfd[2];
-		int n = 0, timeout = -1, rc, in_idx = -1;
+		int n = 0, rc, in_idx = -1;
 		uint64_t now;
 
-		if (*stop && !stop_deadline) {
-			stop_deadline = mono_ms() + STOP_FLUSH_MS;
+		if (*stop && !l->stop_deadline_ms) {
+			l->stop_deadline_ms = mono_ms() + CLIENT_STOP_FLUSH_MS;
 			if (l->fe->on_stop)
 				l->fe->on_stop(l->fe->ctx);
 			client_loop_quit(l, 0);
@@ -63,39 +88,28 @@ void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop)
 					    strerror(-rc));
 			break;
 		}
-		advance_quit(l);
 		now = mono_ms();
-		if (l->shut && now >= l->linger_end_ms) {
-			s->done = 1;
+		advance_end(l, now);
+		if (s->done)
 			break;
-		}
-		if (stop_deadline && now >= stop_deadline) {
-			s->done = 1;
-			break;
-		}
-		if (l->shut)
-			timeout = (int)(l->linger_end_ms - now);
-		if (stop_deadline && (timeout < 0 ||
-				      (uint64_t)timeout > stop_deadline - now))
-			timeout = (int)(stop_deadline - now);
-
 		if (s->ready && !l->ready_seen) {
 			l->ready_seen = 1;
 			if (l->fe->on_ready)
 				l->fe->on_ready(l->fe->ctx);
 		}
+
 		pfd[n].fd = s->conn.fd;
 		pfd[n].events = POLLIN;
 		if (client_conn_pending(&s->conn))
 			pfd[n].events |= POLLOUT;
 		n++;
-		if (l->fe->input_fd >= 0 && s->ready && !l->quitting &&
+		if (l->fe->input_fd >= 0 && s->ready && l->phase == CLIENT_RUNNING &&
 		    client_conn_pending(&s->conn) < CLIENT_OUT_HIGH_WATER) {
 			pfd[n].fd = l->fe->input_fd;
 			pfd[n].events = POLLIN;
 			in_idx = n++;
 		}
-		rc = poll(pfd, (nfds_t)n, timeout);
+		rc = poll(pfd, (nfds_t)n, poll_timeout(l, now));
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
@@ -108,6 +122,4 @@ void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop)
 		    (pfd[in_idx].revents & (POLLIN | POLLHUP | POLLERR)))
 			l->fe->on_input(l->fe->ctx);
 	}
-	/* Anything still queued gets one last chance (non-blocking). */
-	client_conn_flush(&s->conn);
 }

@@ -1,7 +1,17 @@
 /*
  * client_loop.h - the chat client's event loop: poll() on the socket and on
  * the front end's input (stdin), the output queue written only when the
- * socket takes it, and the orderly end (flush, shutdown(SHUT_WR), linger).
+ * socket takes it, and the orderly end.
+ *
+ * The end, after client_loop_quit (stdin EOF, /quit, Ctrl+D, Ctrl+C):
+ *   DRAIN    stop reading input; write everything queued;
+ *   LINGER   nothing more is sent; events are still shown for linger_ms
+ *            (the connection stays fully open, so the room still counts us
+ *            and the server keeps relaying to us);
+ *   CLOSING  shutdown(SHUT_WR), then read and discard until the server
+ *            closes (at most CLIENT_CLOSE_WAIT_MS), so that nothing unread
+ *            turns our close into a reset that could lose what we sent;
+ *   then the session ends with status 0.
  *
  * Does not own: frames (client_session.c) nor how input is read and shown
  * (client_tty.c, client_pipe.c).
@@ -10,11 +20,16 @@
 #define VCD_CHAT_CLIENT_LOOP_H
 
 #include <signal.h>
+#include <stdint.h>
 
 #include "client_session.h"
 
 /* Stop reading input while this much is queued for the server. */
 #define CLIENT_OUT_HIGH_WATER	(4u * 1024u * 1024u)
+/* Longest wait for the server's close after our shutdown(SHUT_WR). */
+#define CLIENT_CLOSE_WAIT_MS	2000
+/* After Ctrl+C: longest wait for the queue to drain. */
+#define CLIENT_STOP_FLUSH_MS	2000
 
 struct client_frontend {
 	void *ctx;
@@ -24,19 +39,28 @@ struct client_frontend {
 	void (*on_ready)(void *ctx);	/* once: the session can take input */
 };
 
+enum client_loop_phase {
+	CLIENT_RUNNING,
+	CLIENT_DRAIN,
+	CLIENT_LINGER,
+	CLIENT_CLOSING,
+};
+
 struct client_loop {
 	struct client_session *s;
 	struct client_frontend *fe;
 	int ready_seen;			/* on_ready called */
-	int quitting;			/* flush, then shut down our side */
-	int shut;			/* shutdown(SHUT_WR) done */
-	int linger_ms;			/* after shutdown; -1: until the server closes */
-	uint64_t linger_end_ms;		/* monotonic */
+	enum client_loop_phase phase;
+	int linger_ms;
+	uint64_t phase_end_ms;		/* monotonic; LINGER and CLOSING */
+	uint64_t stop_deadline_ms;	/* after a stop signal; 0 if none */
 };
 
-/* Ask the loop to end: drain the output queue, shutdown(SHUT_WR), then keep
- * showing events for linger_ms before the session ends with status 0. */
+/* Ask the loop to end as described above (no effect when already ending). */
 void client_loop_quit(struct client_loop *l, int linger_ms);
+
+/* True once the loop is ending (input is no longer read). */
+int client_loop_quitting(const struct client_loop *l);
 
 /* Run until the session is done.  *stop is set by the signal handler. */
 void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop);

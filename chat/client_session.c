@@ -101,7 +101,7 @@ static int send_body(struct client_session *s, uint8_t kind,
 
 	if (!s->ready)
 		return -EAGAIN;
-	if (s->closing)		/* our side is shut down: nothing more goes out */
+	if (s->closing)		/* ending: nothing more goes out */
 		return -ESHUTDOWN;
 	if (len > CLIENT_MAX_TEXT)
 		return -EMSGSIZE;
@@ -392,6 +392,8 @@ static void on_reason(struct client_session *s, uint8_t type, const uint8_t *p,
 static void on_frame(struct client_session *s, const struct chat_frame_hdr *h,
 		     const uint8_t *p)
 {
+	if (s->muted)
+		return;
 	if (!s->ready && h->type != CHAT_T_WELCOME &&
 	    h->type != CHAT_T_REFUSED && h->type != CHAT_T_ERROR) {
 		client_session_fail(s, "protocol error: frame type 0x%02x before WELCOME",

@@ -47,7 +47,9 @@ struct client_session {
 	struct client_ui ui;
 	uint8_t *body;			/* scratch: plaintext body */
 	uint8_t *sealed;		/* scratch: sealed message */
-	int closing;			/* we shut down our side on purpose */
+	int closing;			/* we are ending: nothing more is sent, and
+					 * the server closing is no error */
+	int muted;			/* frames are read but no longer shown */
 	int done;			/* the session is over: see status */
 	int status;			/* exit status when done */
 	char reason[400];		/* one-line reason when status != 0 */

@@ -125,7 +125,7 @@ static void tty_input(void *ctx)
 			client_loop_quit(t->loop, 0);
 		return;
 	}
-	for (ssize_t i = 0; i < n && !t->loop->quitting; i++) {
+	for (ssize_t i = 0; i < n && !client_loop_quitting(t->loop); i++) {
 		switch (le_feed(&t->le, buf[i])) {
 		case LE_LINE: {
 			char *line = strdup(le_line(&t->le));
@@ -135,7 +135,7 @@ static void tty_input(void *ctx)
 			if (line)
 				on_line(t, line);
 			free(line);
-			if (!t->loop->quitting)
+			if (!client_loop_quitting(t->loop))
 				le_show(&t->le);
 			break;
 		}

@@ -2,14 +2,16 @@
 # suite-30-chat-client.sh - chat-client and its end-to-end encryption.
 #
 # Owns: the client-side checks of issue 2 section 7: room crypto and line
-# editor unit tests (plain and ASan+UBSan), then integration on 127.0.0.1 with build/chat-server:
-# clients talking, wrong passphrase, a bit flipped on the wire
-# (tests/integration/chat_flip_proxy.py), large and oversized messages, server
-# full, and against tests/integration/chat_fake_server.py: another protocol
-# version, an ERROR frame, --linger, replayed and re-attributed messages; a
-# terminal test in tmux (typed line survives incoming messages, Ctrl+C
-# restores the terminal).  Every wait is bounded; every process started here
-# is stopped by the trap.  Expects `make all tests` and `make SAN=1 all tests`.
+# editor unit tests (plain and ASan+UBSan), then integration on 127.0.0.1
+# with build/chat-server: clients talking, wrong passphrase, a bit flipped on
+# the wire (tests/integration/chat_flip_proxy.py), large and oversized
+# messages, --linger, server full; against
+# tests/integration/chat_fake_server.py: another protocol version, an ERROR
+# frame, --linger timing, replayed and re-attributed messages; a terminal
+# test in tmux (typed line survives incoming messages, /who, /nick, Ctrl+C
+# restores the terminal); a short fuzz run.  Every wait is bounded; every
+# process started here is stopped by the trap.  Expects `make all tests` and
+# `make SAN=1 all tests` (tests/run-all does); builds the fuzz target itself.
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
@@ -219,6 +221,25 @@ else
 	echo "SKIP IPv6: no ::1 on this host"
 fi
 
+# ---- --linger with chat-server ---------------------------------------------
+if start_server linger; then
+	client stay "$CLIENT" "$PORT" --nick stay
+	wait_for "$D/stay.out" 'connected as'
+	$CLIENT --nick late --linger 5 127.0.0.1 "$PORT" </dev/null >"$D/late.out" 2>"$D/late.err" &
+	LP=$!
+	PIDS+=($LP)
+	wait_for "$D/late.out" 'connected as'
+	say stay "said after late's stdin ended"
+	wait_exit "$LP"
+	t_check "--linger 5 (chat-server): a line sent after stdin EOF is shown, exit 0" \
+		sh -c "[ $WRC = 0 ] && grep -Eqx '$TS <stay> said after late.s stdin ended' $D/late.out"
+	wait_for "$D/stay.out" 'late \([0-9]+\) left$' >/dev/null
+	t_check "the lingering client leaves the room only after --linger" \
+		grep -Eq "$TS \\* late \\([0-9]+\\) left\$" "$D/stay.out"
+	hangup stay
+	wait_exit "${CPID[stay]}"
+fi
+
 # ---- server full -----------------------------------------------------------
 if start_server full --max-clients 1; then
 	client first "$CLIENT" "$PORT" --nick first
@@ -255,7 +276,7 @@ if start_helper fake-linger "$FAKE" "$FPORT" linger; then
 		sh -c "[ $rc = 0 ] && grep -Eqx '$TS \\* 42 joined' $D/l1.out"
 	$CLIENT 127.0.0.1 "$FPORT" </dev/null >"$D/l0.out" 2>"$D/l0.err"
 	rc=$?
-	t_check "--linger 0 (default): exit 0 right after the flush" \
+	t_check "--linger 0 (default): nothing shown after stdin EOF, exit 0" \
 		sh -c "[ $rc = 0 ] && ! grep -q '42 joined' $D/l0.out"
 fi
 FPORT=$(t_free_port)

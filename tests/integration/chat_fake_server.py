@@ -9,9 +9,10 @@ needs, then exits 0 (non-zero with a reason if a client did not behave as
 the mode expects).  Modes:
   version2  answer every connection with a frame of protocol version 2
   error     send WELCOME, then ERROR(code 3, "bad things") and close
-  linger    per connection: WELCOME, wait for the client's EOF (its
-            shutdown(SHUT_WR)), wait 1 s, send JOINED id 42, wait 1.5 s more,
-            close.  Serves two connections.
+  linger    per connection: WELCOME, wait for the client's first SEND (its
+            hello, sent right after its keys are ready), wait 1 s, send JOINED
+            id 42, then close once the client has shut down its side.  Serves
+            two connections.
   replay    two clients (ids 1 and 2, same salt): each SEND of client 1 is
             relayed to client 2 twice (a replay) and once more as coming
             from id 3 (a re-attribution); client 2's SENDs are dropped.
@@ -77,15 +78,17 @@ def mode_linger(ls):
         conn, _ = ls.accept()
         conn.settimeout(TIMEOUT)
         conn.sendall(welcome(cid, 1))
-        buf, eof = b"", False
-        while not eof:
-            _, buf, eof = read_frames(conn, buf)
+        buf, eof, hello = b"", False, False
+        while not eof and not hello:    # the client's first SEND: its hello
+            frames, buf, eof = read_frames(conn, buf)
+            hello = any(t == T_SEND for t, _ in frames)
         time.sleep(1.0)
         try:
             conn.sendall(frame(T_JOINED, struct.pack(">IQ", 42, now_ms())))
-            time.sleep(1.5)
         except OSError:
-            pass    # the client already left: fine for --linger 0
+            pass
+        while not eof:                  # until the client shuts down
+            _, buf, eof = read_frames(conn, buf)
         conn.close()
 
 
