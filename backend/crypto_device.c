@@ -362,8 +362,8 @@ static bool submit(struct crypto_device *d, struct cd_queue *q,
 }
 
 /* Pop everything available.  Small requests (and malformed chains) run
- * right here: a hand-off to another thread costs more than they do.  The
- * rest goes to the pool.  Returns how many were completed inline. */
+ * right here: waking another thread costs more than they do.  The rest
+ * goes to the pool.  Returns how many were completed inline. */
 static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
 			struct vq_chain *c)
 {
