@@ -239,6 +239,11 @@ static void test_indirect_loop_and_malformed(void **state)
 	fg_write_desc(&f->g, 3, t, 0, VRING_DESC_F_INDIRECT, 0);
 	fg_publish(&f->g, 3);
 	assert_int_equal(pop_err(f), -EINVAL);
+	/* too long: more entries than an indirect table may hold */
+	fg_write_desc(&f->g, 5, FG_BASE_GPA, 16u * (VQ_MAX_INDIRECT + 1),
+		      VRING_DESC_F_INDIRECT, 0);
+	fg_publish(&f->g, 5);
+	assert_int_equal(pop_err(f), -EINVAL);
 	fg_write_desc(&f->g, 4, FG_BASE_GPA + (1 << 20) - 16, 32, VRING_DESC_F_INDIRECT, 0);
 	fg_publish(&f->g, 4);
 	assert_int_equal(pop_err(f), -EFAULT);
