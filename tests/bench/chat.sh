@@ -55,6 +55,9 @@ best() {	# best FILE: the result line with the highest deliveries_per_s
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
+# The machine is shared: say how busy it was, figures depend on it.
+echo "host: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+
 # ---- 1. side by side at 100 clients ----------------------------------------
 NPORT=$(t_free_port)
 ncat -l --broker --max-conns 2000 127.0.0.1 "$NPORT" >/dev/null 2>&1 &
@@ -130,3 +133,4 @@ fi
 awk -v p="${p99:-1e9}" 'BEGIN { printf "p99 %s ms: %s [target < 100 ms]\n", p, (p < 100) ? "target met" : "target missed" }'
 echo "errors ${errs:-?}: $([ "${errs:-1}" = 0 ] && echo "target met" || echo "target missed") [target 0]"
 awk -v k="${per:-1e9}" 'BEGIN { printf "memory %s KiB per idle client: %s [target < 16 KiB]\n", k, (k < 16) ? "target met" : "target missed" }'
+echo "host load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
