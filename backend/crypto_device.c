@@ -339,8 +339,15 @@ void cd_kick(struct crypto_device *d, unsigned qi)
 
 	if (!q)
 		return;
-	if (q->kick_fd >= 0)
-		eventfd_read(q->kick_fd, &v);
+	if (q->kick_fd >= 0) {
+		ssize_t n = read(q->kick_fd, &v, sizeof(v));
+
+		if (n != sizeof(v) && !(n < 0 && (errno == EAGAIN || errno == EINTR))) {
+			/* not an eventfd (or gone): polling it would spin */
+			log_warn("vring %u: kick fd unusable, no longer polled", qi);
+			close_fd(&q->kick_fd);
+		}
+	}
 	log_debug("vring %u kicked", qi);
 	cd_process(d, qi);
 }

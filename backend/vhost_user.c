@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/virtio_crypto.h>
@@ -214,6 +215,7 @@ static uint64_t rd64(const uint8_t *p)
 /* The one fd of a SET_VRING_KICK/CALL/ERR message, or -1 with NOFD. */
 static int vring_fd(struct vu_msg *m, unsigned *qi, int *fd)
 {
+	struct stat st;
 	uint64_t v;
 
 	if (m->size < 8)
@@ -226,6 +228,12 @@ static int vring_fd(struct vu_msg *m, unsigned *qi, int *fd)
 		return 0;
 	}
 	if (m->nfds != 1) {
+		close_fds(m);
+		return -EINVAL;
+	}
+	/* eventfds are anonymous inodes; a file would always poll readable */
+	if (fstat(m->fds[0], &st) < 0 || S_ISREG(st.st_mode) ||
+	    S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)) {
 		close_fds(m);
 		return -EINVAL;
 	}
@@ -457,7 +465,7 @@ int vu_serve(struct vu_conn *c, int stop_fd)
 		if (pfd[1].revents)
 			return 1;
 		for (unsigned i = 2; i < n; i++)
-			if (pfd[i].revents & POLLIN)
+			if (pfd[i].revents)	/* POLLIN, or an error cd_kick drops */
 				cd_kick(c->dev, qmap[i]);
 		if (pfd[0].revents) {
 			r = vu_read_msg(c->fd, &msg);

@@ -394,6 +394,29 @@ static void test_corrupt_ring_signals_err(void **state)
 	close(err);
 }
 
+static void test_kick_fd_not_an_eventfd(void **state)
+{
+	struct fx *f = *state;
+	uint64_t v = 0;
+
+	negotiate(f);
+	set_mem(f);
+	setup_ring(f);
+	/* a regular file is always readable: it must not become a kick fd
+	 * (the daemon would spin) */
+	assert_int_equal(acked(f, VU_SET_VRING_KICK, &v, 8, &f->memfd, 1), 1);
+	assert_int_equal(acked(f, VU_SET_VRING_CALL, &v, 8, &f->memfd, 1), 1);
+	/* a pipe that reports EOF: dropped after the first wake-up */
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(acked(f, VU_SET_VRING_KICK, &v, 8, &p[0], 1), 0);
+	close(p[0]);
+	close(p[1]);			/* the daemon's copy now polls EOF */
+	assert_int_equal(get_u64(f, VU_GET_QUEUE_NUM), CD_MAX_QUEUES);
+	assert_int_equal(get_u64(f, VU_GET_QUEUE_NUM), CD_MAX_QUEUES);
+	assert_int_equal(f->dev->q[0].kick_fd, -1);
+}
+
 static void test_bad_messages(void **state)
 {
 	struct fx *f = *state;
@@ -491,6 +514,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kick_while_disabled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_requests_before_kick_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_ring_signals_err, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kick_fd_not_an_eventfd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_and_stop, setup, teardown),
 	};
