@@ -385,8 +385,8 @@ int main(int argc, char **argv)
 	misc_checks(node, fd);
 	close(fd);
 
-	churn(node, 200);	/* warm up the slab caches */
-	growth = churn(node, 800);
-	CHECK(growth < 512, "no slab growth over 800 rounds of sessions/requests/errors (%ld kB)", growth);
+	churn(node, 150);	/* warm up the slab caches */
+	growth = churn(node, 600);
+	CHECK(growth < 256, "no slab growth over 600 rounds of sessions/requests/errors (%ld kB)", growth);
 	return t_summary();
 }

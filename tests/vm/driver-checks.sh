@@ -20,7 +20,7 @@ node0=$(ls /dev/cryptodev* 2>/dev/null | head -n1)
 step kat cryptodev_kat
 step kat-node cryptodev_kat "$node0"
 step badinput cryptodev_badinput
-step stress cryptodev_stress -t 8 -n 120 -s 40
+step stress cryptodev_stress -t 8 -n 100 -s 30
 step kill cryptodev_stress -k 6
 # $1: what the backend does with cipher+HMAC chaining (ok|unsupported)
 step hmac cryptodev_stress -m "${1:-ok}"
