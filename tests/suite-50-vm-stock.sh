@@ -59,7 +59,8 @@ for backend in builtin vhost-user; do
 done
 
 # ---- vm/run behaviour (6.1, builtin)
-# One boot: exit status, --add, --net to a host 127.0.0.1 server, two devices.
+# One boot: exit status, --add, --net to a host 127.0.0.1 server, two devices
+# with different backends.
 mkdir -p "$tmp/www"
 token=vmrun-token-$RANDOM$RANDOM
 echo "$token" >"$tmp/www/token.txt"
@@ -72,7 +73,7 @@ for _ in $(seq 50); do
 done
 printf '#!/bin/sh\necho "added-program-ran with $*"\n' >"$tmp/vmrun-added"
 chmod +x "$tmp/vmrun-added"
-vm/run --net --devices builtin,builtin --add "$tmp/vmrun-added" --timeout 120 -- \
+vm/run --net --devices builtin,vhost-user --add "$tmp/vmrun-added" --timeout 120 -- \
 	'vmrun-added a1;' \
 	'wget -q -O - http://10.0.2.2:'"$port"'/token.txt;' \
 	'echo devices=$(ls -d /sys/bus/virtio/drivers/virtio_crypto/virtio* | wc -l);' \
@@ -82,7 +83,7 @@ cat "$tmp/a.out" "$tmp/a.err" >"$logs/harness-a.log"
 t_check "vm/run: COMMAND's exit status 3 comes back (got $rc)" [ $rc -eq 3 ]
 t_check "vm/run: --add file runs from the guest PATH" grep -qx 'added-program-ran with a1' "$tmp/a.out"
 t_check "vm/run: --net reaches a host 127.0.0.1 server at 10.0.2.2" grep -qx "$token" "$tmp/a.out"
-t_check "vm/run: --devices builtin,builtin gives 2 virtio-crypto devices" grep -qx 'devices=2' "$tmp/a.out"
+t_check "vm/run: --devices builtin,vhost-user gives 2 virtio-crypto devices" grep -qx 'devices=2' "$tmp/a.out"
 t_check "vm/run: stdout has only the command's output" \
 	[ "$(grep -c -v -e '^added-program-ran' -e "^$token\$" -e '^devices=' "$tmp/a.out")" -eq 0 ]
 kill "$srv_pid" 2>/dev/null
