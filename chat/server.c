@@ -463,7 +463,7 @@ static void on_client(struct ev_loop *loop, struct ev_watch *w, unsigned ev)
 
 /* ---- accepting --------------------------------------------------------- */
 
-static void refuse(int fd, uint32_t max)
+static void refuse(struct chat_server *s, int fd, uint32_t max)
 {
 	uint8_t out[CHAT_HDR_LEN + 1 + 255];
 	char text[96];
@@ -472,6 +472,7 @@ static void refuse(int fd, uint32_t max)
 	snprintf(text, sizeof(text), "server full (%u clients)", max);
 	n = chat_reason_encode(out, CHAT_T_REFUSED, CHAT_ERR_FULL, text);
 	(void)send(fd, out, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	drain_input(s, fd);
 	close(fd);
 }
 
@@ -500,7 +501,7 @@ static void admit(struct chat_server *s, int fd)
 
 	if (s->nclients >= s->o.max_clients) {
 		vlog(s, "refused a connection: server full");
-		refuse(fd, s->o.max_clients);
+		refuse(s, fd, s->o.max_clients);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
@@ -550,7 +551,7 @@ static void on_listen(struct ev_loop *loop, struct ev_watch *w, unsigned ev)
 			close(s->reserve_fd);
 			fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd >= 0)
-				refuse(fd, s->nclients);
+				refuse(s, fd, s->nclients);
 			s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 			continue;
 		}
@@ -640,6 +641,10 @@ static int open_signals(void)
 {
 	sigset_t set;
 
+	/* A shell starts background jobs with SIGINT ignored; an ignored
+	 * signal would never reach the signalfd. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

@@ -40,10 +40,11 @@ start_server() {
 	return 1
 }
 
-# stop_server: SIGTERM, wait (bounded), return the server's exit status.
+# stop_server [SIGNAL]: send SIGNAL (default TERM), wait (bounded), return
+# the server's exit status.
 stop_server() {
 	local i
-	kill -TERM "$SPID" 2>/dev/null
+	kill -"${1:-TERM}" "$SPID" 2>/dev/null
 	for i in $(seq 1 300); do
 		kill -0 "$SPID" 2>/dev/null || break
 		sleep 0.1
@@ -157,8 +158,8 @@ if start_server asan build/san/chat-server --listen 127.0.0.1; then
 	t_check "malformed frames (ASan): ERROR to that client only, others keep talking" \
 		scenario malformed
 	t_check "basic session (ASan)" scenario basic
-	stop_server; rc=$?
-	t_check "ASan server exits 0 on SIGTERM" test $rc -eq 0
+	stop_server INT; rc=$?
+	t_check "ASan server exits 0 on SIGINT" test $rc -eq 0
 	t_check "no sanitizer report" no_sanitizer_report "$LOGS/asan.log"
 else
 	t_fail "start build/san/chat-server"
