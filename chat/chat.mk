@@ -39,7 +39,8 @@ CHAT_CLIENT_OBJS := $(addprefix $(BUILD)/obj/chat/,client_main.o \
 	client_passphrase.o room_crypto.o) $(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-client
-TEST_PROGRAMS += $(BUILD)/test_room_crypto $(BUILD)/test_client_lineedit
+TEST_PROGRAMS += $(BUILD)/test_room_crypto $(BUILD)/test_client_lineedit \
+	$(BUILD)/test_client_fmt
 
 $(BUILD)/chat-client: $(CHAT_CLIENT_OBJS) $(LIBVCD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -53,6 +54,11 @@ $(BUILD)/test_room_crypto: $(BUILD)/obj/tests/unit/test_room_crypto.o \
 $(BUILD)/obj/tests/unit/test_client_lineedit.o: CPPFLAGS += -Ichat
 $(BUILD)/test_client_lineedit: $(BUILD)/obj/tests/unit/test_client_lineedit.o \
 		$(BUILD)/obj/chat/client_lineedit.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+$(BUILD)/obj/tests/unit/test_client_fmt.o: CPPFLAGS += -Ichat
+$(BUILD)/test_client_fmt: $(BUILD)/obj/tests/unit/test_client_fmt.o \
+		$(BUILD)/obj/chat/client_fmt.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 # libFuzzer target over room_open, the body codec and the display filter

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # suite-30-chat-client.sh - chat-client and its end-to-end encryption.
 #
-# Owns: the client-side checks of issue 2 section 7: room crypto and line
-# editor unit tests (plain and ASan+UBSan), then integration on 127.0.0.1
-# with build/chat-server: clients talking, wrong passphrase, a bit flipped on
-# the wire (tests/integration/chat_flip_proxy.py), large and oversized
-# messages, --linger, server full; against
+# Owns: the client-side checks of issue 2 section 7: room crypto, line
+# editor and display filter unit tests (plain and ASan+UBSan), then
+# integration on 127.0.0.1 with build/chat-server: clients talking, wrong
+# passphrase, a bit flipped on the wire (tests/integration/chat_flip_proxy.py),
+# large and oversized messages, --linger, server full; against
 # tests/integration/chat_fake_server.py: another protocol version, an ERROR
 # frame, --linger timing, replayed and re-attributed messages; a terminal
 # test in tmux (typed line survives incoming messages, /who, /nick, Ctrl+C
@@ -115,6 +115,8 @@ t_cmocka "test_room_crypto" build/test_room_crypto
 t_cmocka "test_room_crypto (ASan+UBSan)" build/san/test_room_crypto
 t_cmocka "test_client_lineedit" build/test_client_lineedit
 t_cmocka "test_client_lineedit (ASan+UBSan)" build/san/test_client_lineedit
+t_cmocka "test_client_fmt" build/test_client_fmt
+t_cmocka "test_client_fmt (ASan+UBSan)" build/san/test_client_fmt
 
 # ---- command line ----------------------------------------------------------
 t_check "--help exits 0 and names every option" sh -c \
