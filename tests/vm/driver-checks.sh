@@ -6,7 +6,8 @@
 # virtio_cryptodev module loaded: known answers (on /dev/crypto and on the
 # per-device node), bad input / isolation / leak check, 8-thread stress
 # against OpenSSL, killed waiters, the lib's engine unit test against the
-# real device, then device removal with a file open (unbind), rmmod, insmod
+# real device, then device removal with a file open (unbind), rmmod refused
+# while a file is open, rmmod, insmod
 # again and the known answers once more.  Every guest program prints
 # PASS/FAIL lines; this script adds one line "STEP NAME rc=N" per step.
 # Does not own the checks themselves (tests/vm/cryptodev_*.c).
@@ -37,6 +38,8 @@ cat /sys/bus/virtio/devices/*/cryptodev/queue_stats
 dev=$(ls /sys/bus/virtio/drivers/virtio_cryptodev/ | grep '^virtio' | head -n1)
 step unbind cryptodev_badinput --unbind "$dev"
 step node-gone sh -c "! ls /dev/cryptodev* 2>/dev/null"
+# rmmod must refuse while a file is open, then work once it is closed.
+step rmmod-busy sh -c '(exec 3</dev/crypto; sleep 3) & sleep 1; rmmod virtio_cryptodev 2>/dev/null; rc=$?; wait; [ $rc -ne 0 ]'
 step rmmod rmmod virtio_cryptodev
 step reload insmod /lib/modules/vmrun/ours/virtio_cryptodev.ko
 sleep 1
