@@ -5,7 +5,7 @@
 # Owns, per (kernel 6.1|6.12) x (backend builtin|vhost-user), one boot with
 # `vm/run --driver ours` running tests/vm/driver-checks.sh: SP 800-38A known
 # answers through /dev/crypto and /dev/cryptodev0, bad input / errno /
-# session isolation / slab leak check, 8-thread random-size stress verified
+# session isolation / slab leak check, 20000 random ioctls, 8-thread random-size stress verified
 # against OpenSSL, killed waiters, cipher+HMAC chaining (vhost-user: matches
 # OpenSSL; builtin: refused with EOPNOTSUPP), the lib's engine unit test against the
 # device, unbind with requests in flight, rmmod and reload.  Every PASS/FAIL
@@ -35,7 +35,7 @@ guest_checks() {
 }
 
 if make -j2 build/guest/cryptodev_kat build/guest/cryptodev_badinput \
-	build/guest/cryptodev_stress build/guest/test_crypto_engine >"$logs/guest-build.log" 2>&1; then
+	build/guest/cryptodev_stress build/guest/cryptodev_fuzz build/guest/test_crypto_engine >"$logs/guest-build.log" 2>&1; then
 	t_pass "guest programs build"
 else
 	t_fail "guest programs build (see $logs/guest-build.log)"
@@ -55,7 +55,7 @@ for kernel in 6.1 6.12; do
 	fi
 done
 
-steps="kat kat-node badinput stress kill hmac engine unbind node-gone rmmod-busy rmmod reload kat-reload"
+steps="kat kat-node badinput fuzz stress kill hmac engine unbind node-gone rmmod-busy rmmod reload kat-reload"
 for backend in builtin vhost-user; do
 	for kernel in 6.1 6.12; do
 		tag="$kernel $backend"

@@ -4,7 +4,7 @@
 # Usage: driver-checks.sh [ok|unsupported]  (cipher+HMAC chaining expected)
 # Owns the order of the frontend checks inside one boot with our
 # virtio_cryptodev module loaded: known answers (on /dev/crypto and on the
-# per-device node), bad input / isolation / leak check, 8-thread stress
+# per-device node), bad input / isolation / leak check, random ioctls, 8-thread stress
 # against OpenSSL, killed waiters, the lib's engine unit test against the
 # real device, then device removal with a file open (unbind), rmmod refused
 # while a file is open, rmmod, insmod
@@ -21,6 +21,7 @@ node0=$(ls /dev/cryptodev* 2>/dev/null | head -n1)
 step kat cryptodev_kat
 step kat-node cryptodev_kat "$node0"
 step badinput cryptodev_badinput
+step fuzz cryptodev_fuzz 20000
 step stress cryptodev_stress -t 8 -n 100 -s 30
 step kill cryptodev_stress -k 6
 # $1: what the backend does with cipher+HMAC chaining (ok|unsupported)

@@ -1,7 +1,8 @@
 # tests/vm/driver.mk - guest programs of the frontend tests (build/guest/).
 #
 # Owns: the static guest builds of the /dev/crypto test programs
-# (cryptodev_kat, cryptodev_badinput, cryptodev_stress, cryptodev_bench),
+# (cryptodev_kat, cryptodev_badinput, cryptodev_stress, cryptodev_bench,
+# cryptodev_fuzz),
 # appended to GUEST_PROGRAMS of tests/vm/guest.mk (literal build/guest: this
 # fragment is read before guest.mk defines GUEST_DIR).  Does not own the rules of
 # guest.mk nor build/guest/test_crypto_engine (lib/lib.mk builds that one).
@@ -13,3 +14,5 @@ build/guest/cryptodev_kat: tests/vm/cryptodev_kat.c $(GUEST_CDEV_H) ; $(GUEST_LI
 build/guest/cryptodev_badinput: tests/vm/cryptodev_badinput.c $(GUEST_CDEV_H) ; $(GUEST_LINK)
 build/guest/cryptodev_stress: tests/vm/cryptodev_stress.c $(GUEST_CDEV_H) ; $(GUEST_LINK)
 build/guest/cryptodev_bench: tests/vm/cryptodev_bench.c $(GUEST_CDEV_H) ; $(GUEST_LINK)
+GUEST_PROGRAMS += build/guest/cryptodev_fuzz
+build/guest/cryptodev_fuzz: tests/vm/cryptodev_fuzz.c $(GUEST_CDEV_H) ; $(GUEST_LINK)
