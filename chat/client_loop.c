@@ -67,7 +67,8 @@ static int poll_timeout(const struct client_loop *l, uint64_t now)
 	return end > now ? (int)(end - now) : 0;
 }
 
-void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop)
+void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop,
+		     volatile sig_atomic_t *suspend)
 {
 	struct client_session *s = l->s;
 
@@ -81,6 +82,11 @@ void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop)
 			if (l->fe->on_stop)
 				l->fe->on_stop(l->fe->ctx);
 			client_loop_quit(l, 0);
+		}
+		if (*suspend) {
+			*suspend = 0;
+			if (l->fe->on_suspend)
+				l->fe->on_suspend(l->fe->ctx);
 		}
 		rc = client_conn_flush(&s->conn);
 		if (rc) {	/* what is queued will never arrive */

@@ -37,6 +37,7 @@ struct client_frontend {
 	void (*on_input)(void *ctx);	/* input_fd is readable (or hung up) */
 	void (*on_stop)(void *ctx);	/* a stop signal arrived */
 	void (*on_ready)(void *ctx);	/* once: the session can take input */
+	void (*on_suspend)(void *ctx);	/* Ctrl+Z: stop the process (may be NULL) */
 };
 
 enum client_loop_phase {
@@ -62,7 +63,9 @@ void client_loop_quit(struct client_loop *l, int linger_ms);
 /* True once the loop is ending (input is no longer read). */
 int client_loop_quitting(const struct client_loop *l);
 
-/* Run until the session is done.  *stop is set by the signal handler. */
-void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop);
+/* Run until the session is done.  The signal handlers set *stop (end) and
+ * *suspend (Ctrl+Z); the loop acts on them outside signal context. */
+void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop,
+		     volatile sig_atomic_t *suspend);
 
 #endif /* VCD_CHAT_CLIENT_LOOP_H */

@@ -19,12 +19,14 @@
 #include "client_frontends.h"
 #include "client_passphrase.h"
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, suspend_flag;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGTSTP)
+		suspend_flag = 1;
+	else
+		stop_flag = 1;
 }
 
 static void usage(FILE *f)
@@ -138,6 +140,8 @@ int main(int argc, char **argv)
 		tty_fe = client_tty_new();
 		if (tty_fe)
 			client_tty_bind(tty_fe, &loop, &fe, &ui);
+		sa.sa_handler = on_signal;
+		sigaction(SIGTSTP, &sa, NULL);
 	} else {
 		pipe_fe = client_pipe_new((int)(linger * 1000));
 		if (pipe_fe)
@@ -159,7 +163,7 @@ int main(int argc, char **argv)
 		s.status = 1;
 		snprintf(s.reason, sizeof(s.reason), "%s", err);
 	} else {
-		client_loop_run(&loop, &stop_flag);
+		client_loop_run(&loop, &stop_flag, &suspend_flag);
 	}
 
 	client_tty_free(tty_fe);

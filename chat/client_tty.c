@@ -1,7 +1,8 @@
 /*
  * client_tty.c - the chat client on an interactive terminal (see
  * client_frontends.h).  The terminal goes to non-canonical, no-echo mode
- * (signals stay on, so Ctrl+C reaches the loop's handler); keys go to the
+ * (signals stay on: Ctrl+C and Ctrl+Z reach the loop through their
+ * handlers, Ctrl+Z restores the terminal before stopping); keys go to the
  * line editor (client_lineedit.c); an arriving event takes the typed line
  * off the screen, prints itself and puts the line back with the cursor where
  * it was.  Owns the terminal state and restores it on every exit path.
@@ -9,6 +10,7 @@
 #include "client_frontends.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +168,18 @@ static void tty_ready(void *ctx)
 	client_tty_start(ctx);
 }
 
+/* Ctrl+Z: give the shell a sane terminal, stop, and take it back on fg. */
+static void tty_suspend(void *ctx)
+{
+	struct client_tty *t = ctx;
+	int was_active = t->active;
+
+	tty_stop(t);
+	raise(SIGSTOP);
+	if (was_active)
+		client_tty_start(t);
+}
+
 struct client_tty *client_tty_new(void)
 {
 	struct client_tty *t = calloc(1, sizeof(*t));
@@ -186,6 +200,7 @@ void client_tty_bind(struct client_tty *t, struct client_loop *l,
 	fe->on_input = tty_input;
 	fe->on_stop = tty_stop;
 	fe->on_ready = tty_ready;
+	fe->on_suspend = tty_suspend;
 	ui->ctx = t;
 	ui->line = tty_line;
 }
