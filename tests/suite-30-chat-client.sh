@@ -93,7 +93,12 @@ client() {
 	local name=$1 bin=$2 port=$3 fd
 	shift 3
 	mkfifo "$D/$name.in"
-	"$bin" "$@" 127.0.0.1 "$port" <"$D/$name.in" >"$D/$name.out" 2>"$D/$name.err" &
+	# (the other clients' pipe ends are closed in the child, so that each
+	# client sees EOF as soon as its own pipe is hung up)
+	(
+		for fd in "${FD[@]}"; do eval "exec $fd>&-"; done
+		exec "$bin" "$@" 127.0.0.1 "$port" <"$D/$name.in" >"$D/$name.out" 2>"$D/$name.err"
+	) &
 	CPID[$name]=$!
 	PIDS+=($!)
 	exec {fd}>"$D/$name.in"
@@ -196,9 +201,17 @@ if start_server room; then
 	t_check "bit flipped on the wire (proxy): rejected with a warning, no plaintext" \
 		sh -c "for c in alice bob carol; do grep -Eq '$TS \\* cannot authenticate message from $IE' $D/\$c.out || exit 1; done; ! grep -q 'eve flipped secret' $D/*.out"
 
-	for c in alice bob carol dave eve; do hangup $c; done
+	# carol leaves first: eve, who joined after her, learnt her nick from
+	# the nick info carol sent when eve joined
+	hangup carol
+	wait_exit "${CPID[carol]}"
 	ok=1
-	for c in alice bob carol dave eve; do
+	[ "$WRC" = 0 ] || { ok=0; echo "  carol exited $WRC: $(cat "$D/carol.err")"; }
+	wait_for "$D/eve.out" "carol \\($IC\\) left" >/dev/null
+	t_check "a newcomer learns earlier members' nicks (LEFT shows 'carol ($IC)')" \
+		grep -Eq "$TS \\* carol \\($IC\\) left\$" "$D/eve.out"
+	for c in alice bob dave eve; do hangup $c; done
+	for c in alice bob dave eve; do
 		wait_exit "${CPID[$c]}"
 		[ "$WRC" = 0 ] || { ok=0; echo "  $c exited $WRC: $(cat "$D/$c.err")"; }
 	done
