@@ -32,6 +32,16 @@ else
 	tail -n 20 "$logs/guest-build.log"
 fi
 
+# ---- vm/run's command line (no boot)
+t_check "vm/run --help exits 0 with the usage" sh -c 'vm/run --help | grep -q "^usage: vm/run"'
+vm/run --kernel 5.10 -- true >/dev/null 2>"$tmp/usage.err"
+rc=$?
+t_check "vm/run: a bad option value gives exit 125 (got $rc)" [ $rc -eq 125 ]
+t_check "vm/run: a bad option value is reported" grep -q 'kernel must be 6.1 or 6.12' "$tmp/usage.err"
+vm/run --add "$tmp/does-not-exist" -- true >/dev/null 2>"$tmp/usage.err"
+rc=$?
+t_check "vm/run: a missing --add file gives exit 125 (got $rc)" [ $rc -eq 125 ]
+
 # ---- stock driver x backend x kernel: one boot each
 for backend in builtin vhost-user; do
 	for kernel in 6.1 6.12; do
