@@ -53,18 +53,27 @@ void vcd_device_put(struct vcd_device *dev)
 	kref_put(&dev->ref, vcd_device_release);
 }
 
-/* A live device for a new /dev/crypto session, round robin; referenced. */
+/*
+ * A bound device for a new /dev/crypto session, round robin over the ones
+ * not marked broken (a broken one only when nothing else is left, so the
+ * caller gets its EIO); referenced.
+ */
 struct vcd_device *vcd_device_pick(void)
 {
 	struct vcd_device *dev, *found = NULL;
 	unsigned int n = 0, want;
+	bool any_ok = false;
 
 	mutex_lock(&vcd_devices_lock);
 	list_for_each_entry(dev, &vcd_devices, node)
-		n++;
+		any_ok |= !READ_ONCE(dev->broken);
+	list_for_each_entry(dev, &vcd_devices, node)
+		n += !any_ok || !READ_ONCE(dev->broken);
 	if (n) {
 		want = vcd_next_device++ % n;
 		list_for_each_entry(dev, &vcd_devices, node) {
+			if (any_ok && READ_ONCE(dev->broken))
+				continue;
 			if (!want--) {
 				found = dev;
 				kref_get(&found->ref);

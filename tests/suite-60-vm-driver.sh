@@ -108,16 +108,19 @@ else
 fi
 
 # ---- dead back-end: the host kills vhost-user-crypto while the guest has
-# requests in flight; they and later calls must fail with EIO (vm/run then
-# exits 123, the daemon having died; no kernel error may show).
-tag="6.1 vhost-user dead back-end"
+# requests in flight; they and later calls must fail with EIO, the builtin
+# device beside it keeps serving /dev/crypto (vm/run then exits 123, the
+# daemon having died; no kernel error may show).
+tag="6.1 vhost-user dead back-end (+ builtin device)"
 log=$logs/dead-backend.log
 if [ ! -x build/vhost-user-crypto ]; then
 	t_fail "$tag: build/vhost-user-crypto does not exist"
 else
 	pidfile=$(mktemp)
-	VHOST_USER_CRYPTO_PIDFILE=$pidfile vm/run --kernel 6.1 --backend vhost-user --driver ours \
-		--cpus 2 --timeout 200 -- 'cryptodev_badinput --dead-backend' >"$log" 2>&1 &
+	# The vhost-user device comes first on the PCI bus: /dev/cryptodev0.
+	VHOST_USER_CRYPTO_PIDFILE=$pidfile vm/run --kernel 6.1 --devices vhost-user,builtin \
+		--driver ours --cpus 2 --timeout 200 \
+		-- 'cryptodev_badinput --dead-backend /dev/cryptodev0' >"$log" 2>&1 &
 	vm=$!
 	for _ in $(seq 300); do
 		grep -q '^DEAD-BACKEND-READY' "$log" && break

@@ -12,11 +12,13 @@
  *       from virtio_cryptodev while 4 threads have requests in flight and a
  *       file with a session stays open: in-flight and later calls must fail
  *       with ENODEV or EIO, never succeed or hang; close must work.
- *   cryptodev_badinput --dead-backend
- *       requests from 2 threads, then prints DEAD-BACKEND-READY and keeps
- *       going while the host kills the vhost-user back-end: the requests
- *       left without an answer must fail with EIO (module timeout_ms) and
- *       later calls must fail with EIO too; close must work.
+ *   cryptodev_badinput --dead-backend [NODE]
+ *       requests from 2 threads on NODE (default /dev/crypto), then prints
+ *       DEAD-BACKEND-READY and keeps going while the host kills the
+ *       vhost-user back-end: the requests left without an answer must fail
+ *       with EIO (module timeout_ms) and later calls must fail with EIO too;
+ *       close must work; with a second device, new /dev/crypto sessions must
+ *       all go to (and be served by) the device still alive.
  * Prints PASS/FAIL lines and "N passed, N failed"; exits 1 on any failure.
  */
 #include <pthread.h>
@@ -331,7 +333,7 @@ static void *dead_work(void *arg)
 	return NULL;
 }
 
-static int dead_backend_test(void)
+static int dead_backend_test(const char *node)
 {
 	struct unbind_worker w[2];
 	pthread_t th[2];
@@ -340,7 +342,7 @@ static int dead_backend_test(void)
 	int fd, i, e;
 
 	t_prefix = "dead-backend: ";
-	fd = open_crypto("/dev/crypto");
+	fd = open_crypto(node);
 	e = sess_new(fd, CRYPTO_AES_CBC, key16, 16, &ses);
 	CHECK(e == 0, "session while the back-end lives (%s)", strerror(e));
 	e = crypt_do(fd, ses, COP_ENCRYPT, 0, buf, buf, 16, iv);
@@ -363,6 +365,26 @@ static int dead_backend_test(void)
 	e = sess_new(fd, CRYPTO_AES_CBC, key16, 16, &s2);
 	CHECK(e == EIO, "later GSESSION -> EIO (%s)", strerror(e));
 	CHECK(close(fd) == 0, "close");
+	/* With a second device, /dev/crypto goes on serving from it. */
+	if (access("/dev/cryptodev1", F_OK) == 0) {
+		uint8_t ref[16] = { 0 };
+
+		fd = open_crypto("/dev/crypto");
+		for (i = 0, e = 0; i < 4 && !e; i++) {
+			memset(buf, 0, sizeof(buf));
+			memset(iv, 0, sizeof(iv));
+			e = sess_new(fd, CRYPTO_AES_CBC, key16, 16, &s2);
+			if (!e)
+				e = crypt_do(fd, s2, COP_ENCRYPT, 0, buf, buf, 16, iv);
+			memset(iv, 0, sizeof(iv));
+			if (!e)
+				e = crypt_do(fd, s2, COP_DECRYPT, 0, buf, buf, 16, iv);
+			if (!e && memcmp(buf, ref, 16))
+				e = EBADMSG;
+		}
+		CHECK(e == 0, "4 new /dev/crypto sessions all served by the other device (%s)", strerror(e));
+		close(fd);
+	}
 	return t_summary();
 }
 
@@ -373,7 +395,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc > 1 && !strcmp(argv[1], "--dead-backend"))
-		return dead_backend_test();
+		return dead_backend_test(argc > 2 ? argv[2] : "/dev/crypto");
 	if (argc > 2 && !strcmp(argv[1], "--unbind"))
 		return unbind_test(argv[2]);
 	if (argc > 1)
