@@ -11,5 +11,5 @@ GUEST_PROGRAMS += build/guest/chat-client
 build/guest/chat-client: $(GUEST_CHAT_CLIENT_SRCS) $(wildcard chat/*.h lib/*.h)
 	@mkdir -p build/guest && rm -f $@ && echo "GUEST $@"
 	@{ $(GUEST_CC) $(GUEST_CFLAGS) -Ichat -static -o $@ $(filter %.c,$^) \
-		-ledit -ltinfo -lbsd -lmd $(GUEST_LDLIBS) 2>&1 | \
+		$(GUEST_LDLIBS) 2>&1 | \
 		grep -v -e 'statically linked applications requires' -e 'libcrypto.a(' -e ': in function .client_conn_open' >&2 || true; } && test -x $@
