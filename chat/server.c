@@ -191,6 +191,8 @@ static void client_close(struct chat_server *s, struct client *c, int notify)
 		send_error_best_effort(c, c->err_code);
 		if (c->err_code != CHAT_ERR_SLOW)
 			drain_input(s, c->w.fd);
+	} else if (c->q.count) {
+		(void)outq_write(&c->q, c->w.fd);	/* what is left, best effort */
 	}
 	vlog(s, "client %u left (%s)", c->id,
 	     c->leave_reason < 4 ? why[c->leave_reason] : "?");
