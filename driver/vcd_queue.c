@@ -109,7 +109,6 @@ int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
 {
 	unsigned long flags, gen;
 	long ret;
-	bool kick;
 	int err;
 
 	for (;;) {
@@ -128,10 +127,12 @@ int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
 			if (q->inflight > atomic64_read(&q->stats.max_inflight))
 				atomic64_set(&q->stats.max_inflight,
 					     q->inflight);
-			kick = virtqueue_kick_prepare(q->vq);
+			/*
+			 * Kick under the lock: once it is dropped, remove()
+			 * may delete the virtqueue.
+			 */
+			virtqueue_kick(q->vq);
 			spin_unlock_irqrestore(&q->lock, flags);
-			if (kick)
-				virtqueue_notify(q->vq);
 			break;
 		}
 		/* Not added: the device never saw it, undo its reference. */
