@@ -14,6 +14,7 @@
  */
 #include <linux/jiffies.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/vmalloc.h>
 
@@ -109,6 +110,7 @@ int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
 {
 	unsigned long flags, gen;
 	long ret;
+	bool kick;
 	int err;
 
 	for (;;) {
@@ -128,11 +130,17 @@ int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
 				atomic64_set(&q->stats.max_inflight,
 					     q->inflight);
 			/*
-			 * Kick under the lock: once it is dropped, remove()
-			 * may delete the virtqueue.
+			 * Notify outside the lock (interrupts enabled: under
+			 * TCG an interrupt raised while they are off waits for
+			 * the next timer tick), inside an RCU read section:
+			 * remove() waits for it before deleting the queue.
 			 */
-			virtqueue_kick(q->vq);
+			kick = virtqueue_kick_prepare(q->vq);
+			rcu_read_lock();
 			spin_unlock_irqrestore(&q->lock, flags);
+			if (kick)
+				virtqueue_notify(q->vq);
+			rcu_read_unlock();
 			break;
 		}
 		/* Not added: the device never saw it, undo its reference. */

@@ -322,6 +322,7 @@ static void vcd_remove(struct virtio_device *vdev)
 	for (i = 0; i < dev->nr_dataq; i++)
 		vcd_queue_kill(&dev->dataq[i]);
 	vcd_queue_kill(&dev->ctrlq);
+	synchronize_rcu();	/* no submitter is still notifying */
 	virtio_reset_device(vdev);
 	for (i = 0; i < dev->nr_dataq; i++)
 		vcd_queue_drain(&dev->dataq[i]);
