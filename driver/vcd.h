@@ -34,6 +34,7 @@
 extern unsigned int vcd_param_data_queues;
 extern unsigned int vcd_param_max_request;
 extern unsigned int vcd_param_timeout_ms;
+extern unsigned int vcd_param_poll_loops;
 
 struct vcd_queue_stats {
 	atomic64_t requests;	/* submitted to the ring */

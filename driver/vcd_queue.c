@@ -94,6 +94,66 @@ static long vcd_timeout(void)
 	return msecs_to_jiffies(vcd_param_timeout_ms);
 }
 
+/* Complete every request the device returned; q->lock held. */
+static unsigned int vcd_queue_harvest(struct vcd_queue *q)
+{
+	struct vcd_req *req;
+	unsigned int len, n = 0;
+
+	while ((req = virtqueue_get_buf(q->vq, &len))) {
+		q->inflight--;
+		req->result = 0;
+		complete(&req->done);
+		vcd_req_put(req);
+		n++;
+	}
+	if (n)
+		q->space_gen++;
+	return n;
+}
+
+/* Virtqueue callback (interrupt context): harvest and complete only. */
+void vcd_queue_callback(struct vcd_queue *q)
+{
+	unsigned long flags;
+	unsigned int n = 0;
+
+	spin_lock_irqsave(&q->lock, flags);
+	do {
+		virtqueue_disable_cb(q->vq);
+		n += vcd_queue_harvest(q);
+	} while (!virtqueue_enable_cb(q->vq));
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (n)
+		wake_up(&q->space_wq);
+}
+
+/*
+ * Before sleeping, watch for the completion for a bounded number of rounds
+ * (module parameter poll_loops, 0 = never), looking at the used ring now
+ * and then: under TCG a vCPU that halts must be woken by an IPI from the CPU
+ * that took the interrupt, which costs far more than a short wait.  The
+ * callback stays the normal path; this only harvests earlier.
+ */
+static void vcd_queue_spin(struct vcd_queue *q, struct vcd_req *req)
+{
+	unsigned int i, loops = READ_ONCE(vcd_param_poll_loops);
+	unsigned long flags;
+	unsigned int n;
+
+	for (i = 0; i < loops && !completion_done(&req->done); i++) {
+		if (need_resched())
+			break;
+		if ((i & 15) == 15 && spin_trylock_irqsave(&q->lock, flags)) {
+			n = q->dead ? 0 : vcd_queue_harvest(q);
+			spin_unlock_irqrestore(&q->lock, flags);
+			if (n)
+				wake_up(&q->space_wq);
+		}
+		cpu_relax();
+	}
+}
+
 /*
  * Put @req on @q and sleep until the device returns it (killably when
  * @killable: data requests; control requests wait uninterruptibly so that a
@@ -170,6 +230,8 @@ int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
 	atomic64_inc(&q->stats.requests);
 
 	if (killable)
+		vcd_queue_spin(q, req);
+	if (killable)
 		ret = wait_for_completion_killable_timeout(&req->done,
 							   vcd_timeout());
 	else
@@ -182,31 +244,6 @@ int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
 	if (req->result)
 		atomic64_inc(&q->stats.errors);
 	return req->result;
-}
-
-/* Virtqueue callback (interrupt context): harvest and complete only. */
-void vcd_queue_callback(struct vcd_queue *q)
-{
-	struct vcd_req *req;
-	unsigned long flags;
-	unsigned int len, n = 0;
-
-	spin_lock_irqsave(&q->lock, flags);
-	do {
-		virtqueue_disable_cb(q->vq);
-		while ((req = virtqueue_get_buf(q->vq, &len))) {
-			q->inflight--;
-			req->result = 0;
-			complete(&req->done);
-			vcd_req_put(req);
-			n++;
-		}
-	} while (!virtqueue_enable_cb(q->vq));
-	if (n)
-		q->space_gen++;
-	spin_unlock_irqrestore(&q->lock, flags);
-	if (n)
-		wake_up(&q->space_wq);
 }
 
 /* Refuse new submissions and wake everyone waiting for ring space. */

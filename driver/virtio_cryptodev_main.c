@@ -34,6 +34,11 @@ module_param_named(timeout_ms, vcd_param_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(timeout_ms,
 		 "ms a request waits for the device before failing with EIO, 0 = forever (default 10000)");
 
+unsigned int vcd_param_poll_loops;
+module_param_named(poll_loops, vcd_param_poll_loops, uint, 0644);
+MODULE_PARM_DESC(poll_loops,
+		 "rounds a submitter watches for its completion before sleeping (default 0)");
+
 static LIST_HEAD(vcd_devices);
 static DEFINE_MUTEX(vcd_devices_lock);
 static DEFINE_IDA(vcd_ida);

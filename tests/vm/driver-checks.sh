@@ -24,6 +24,18 @@ step badinput cryptodev_badinput
 step fuzz cryptodev_fuzz 20000
 step stress cryptodev_stress -t 8 -n 100 -s 30
 step kill cryptodev_stress -k 6
+# The same with the optional bounded poll before sleeping (poll_loops).
+echo 20000 >/sys/module/virtio_cryptodev/parameters/poll_loops
+# tagged CMD...: run CMD, its check names marked "(poll_loops)", its status kept.
+tagged() {
+	"$@" >/tmp/tagged.out
+	rc=$?
+	sed 's/^\(PASS\|FAIL\) \([a-z]*\):/\1 \2(poll_loops):/' /tmp/tagged.out
+	return $rc
+}
+step stress-poll tagged cryptodev_stress -t 4 -n 40 -s 20
+step kill-poll tagged cryptodev_stress -k 3
+echo 0 >/sys/module/virtio_cryptodev/parameters/poll_loops
 # $1: what the backend does with cipher+HMAC chaining (ok|unsupported)
 step hmac cryptodev_stress -m "${1:-ok}"
 if command -v test_crypto_engine >/dev/null; then
