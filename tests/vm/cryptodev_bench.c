@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cryptodev_test.h"
+#include "bench_util.h"
 
 static const char *node = "/dev/crypto";
 static char alg[96] = "cryptodev";
@@ -24,14 +25,6 @@ struct worker {
 	unsigned long ops;
 	int err;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void *work(void *arg)
 {
@@ -50,7 +43,7 @@ static void *work(void *arg)
 	w->err = sess_new(fd, CRYPTO_AES_CBC, key, 16, &ses);
 	if (w->err)
 		goto out;
-	end = now() + w->secs;
+	end = bench_now() + w->secs;
 	do {
 		for (int i = 0; i < 16; i++) {
 			w->err = crypt_do(fd, ses, COP_ENCRYPT, 0, buf, buf,
@@ -59,7 +52,7 @@ static void *work(void *arg)
 				goto out;
 			w->ops++;
 		}
-	} while (now() < end);
+	} while (bench_now() < end);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -74,7 +67,7 @@ static int point(size_t size, int threads, double secs)
 	double t0, t;
 
 	memset(w, 0, sizeof(w));
-	t0 = now();
+	t0 = bench_now();
 	for (int i = 0; i < threads; i++) {
 		w[i].size = size;
 		w[i].secs = secs;
@@ -89,25 +82,9 @@ static int point(size_t size, int threads, double secs)
 		}
 		ops += w[i].ops;
 	}
-	t = now() - t0;
-	printf("bench alg=%s size=%zu threads=%d ops=%lu secs=%.3f ops_per_s=%.0f mb_per_s=%.2f\n",
-	       alg, size, threads, ops, t, (double)ops / t, (double)ops * (double)size / t / 1e6);
-	fflush(stdout);
+	t = bench_now() - t0;
+	bench_report(alg, size, threads, ops, t);
 	return 0;
-}
-
-static int parse_list(const char *s, long *out, int max)
-{
-	int n = 0;
-	char *end;
-
-	while (*s && n < max) {
-		out[n++] = strtol(s, &end, 0);
-		if (end == s)
-			return -1;
-		s = *end == ',' ? end + 1 : end;
-	}
-	return n;
 }
 
 /* alg = "cryptodev:" + the driver name behind a CBC session. */
@@ -141,9 +118,9 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--secs") == 0 && i + 1 < argc)
 			secs = atof(argv[++i]);
 		else if (strcmp(argv[i], "--sizes") == 0 && i + 1 < argc)
-			nsizes = parse_list(argv[++i], sizes, 8);
+			nsizes = bench_parse_list(argv[++i], sizes, 8);
 		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
-			nthreads = parse_list(argv[++i], threads, 8);
+			nthreads = bench_parse_list(argv[++i], threads, 8);
 		else
 			nsizes = -1;
 		if (nsizes < 0 || nthreads < 0)

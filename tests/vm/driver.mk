@@ -13,6 +13,6 @@ GUEST_PROGRAMS += build/guest/cryptodev_kat build/guest/cryptodev_badinput \
 build/guest/cryptodev_kat: tests/vm/cryptodev_kat.c $(GUEST_CDEV_H) ; $(GUEST_LINK)
 build/guest/cryptodev_badinput: tests/vm/cryptodev_badinput.c $(GUEST_CDEV_H) ; $(GUEST_LINK)
 build/guest/cryptodev_stress: tests/vm/cryptodev_stress.c $(GUEST_CDEV_H) ; $(GUEST_LINK)
-build/guest/cryptodev_bench: tests/vm/cryptodev_bench.c $(GUEST_CDEV_H) ; $(GUEST_LINK)
+build/guest/cryptodev_bench: tests/vm/cryptodev_bench.c $(GUEST_CDEV_H) tests/vm/bench_util.h ; $(GUEST_LINK)
 GUEST_PROGRAMS += build/guest/cryptodev_fuzz
 build/guest/cryptodev_fuzz: tests/vm/cryptodev_fuzz.c $(GUEST_CDEV_H) ; $(GUEST_LINK)

@@ -23,7 +23,7 @@ GUEST_PROGRAMS += $(GUEST_DIR)/afalg_kat $(GUEST_DIR)/afalg_stress $(GUEST_DIR)/
 
 $(GUEST_DIR)/afalg_kat: tests/vm/afalg_kat.c $(GUEST_AFALG) ; $(GUEST_LINK)
 $(GUEST_DIR)/afalg_stress: tests/vm/afalg_stress.c $(GUEST_AFALG) ; $(GUEST_LINK)
-$(GUEST_DIR)/afalg_bench: tests/vm/afalg_bench.c $(GUEST_AFALG) ; $(GUEST_LINK)
+$(GUEST_DIR)/afalg_bench: tests/vm/afalg_bench.c $(GUEST_AFALG) tests/vm/bench_util.h ; $(GUEST_LINK)
 
 # Prerequisites expanded late, so fragments read after this one count too.
 .PHONY: guest
