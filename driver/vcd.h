@@ -51,6 +51,7 @@ struct vcd_queue {
 	wait_queue_head_t space_wq;	/* waiters for ring space */
 	unsigned long space_gen;	/* bumped when buffers come back */
 	unsigned int inflight;
+	unsigned int irq_wanted;	/* requests whose submitter sleeps */
 	bool dead;
 	char name[24];			/* must outlive the irq (virtio_pci) */
 	struct vcd_queue_stats stats;
@@ -64,6 +65,7 @@ struct vcd_req {
 	struct kref ref;
 	struct completion done;
 	int result;		/* 0: returned by the device, -EIO: drained */
+	bool want_irq;		/* counted in the queue's irq_wanted */
 	void (*release)(struct vcd_req *req);
 };
 

@@ -6,7 +6,9 @@
  * scatterlists under the queue spinlock (held only for add and kick),
  * waits for ring space on a waitqueue when the ring is full, and sleeps on
  * the request's completion, killably and with the module's timeout.  The
- * virtqueue callback only harvests used buffers and complete()s them.  A
+ * virtqueue callback only harvests used buffers and complete()s them; a
+ * submitter also takes one look at the used ring right after its kick, and
+ * used-buffer interrupts are enabled only while some submitter sleeps.  A
  * request holds two references while on the ring, so a caller that was
  * killed or timed out leaves the buffers to the device until it returns them
  * (or until remove() drains the ring).  It does not know what a request
@@ -32,6 +34,7 @@ void vcd_req_init(struct vcd_req *req, void (*release)(struct vcd_req *))
 	kref_init(&req->ref);
 	init_completion(&req->done);
 	req->result = 0;
+	req->want_irq = false;
 	req->release = release;
 }
 
@@ -102,6 +105,10 @@ static unsigned int vcd_queue_harvest(struct vcd_queue *q)
 
 	while ((req = virtqueue_get_buf(q->vq, &len))) {
 		q->inflight--;
+		if (req->want_irq) {
+			req->want_irq = false;
+			q->irq_wanted--;
+		}
 		req->result = 0;
 		complete(&req->done);
 		vcd_req_put(req);
@@ -112,17 +119,73 @@ static unsigned int vcd_queue_harvest(struct vcd_queue *q)
 	return n;
 }
 
+/*
+ * Harvest until the ring is empty with interrupts on, or until nobody waits
+ * for an interrupt any more (then they stay off); q->lock held.
+ */
+static unsigned int vcd_queue_harvest_all(struct vcd_queue *q)
+{
+	unsigned int n = 0;
+
+	do {
+		virtqueue_disable_cb(q->vq);
+		n += vcd_queue_harvest(q);
+	} while (q->irq_wanted && !virtqueue_enable_cb(q->vq));
+	return n;
+}
+
 /* Virtqueue callback (interrupt context): harvest and complete only. */
 void vcd_queue_callback(struct vcd_queue *q)
+{
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&q->lock, flags);
+	n = vcd_queue_harvest_all(q);
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (n)
+		wake_up(&q->space_wq);
+}
+
+/*
+ * Harvest whatever the device has returned, from the submitting thread.
+ * Called once right after a kick: a device that serves a request within
+ * the notify (QEMU's builtin back-end does it in the vCPU that kicked) has
+ * already put it on the used ring, and taking it here saves an interrupt
+ * and a wake-up through another vCPU.  One look, not a loop: if nothing is
+ * there the caller asks for the interrupt and sleeps (vcd_queue_want_irq).
+ */
+static void vcd_queue_reap(struct vcd_queue *q)
+{
+	unsigned long flags;
+	unsigned int n;
+
+	if (!spin_trylock_irqsave(&q->lock, flags))
+		return;	/* someone is harvesting or adding: let them */
+	n = q->dead ? 0 : vcd_queue_harvest(q);
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (n)
+		wake_up(&q->space_wq);
+}
+
+/*
+ * The caller is about to sleep on @req: make sure an interrupt comes when
+ * the device returns it.  Used-buffer interrupts are on only while some
+ * submitter sleeps (q->irq_wanted > 0); a request stays counted until it is
+ * harvested, also when its caller was killed, so its buffers always come
+ * back.  Buffers that arrived meanwhile are harvested here.
+ */
+static void vcd_queue_want_irq(struct vcd_queue *q, struct vcd_req *req)
 {
 	unsigned long flags;
 	unsigned int n = 0;
 
 	spin_lock_irqsave(&q->lock, flags);
-	do {
-		virtqueue_disable_cb(q->vq);
-		n += vcd_queue_harvest(q);
-	} while (!virtqueue_enable_cb(q->vq));
+	if (!completion_done(&req->done) && !q->dead) {
+		req->want_irq = true;
+		if (q->irq_wanted++ == 0 && !virtqueue_enable_cb(q->vq))
+			n = vcd_queue_harvest_all(q);
+	}
 	spin_unlock_irqrestore(&q->lock, flags);
 	if (n)
 		wake_up(&q->space_wq);
@@ -138,18 +201,12 @@ void vcd_queue_callback(struct vcd_queue *q)
 static void vcd_queue_spin(struct vcd_queue *q, struct vcd_req *req)
 {
 	unsigned int i, loops = READ_ONCE(vcd_param_poll_loops);
-	unsigned long flags;
-	unsigned int n;
 
 	for (i = 0; i < loops && !completion_done(&req->done); i++) {
 		if (need_resched())
 			break;
-		if ((i & 15) == 15 && spin_trylock_irqsave(&q->lock, flags)) {
-			n = q->dead ? 0 : vcd_queue_harvest(q);
-			spin_unlock_irqrestore(&q->lock, flags);
-			if (n)
-				wake_up(&q->space_wq);
-		}
+		if ((i & 15) == 15)
+			vcd_queue_reap(q);
 		cpu_relax();
 	}
 }
@@ -229,8 +286,11 @@ int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
 	}
 	atomic64_inc(&q->stats.requests);
 
+	if (!completion_done(&req->done))
+		vcd_queue_reap(q);
 	if (killable)
 		vcd_queue_spin(q, req);
+	vcd_queue_want_irq(q, req);
 	if (killable)
 		ret = wait_for_completion_killable_timeout(&req->done,
 							   vcd_timeout());
