@@ -57,6 +57,7 @@ struct bench {
 	const char *passphrase;
 	int open_all;		/* every receiver opens (else the probe only) */
 	int verbose;
+	uint64_t spin_ns;	/* keep polling this long after the last event */
 
 	struct ev_loop *loop;
 	struct bconn *conns;
@@ -72,6 +73,7 @@ struct bench {
 	int sending;		/* senders may send */
 	int measuring;		/* deliveries count toward the rate */
 	uint64_t t0_ns, t_end_ns;
+	uint64_t last_event_ns;	/* when a loop turn last saw events */
 
 	/* per sender */
 	uint64_t *sent;		/* messages sent */

@@ -70,7 +70,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: chat-bench --port P [--host H] --clients N --senders S --rate R\n"
 "                  --size B --seconds T [--passphrase X | --raw]\n"
-"                  [--open all|probe] [--window W] [--hold SECONDS] [-v]\n"
+"                  [--open all|probe] [--window W] [--hold SECONDS]\n"
+"                  [--spin-us U] [-v]\n"
 "\n"
 "Opens N connections to a chat server; S of them send B-byte messages at R\n"
 "messages/s each (0 = as fast as the server takes them) for T seconds.\n"
@@ -88,6 +89,11 @@ static void usage(FILE *f)
 "  --raw             newline-delimited text instead of frames (drives\n"
 "                    `ncat --broker`); B includes the newline, B >= 36\n"
 "  --window W        rate 0: messages in flight per sender (default 64)\n"
+"  --spin-us U       keep polling (epoll_wait without sleeping) for U us\n"
+"                    after the last event before sleeping (default 200,\n"
+"                    0 = always sleep): on one machine a sleeping\n"
+"                    receiver makes the server pay for waking it on\n"
+"                    every write, which remote clients never cost\n"
 "  --hold SECONDS    after connecting, idle this long before sending\n"
 "                    (prints \"connected N clients\" on stderr first)\n"
 "  -v                report every garbled message\n"
@@ -142,11 +148,14 @@ static void turn(struct bench *b, uint64_t until_ns)
 	ms = wake <= now ? 0 : (int)((wake - now + 999999) / 1000000);
 	if (ms > 100)
 		ms = 100;
-	ev_loop_turn(b->loop, ms);
+	if (ms > 0 && now - b->last_event_ns < b->spin_ns)
+		ms = 0;		/* events are flowing: poll, do not sleep */
+	if (ev_loop_turn(b->loop, ms) > 0)
+		b->last_event_ns = bench_now_ns();
 }
 
 /* Before each wait: senders send what their pacing allows. */
-static void pace(struct ev_loop *loop, void *arg)
+static int pace(struct ev_loop *loop, void *arg)
 {
 	struct bench *b = arg;
 	uint64_t now;
@@ -154,7 +163,7 @@ static void pace(struct ev_loop *loop, void *arg)
 
 	(void)loop;
 	if (!b->sending)
-		return;
+		return 0;
 	now = bench_now_ns();
 	for (s = 0; s < b->senders; s++) {
 		struct bconn *c = &b->conns[s];
@@ -179,6 +188,7 @@ static void pace(struct ev_loop *loop, void *arg)
 		if (n)
 			bconn_flush(b, c);
 	}
+	return 0;
 }
 
 static void phase_connect(struct bench *b)
@@ -357,12 +367,13 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "open", required_argument, NULL, 'O' },
 		{ "hold", required_argument, NULL, 'o' },
+		{ "spin-us", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	double v, have_port = 0, clients = -1, senders = -1, rate = -1, size = -1,
-	       seconds = -1, window = 64;
+	       seconds = -1, window = 64, spin_us = 200;
 	int c, li = 0;
 
 	while ((c = getopt_long(argc, argv, "vh", opts, &li)) != -1) {
@@ -377,6 +388,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		case 't': dst = &seconds; lo = 0.1; hi = 3600; break;
 		case 'w': dst = &window; lo = 1; hi = 1e6; break;
 		case 'o': dst = &b->hold; lo = 0; hi = 3600; break;
+		case 'S': dst = &spin_us; lo = 0; hi = 1e6; break;
 		case 'H': b->host = optarg; break;
 		case 'P': b->passphrase = optarg; break;
 		case 'R': b->mode = BENCH_RAW; break;
@@ -414,6 +426,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
 	b->size = (uint32_t)size;
 	b->seconds = seconds;
 	b->window = (uint32_t)window;
+	b->spin_ns = (uint64_t)(spin_us * 1000);
 	if (b->senders >= b->clients) {
 		fprintf(stderr, "chat-bench: --senders must be below --clients\n");
 		return -1;

@@ -104,8 +104,8 @@ int ev_loop_turn(struct ev_loop *loop, int timeout_ms)
 {
 	int i, n;
 
-	if (loop->before_wait)
-		loop->before_wait(loop, loop->before_wait_arg);
+	if (loop->before_wait && loop->before_wait(loop, loop->before_wait_arg))
+		timeout_ms = 0;
 	n = epoll_wait(loop->epfd, loop->events, loop->max_events, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
@@ -136,7 +136,8 @@ int ev_loop_run(struct ev_loop *loop)
 			return rc;
 	}
 	if (loop->before_wait)
-		loop->before_wait(loop, loop->before_wait_arg);
+		while (loop->before_wait(loop, loop->before_wait_arg))
+			;
 	return 0;
 }
 

@@ -22,7 +22,9 @@ struct ev_watch;
 
 /* events: EV_READ/EV_WRITE, plus EV_READ when the peer hung up or erred. */
 typedef void (*ev_fn)(struct ev_loop *loop, struct ev_watch *w, unsigned events);
-typedef void (*ev_hook)(struct ev_loop *loop, void *arg);
+/* Returns nonzero when it left work for the next turn: the loop then only
+ * polls for events instead of sleeping. */
+typedef int (*ev_hook)(struct ev_loop *loop, void *arg);
 
 struct ev_watch {
 	int fd;
@@ -44,7 +46,9 @@ int ev_watch_set(struct ev_loop *loop, struct ev_watch *w, unsigned mask);
 void ev_watch_stop(struct ev_loop *loop, struct ev_watch *w);
 
 /* Called once per turn after dispatching events, before waiting again
- * (flush pending output, free closed objects). */
+ * (flush pending output, free closed objects).  A hook that does its work
+ * in bounded slices returns nonzero while some is left, so that new events
+ * are taken between slices. */
 void ev_loop_set_before_wait(struct ev_loop *loop, ev_hook fn, void *arg);
 
 /* Wait at most timeout_ms (-1: forever) for one turn; returns events seen

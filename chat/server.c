@@ -5,8 +5,9 @@
  * frames read into a shared scratch buffer and handled in place (only a
  * frame split across reads is copied into a per-client buffer, allocated
  * for that frame and freed after it) -> SEND becomes one refcounted RELAY
- * buffer pushed on every other client's queue -> queues are written once
- * per loop turn with gathered writes.  A client is closed ("doomed") for
+ * buffer pushed on every other client's queue -> queues are written in
+ * FIFO order with gathered writes, at most FLUSH_SLICE per loop turn (the
+ * loop polls for new input between slices).  A client is closed ("doomed") for
  * EOF, a write error, a bad frame (ERROR first) or a queue over --max-queue
  * (ERROR(SLOW) best effort); closing happens outside any loop over the
  * client set, and the memory is freed only before the next epoll wait so
@@ -40,6 +41,10 @@
 #define READS_PER_EVENT	16
 #define ACCEPTS_PER_EVENT 128
 #define FD_HEADROOM	64
+/* Client queues written per loop turn: between slices the loop takes new
+ * events, so a message that arrives during a fan-out to thousands of
+ * clients rides along with it to those not yet written (FIFO order). */
+#define FLUSH_SLICE	1024
 
 enum {
 	C_PENDING = 1,	/* on the pending-write list */
@@ -71,7 +76,8 @@ struct chat_server {
 	uint32_t nclients, cap;
 	uint32_t next_id;
 	uint8_t salt[CHAT_SALT_LEN];
-	struct client *pending;
+	struct client *pending;		/* FIFO of clients with queued output */
+	struct client **pending_tail;
 	struct client *doomed;
 	struct client *dead;
 	uint8_t *scratch;
@@ -239,8 +245,9 @@ static void enqueue(struct chat_server *s, struct client *c, struct chat_buf *b)
 	}
 	if (!(c->flags & C_PENDING)) {
 		c->flags |= C_PENDING;
-		c->next_pending = s->pending;
-		s->pending = c;
+		c->next_pending = NULL;
+		*s->pending_tail = c;
+		s->pending_tail = &c->next_pending;
 	}
 }
 
@@ -265,28 +272,52 @@ static void client_flush(struct chat_server *s, struct client *c)
 		doom(s, c, CHAT_LEAVE_QUIT, 0);
 }
 
-static void before_wait(struct ev_loop *loop, void *arg)
+/* Take the first client off the pending FIFO. */
+static struct client *pending_pop(struct chat_server *s)
+{
+	struct client *c = s->pending;
+
+	s->pending = c->next_pending;
+	if (!s->pending)
+		s->pending_tail = &s->pending;
+	c->flags &= (uint8_t)~C_PENDING;
+	return c;
+}
+
+/*
+ * Write pending queues (at most FLUSH_SLICE of them), close doomed clients,
+ * free closed ones that no list points to any more.  Returns nonzero when
+ * queues are still pending: the loop polls for events and calls again.
+ */
+static int before_wait(struct ev_loop *loop, void *arg)
 {
 	struct chat_server *s = arg;
+	struct client *c, *keep = NULL;
+	unsigned slice = 0;
 
 	(void)loop;
-	while (s->pending || s->doomed) {
-		while (s->pending) {
-			struct client *c = s->pending;
-
-			s->pending = c->next_pending;
-			c->flags &= (uint8_t)~C_PENDING;
-			if (!(c->flags & (C_DOOMED | C_DEAD)) && !(c->w.mask & EV_WRITE))
+	while ((s->pending && slice < FLUSH_SLICE) || s->doomed) {
+		while (s->pending && slice < FLUSH_SLICE) {
+			c = pending_pop(s);
+			if (!(c->flags & (C_DOOMED | C_DEAD)) && !(c->w.mask & EV_WRITE)) {
 				client_flush(s, c);
+				slice++;
+			}
 		}
 		reap(s);
 	}
 	while (s->dead) {
-		struct client *c = s->dead;
-
+		c = s->dead;
 		s->dead = c->next_gone;
-		free(c);
+		if (c->flags & C_PENDING) {	/* still on the FIFO: later */
+			c->next_gone = keep;
+			keep = c;
+		} else {
+			free(c);
+		}
 	}
+	s->dead = keep;
+	return s->pending != NULL;
 }
 
 /* ---- input ------------------------------------------------------------- */
@@ -592,7 +623,8 @@ static void close_all(struct chat_server *s)
 		client_close(s, c, 0);
 	}
 	s->doomed = NULL;
-	s->pending = NULL;
+	while (s->pending)
+		pending_pop(s);
 }
 
 /* ---- setup ------------------------------------------------------------- */
@@ -681,6 +713,7 @@ struct chat_server *chat_server_new(const struct chat_server_opts *o,
 		return NULL;
 	}
 	s->o = *o;
+	s->pending_tail = &s->pending;
 	s->listen_w.fd = s->signal_w.fd = s->reserve_fd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile(s);

@@ -87,6 +87,8 @@ if start_server basic build/chat-server --listen 127.0.0.1; then
 	t_check "welcome, notices, relay, WHO, split and coalesced frames, largest message" scenario basic
 	t_check "relay order preserved (3 senders x 500, 4 receivers)" scenario order 3 500 4
 	t_check "2000 clients all receive a broadcast" scenario many 2000
+	t_check "relay order and interleaving kept across flush slices (3 senders x 40, 1100 receivers)" \
+		scenario order 3 40 1100
 	t_check "chat-bench (frames) against chat-server: every message delivered, errors=0" \
 		bench_ok --clients 20 --senders 3 --rate 50 --size 100 --seconds 1
 	t_check "chat-bench --passphrase (sealed, every receiver opens): errors=0" \
