@@ -10,9 +10,10 @@
 #     as if every receiver had its own CPU, or all 100 receivers do, all in
 #     the one bench process on the same 2 cores).  Prints every result line
 #     and the ratios of the best runs.
-#  2. chat-server alone with 10,000 clients, 10 senders at 1 msg/s: p99,
-#     errors, and server memory per idle client (VmRSS of the server before
-#     and after the clients connected).
+#  2. chat-server alone with 10,000 clients, 10 senders at 1 msg/s,
+#     BIG_ROUNDS runs (default 3): p99 of each and the worst (judged against
+#     the target), errors, and server memory per idle client (VmRSS of the
+#     server before and after the clients connected, first run).
 # Never fails on speed: a missed target prints "target missed".
 # Servers bind 127.0.0.1 on free ports and are stopped by the trap.
 set -u
@@ -99,38 +100,54 @@ cleanup
 PIDS=()
 
 # ---- 2. chat-server alone at 10,000 clients ----------------------------------
-CPORT=$(t_free_port)
-build/chat-server --listen 127.0.0.1 --port "$CPORT" --max-clients "$BIG_CLIENTS" \
-	>"$OUT/server-10k.log" 2>&1 &
-SPID=$!
-PIDS+=($SPID)
-wait_port "$CPORT" || { echo "chat-server did not start"; exit 1; }
-sleep 0.3	# let the probe connection's LEFT settle
-rss0=$(rss_kb "$SPID")
-timeout 300 build/chat-bench --port "$CPORT" --clients "$BIG_CLIENTS" --senders 10 --rate 1 \
-	--size 64 --seconds 5 --hold 2 >"$OUT/big.txt" 2>"$OUT/big.err" &
-BPID=$!
-rss1=
-for i in $(seq 1 2400); do
-	if grep -q '^connected' "$OUT/big.err"; then rss1=$(rss_kb "$SPID"); break; fi
-	kill -0 $BPID 2>/dev/null || break
-	sleep 0.05
+# BIG_ROUNDS runs (default 3), each with a fresh server; the target is judged
+# on the worst run's p99, memory on the first run.
+big_round() {	# big_round N: one run; sets line, rss0, rss1
+	local i
+	CPORT=$(t_free_port)
+	build/chat-server --listen 127.0.0.1 --port "$CPORT" --max-clients "$BIG_CLIENTS" \
+		>"$OUT/server-10k.$1.log" 2>&1 &
+	SPID=$!
+	PIDS+=($SPID)
+	wait_port "$CPORT" || { echo "chat-server did not start"; exit 1; }
+	sleep 0.3	# let the probe connection's LEFT settle
+	rss0=$(rss_kb "$SPID")
+	timeout 300 build/chat-bench --port "$CPORT" --clients "$BIG_CLIENTS" --senders 10 --rate 1 \
+		--size 64 --seconds 5 --hold 2 >"$OUT/big.$1.txt" 2>"$OUT/big.$1.err" &
+	BPID=$!
+	rss1=
+	for i in $(seq 1 2400); do
+		if grep -q '^connected' "$OUT/big.$1.err"; then rss1=$(rss_kb "$SPID"); break; fi
+		kill -0 $BPID 2>/dev/null || break
+		sleep 0.05
+	done
+	wait $BPID
+	kill -TERM "$SPID" 2>/dev/null
+	wait "$SPID" 2>/dev/null
+	line=$(tail -n1 "$OUT/big.$1.txt")
+	echo "round $1 chat-server: $line"
+	grep -v '^connected' "$OUT/big.$1.err" | head -n 5
+}
+echo "$BIG_CLIENTS clients, 10 senders at 1 msg/s, 64-byte messages, 5 s, ${BIG_ROUNDS:-3} runs"
+p99=0 p99s= errs=0 per=
+for r in $(seq 1 "${BIG_ROUNDS:-3}"); do
+	big_round "$r"
+	p=$(field p99_ms "$line")
+	e=$(field errors "$line")
+	p99s="$p99s ${p:-n/a}"
+	p99=$(awk -v a="$p99" -v b="${p:-1e9}" 'BEGIN { print (b > a) ? b : a }')
+	errs=$((errs + ${e:-1}))
+	if [ "$r" = 1 ]; then
+		if [ -n "$rss1" ]; then
+			per=$(awk -v a="$rss0" -v b="$rss1" -v n="$BIG_CLIENTS" 'BEGIN { printf "%.2f", (b - a) / n }')
+			echo "server VmRSS ${rss0} kB idle, ${rss1} kB with $BIG_CLIENTS clients: ${per} KiB per client"
+		else
+			echo "server VmRSS: the clients never all connected"
+		fi
+	fi
 done
-wait $BPID
-line=$(tail -n1 "$OUT/big.txt")
-echo "$BIG_CLIENTS clients, 10 senders at 1 msg/s, 64-byte messages, 5 s"
-echo "chat-server: $line"
-grep -v '^connected' "$OUT/big.err" | head -n 5
-p99=$(field p99_ms "$line")
-errs=$(field errors "$line")
-if [ -n "$rss1" ]; then
-	per=$(awk -v a="$rss0" -v b="$rss1" -v n="$BIG_CLIENTS" 'BEGIN { printf "%.2f", (b - a) / n }')
-	echo "server VmRSS ${rss0} kB idle, ${rss1} kB with $BIG_CLIENTS clients: ${per} KiB per client"
-else
-	per=
-	echo "server VmRSS: the clients never all connected"
-fi
-awk -v p="${p99:-1e9}" 'BEGIN { printf "p99 %s ms: %s [target < 100 ms]\n", p, (p < 100) ? "target met" : "target missed" }'
-echo "errors ${errs:-?}: $([ "${errs:-1}" = 0 ] && echo "target met" || echo "target missed") [target 0]"
+echo "p99 of each run (ms):$p99s"
+awk -v p="$p99" 'BEGIN { printf "p99 %s ms (worst run): %s [target < 100 ms]\n", p, (p < 100) ? "target met" : "target missed" }'
+echo "errors ${errs} (all runs): $([ "$errs" = 0 ] && echo "target met" || echo "target missed") [target 0]"
 awk -v k="${per:-1e9}" 'BEGIN { printf "memory %s KiB per idle client: %s [target < 16 KiB]\n", k, (k < 16) ? "target met" : "target missed" }'
 echo "host load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
