@@ -107,6 +107,23 @@ else
 	fi
 fi
 
+# ---- a device advertising 2 data queues (vhost-user: QEMU serves queue 0) --
+tag="6.1 vhost-user --queues 2"
+log=$logs/multiqueue.log
+if [ ! -x build/vhost-user-crypto ]; then
+	t_fail "$tag: build/vhost-user-crypto does not exist"
+else
+	vm/run --kernel 6.1 --backend vhost-user --queues 2 --driver ours --cpus 2 --timeout 240 \
+		--add tests/vm/driver-multiqueue.sh -- driver-multiqueue.sh 2 >"$log" 2>&1
+	rc=$?
+	guest_checks "$tag" "$log"
+	if [ $rc -eq 0 ] && grep -qx 'multiqueue done' "$log"; then
+		t_pass "$tag: run complete and clean"
+	else
+		t_fail "$tag: vm/run exit $rc (log $log)"
+	fi
+fi
+
 # ---- dead back-end: the host kills vhost-user-crypto while the guest has
 # requests in flight; they and later calls must fail with EIO, the builtin
 # device beside it keeps serving /dev/crypto (vm/run then exits 123, the
