@@ -89,40 +89,34 @@ for backend in builtin vhost-user; do
 		fi
 	done
 done
+# guest_script TAG NAME VM_RUN_ARGS... -- COMMAND: boot with the vhost-user
+# daemon, run tests/vm/driver-NAME.sh; its PASS/FAIL lines become checks and
+# the run must end with "NAME done" and exit 0.
+guest_script() {
+	local tag=$1 name=$2 log=$logs/$2.log rc
+	shift 2
+	if [ ! -x build/vhost-user-crypto ]; then
+		t_fail "$tag: build/vhost-user-crypto does not exist"
+		return
+	fi
+	vm/run --driver ours --cpus 2 --timeout 240 --add "tests/vm/driver-$name.sh" "$@" >"$log" 2>&1
+	rc=$?
+	guest_checks "$tag" "$log"
+	if [ $rc -eq 0 ] && grep -qx "$name done" "$log"; then
+		t_pass "$tag: run complete and clean"
+	else
+		t_fail "$tag: vm/run exit $rc (log $log)"
+	fi
+}
+
 # ---- two devices (issue 5): /dev/cryptodevN per device, /dev/crypto over
 # both, unbind one and the other keeps serving.
-tag="6.12 builtin+vhost-user two devices"
-log=$logs/multidev.log
-if [ ! -x build/vhost-user-crypto ]; then
-	t_fail "$tag: build/vhost-user-crypto does not exist"
-else
-	vm/run --kernel 6.12 --devices builtin,vhost-user --driver ours --cpus 2 --timeout 240 \
-		--add tests/vm/driver-multidev.sh -- driver-multidev.sh >"$log" 2>&1
-	rc=$?
-	guest_checks "$tag" "$log"
-	if [ $rc -eq 0 ] && grep -qx 'multidev done' "$log"; then
-		t_pass "$tag: run complete and clean"
-	else
-		t_fail "$tag: vm/run exit $rc (log $log)"
-	fi
-fi
+guest_script "6.12 builtin+vhost-user two devices" multidev \
+	--kernel 6.12 --devices builtin,vhost-user -- driver-multidev.sh
 
 # ---- a device advertising 2 data queues (vhost-user: QEMU serves queue 0) --
-tag="6.1 vhost-user --queues 2"
-log=$logs/multiqueue.log
-if [ ! -x build/vhost-user-crypto ]; then
-	t_fail "$tag: build/vhost-user-crypto does not exist"
-else
-	vm/run --kernel 6.1 --backend vhost-user --queues 2 --driver ours --cpus 2 --timeout 240 \
-		--add tests/vm/driver-multiqueue.sh -- driver-multiqueue.sh 2 >"$log" 2>&1
-	rc=$?
-	guest_checks "$tag" "$log"
-	if [ $rc -eq 0 ] && grep -qx 'multiqueue done' "$log"; then
-		t_pass "$tag: run complete and clean"
-	else
-		t_fail "$tag: vm/run exit $rc (log $log)"
-	fi
-fi
+guest_script "6.1 vhost-user --queues 2" multiqueue \
+	--kernel 6.1 --backend vhost-user --queues 2 -- driver-multiqueue.sh 2
 
 # ---- dead back-end: the host kills vhost-user-crypto while the guest has
 # requests in flight; they and later calls must fail with EIO, the builtin
