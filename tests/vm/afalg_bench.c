@@ -3,7 +3,8 @@
  * Owns: measuring ops/s and MB/s of encryption requests of 64 B, 4 KiB and
  * 64 KiB with 1 and 2 threads (each thread its own transform and key,
  * requests back to back for a fixed time).  One line per point:
- *   bench alg=NAME size=BYTES threads=T ops=N secs=S ops_per_s=X mb_per_s=Y
+ *   bench alg=NAME size=BYTES threads=T ops=N secs=S ops_per_s=X mb_per_s=Y first_cpu=C
+ * (threads pinned to vCPUs from C on; 1 thread is measured on every vCPU)
  * Usage: afalg_bench [--alg NAME] [--secs S] [--sizes a,b,..] [--threads a,b,..]
  * Does not own: comparing backends (tests/bench/vm-stock.sh).
  */
@@ -18,26 +19,19 @@
 
 static const char *alg = AFALG_VIRTIO_CBC;
 
-struct worker {
-	pthread_t thread;
-	size_t size;
-	double secs;
-	unsigned long ops;
-	int err;
-};
-
 static void *work(void *arg)
 {
-	struct worker *w = arg;
+	struct bench_worker *w = arg;
 	static const uint8_t key[16] = "0123456789abcdef";
 	uint8_t iv[16] = { 0 };
 	uint8_t *buf = calloc(1, w->size);
 	struct afalg a;
 	double end;
 
+	bench_pin(w->cpu);
 	if (!buf)
-		return w->err = -1, NULL;
-	w->err = afalg_open(&a, alg, key, sizeof(key));
+		return w->err = ENOMEM, NULL;
+	w->err = -afalg_open(&a, alg, key, sizeof(key));
 	if (w->err) {
 		free(buf);
 		return NULL;
@@ -45,7 +39,7 @@ static void *work(void *arg)
 	end = bench_now() + w->secs;
 	do {
 		for (int i = 0; i < 16; i++) {
-			w->err = afalg_crypt(&a, 1, iv, buf, buf, w->size);
+			w->err = -afalg_crypt(&a, 1, iv, buf, buf, w->size);
 			if (w->err)
 				goto out;
 			w->ops++;
@@ -55,34 +49,6 @@ out:
 	afalg_close(&a);
 	free(buf);
 	return NULL;
-}
-
-static int point(size_t size, int threads, double secs)
-{
-	struct worker w[64];
-	unsigned long ops = 0;
-	double t0, t;
-
-	memset(w, 0, sizeof(w));
-	t0 = bench_now();
-	for (int i = 0; i < threads; i++) {
-		w[i].size = size;
-		w[i].secs = secs;
-		if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0)
-			return -1;
-	}
-	for (int i = 0; i < threads; i++) {
-		pthread_join(w[i].thread, NULL);
-		if (w[i].err) {
-			fprintf(stderr, "afalg_bench: %zu B: %s\n", size,
-				w[i].err < 0 ? strerror(-w[i].err) : "error");
-			return -1;
-		}
-		ops += w[i].ops;
-	}
-	t = bench_now() - t0;
-	bench_report(alg, size, threads, ops, t);
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -117,7 +83,8 @@ int main(int argc, char **argv)
 		for (int t = 0; t < nthreads; t++) {
 			if (threads[t] < 1 || threads[t] > 64)
 				return 2;
-			if (point((size_t)sizes[s], (int)threads[t], secs) != 0)
+			if (bench_run_point("afalg_bench", alg, work, (size_t)sizes[s],
+					    (int)threads[t], secs) != 0)
 				rc = 1;
 		}
 	}

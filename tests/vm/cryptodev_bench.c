@@ -4,7 +4,8 @@
  * 4 KiB and 64 KiB with 1 and 2 threads, each thread with its own open file
  * and session, requests back to back for a fixed time.  Output lines have
  * the format of afalg_bench so the same scripts read both:
- *   bench alg=NAME size=BYTES threads=T ops=N secs=S ops_per_s=X mb_per_s=Y
+ *   bench alg=NAME size=BYTES threads=T ops=N secs=S ops_per_s=X mb_per_s=Y first_cpu=C
+ * (threads pinned to vCPUs from C on; 1 thread is measured on every vCPU)
  * NAME is "cryptodev:" followed by the session's cra_driver_name.
  * Usage: cryptodev_bench [--node PATH] [--secs S] [--sizes a,b] [--threads a,b]
  * Does not own: comparing drivers (tests/bench/vm-driver.sh).
@@ -18,24 +19,18 @@
 static const char *node = "/dev/crypto";
 static char alg[96] = "cryptodev";
 
-struct worker {
-	pthread_t thread;
-	size_t size;
-	double secs;
-	unsigned long ops;
-	int err;
-};
-
 static void *work(void *arg)
 {
-	struct worker *w = arg;
+	struct bench_worker *w = arg;
 	static const uint8_t key[16] = "0123456789abcdef";
 	uint8_t iv[16] = { 0 };
 	uint8_t *buf = calloc(1, w->size);
 	uint32_t ses;
 	double end;
-	int fd = open(node, O_RDWR);
+	int fd;
 
+	bench_pin(w->cpu);
+	fd = open(node, O_RDWR);
 	if (!buf || fd < 0) {
 		w->err = fd < 0 ? errno : ENOMEM;
 		goto out;
@@ -58,33 +53,6 @@ out:
 		close(fd);
 	free(buf);
 	return NULL;
-}
-
-static int point(size_t size, int threads, double secs)
-{
-	struct worker w[64];
-	unsigned long ops = 0;
-	double t0, t;
-
-	memset(w, 0, sizeof(w));
-	t0 = bench_now();
-	for (int i = 0; i < threads; i++) {
-		w[i].size = size;
-		w[i].secs = secs;
-		if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0)
-			return -1;
-	}
-	for (int i = 0; i < threads; i++) {
-		pthread_join(w[i].thread, NULL);
-		if (w[i].err) {
-			fprintf(stderr, "cryptodev_bench: %zu B: %s\n", size, strerror(w[i].err));
-			return -1;
-		}
-		ops += w[i].ops;
-	}
-	t = bench_now() - t0;
-	bench_report(alg, size, threads, ops, t);
-	return 0;
 }
 
 /* alg = "cryptodev:" + the driver name behind a CBC session. */
@@ -139,7 +107,8 @@ int main(int argc, char **argv)
 		for (int t = 0; t < nthreads; t++) {
 			if (threads[t] < 1 || threads[t] > 64)
 				return 2;
-			if (point((size_t)sizes[s], (int)threads[t], secs) != 0)
+			if (bench_run_point("cryptodev_bench", alg, work, (size_t)sizes[s],
+					    (int)threads[t], secs) != 0)
 				rc = 1;
 		}
 	}
