@@ -11,8 +11,10 @@
  *
  * Where a request runs: malformed chains and requests of at most
  * inline_max readable bytes (CD_INLINE_MAX) run on the dispatcher thread,
- * since handing them to another thread costs more than the crypto; larger
- * ones go to the worker pool and complete in any order.
+ * since handing them to another thread costs more than the crypto; of the
+ * larger ones, the last one popped in a batch runs there too (a lone
+ * request in flight never waits for a worker to wake up) and the others go
+ * to the worker pool and complete in any order.
  *
  * Completion batching: a finished request is pushed at once; the call
  * eventfd is signalled only if no other request of the same queue is still
@@ -369,13 +371,19 @@ static bool submit(struct crypto_device *d, struct cd_queue *q,
 }
 
 /* Pop everything available.  Small requests (and malformed chains) run
- * right here: waking another thread costs more than they do.  The rest
- * goes to the pool.  Returns how many were completed inline. */
+ * right here: waking another thread costs more than they do.  Of the large
+ * ones, the last of the batch also runs here (it is the only one when a
+ * single request is in flight, and a worker would add a wake-up for
+ * nothing); the others go to the pool, which runs them while this thread
+ * does its own.  Returns how many were completed inline. */
 static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
 			struct vq_chain *c)
 {
 	unsigned inline_done = 0;
+	struct vq_chain held;
+	bool holding = false;
 
+	vq_chain_init(&held);
 	for (;;) {
 		int r = vq_pop(&q->vq, &d->mem, c);
 
@@ -386,7 +394,7 @@ static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
 				if (q->err_fd >= 0)	/* tell the front-end */
 					eventfd_write(q->err_fd, 1);
 			}
-			return inline_done;
+			break;
 		}
 		q->requests++;
 		log_debug("vring %u: request head %u, %u+%u buffers", q->index,
@@ -398,12 +406,26 @@ static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
 			q->bad_chains++;
 			log_debug("vring %u: bad descriptor chain %u (%s)",
 				  q->index, c->head, strerror(-c->err));
-		} else if (d->pool && c->rlen > d->inline_max && submit(d, q, c)) {
+		} else if (d->pool && c->rlen > d->inline_max) {
+			/* the newest large one is kept, the one before goes */
+			if (holding && !submit(d, q, &held)) {
+				run_chain(q, &held, false);
+				inline_done++;
+			}
+			vq_chain_release(&held);
+			vq_chain_move(&held, c);
+			holding = true;
 			continue;
 		}
 		run_chain(q, c, false);
 		inline_done++;
 	}
+	if (holding) {
+		run_chain(q, &held, false);
+		inline_done++;
+	}
+	vq_chain_release(&held);
+	return inline_done;
 }
 
 void cd_process(struct crypto_device *d, unsigned qi)
