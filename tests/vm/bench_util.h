@@ -41,12 +41,14 @@ static inline int bench_parse_list(const char *s, long *out, int max)
 	return n;
 }
 
+/* per_thread: each thread's ops, "a,b,..." (shows a slow vCPU). */
 static inline void bench_report(const char *alg, size_t size, int threads,
-				int first_cpu, unsigned long ops, double secs)
+				int first_cpu, unsigned long ops, double secs,
+				const char *per_thread)
 {
-	printf("bench alg=%s size=%zu threads=%d ops=%lu secs=%.3f ops_per_s=%.0f mb_per_s=%.2f first_cpu=%d\n",
+	printf("bench alg=%s size=%zu threads=%d ops=%lu secs=%.3f ops_per_s=%.0f mb_per_s=%.2f first_cpu=%d per_thread=%s\n",
 	       alg, size, threads, ops, secs, (double)ops / secs,
-	       (double)ops * (double)size / secs / 1e6, first_cpu);
+	       (double)ops * (double)size / secs / 1e6, first_cpu, per_thread);
 	fflush(stdout);
 }
 
@@ -94,6 +96,8 @@ static inline int bench_run_point(const char *prog, const char *alg,
 	for (first = 0; first <= last; first++) {
 		unsigned long ops = 0;
 		double t0 = bench_now();
+		char per[64 * 21] = "";
+		size_t used = 0;
 		int i;
 
 		memset(w, 0, sizeof(w));
@@ -116,8 +120,10 @@ static inline int bench_run_point(const char *prog, const char *alg,
 				return -1;
 			}
 			ops += w[i].ops;
+			used += (size_t)snprintf(per + used, sizeof(per) - used, "%s%lu",
+						 i ? "," : "", w[i].ops);
 		}
-		bench_report(alg, size, threads, first, ops, bench_now() - t0);
+		bench_report(alg, size, threads, first, ops, bench_now() - t0, per);
 	}
 	return 0;
 }
