@@ -165,6 +165,9 @@ static void on_welcome(struct client_session *s, const uint8_t *p, size_t len)
 	struct chat_welcome w;
 	struct room_keys keys;
 	struct timespec ts;
+	/* when we joined, not when scrypt is done: the server's notices of
+	 * later joins, printed after this line, carry earlier times otherwise */
+	uint64_t joined_ms = client_now_ms();
 	char err[256] = "";
 	int rc;
 
@@ -204,7 +207,7 @@ static void on_welcome(struct client_session *s, const uint8_t *p, size_t len)
 	fprintf(stderr, "chat-client: crypto engine: %s\n",
 		ce_engine_describe(s->eng));
 	s->ready = 1;
-	notice(s, CLIENT_LINE_NOTICE, client_now_ms(),
+	notice(s, CLIENT_LINE_NOTICE, joined_ms,
 	       "connected as %s (%u), %u client%s in the room", s->nick,
 	       s->my_id, w.clients, w.clients == 1 ? "" : "s");
 	rc = send_body(s, CLIENT_BODY_HELLO, NULL, 0);
