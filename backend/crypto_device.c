@@ -366,6 +366,7 @@ static bool submit(struct crypto_device *d, struct cd_queue *q,
 	cj->q = q;
 	cj->job.fn = job_fn;
 	atomic_fetch_add(&q->queued, 1);
+	q->pooled++;
 	wp_submit(d->pool, &cj->job);
 	return true;
 }

@@ -54,6 +54,7 @@ struct cd_queue {
 	bool addr_set;
 	uint64_t desc_uva, avail_uva, used_uva;
 	uint64_t requests, bad_chains;	/* statistics (dispatcher thread) */
+	uint64_t pooled;		/* of them, handed to the worker pool */
 };
 
 struct crypto_device {

@@ -90,8 +90,13 @@ static int setup_pool(void **state)
 {
 	int r = setup_workers(state, 2, 16);
 
-	((struct fx *)*state)->d->inline_max = 0;	/* every request to the pool */
+	((struct fx *)*state)->d->inline_max = 0;	/* every request is large */
 	return r;
+}
+
+static int setup_pool_default(void **state)
+{
+	return setup_workers(state, 2, 16);	/* CD_INLINE_MAX as shipped */
 }
 
 static int teardown(void **state)
@@ -739,8 +744,13 @@ static void test_pool_many_in_flight(void **state)
 						 { d, sizeof(src), true }, { st, 1, true } };
 			fg_submit(&f->g, segs, 5, true);
 		}
+		uint64_t pooled = f->d->q[0].pooled;
+
 		cd_process(f->d, 0);
 		cd_drain(f->d);
+		/* one batch: the last request ran on this thread, the rest on
+		 * the pool */
+		assert_int_equal(f->d->q[0].pooled - pooled, NUM / 4 - 1);
 		for (unsigned i = 0; i < NUM / 4; i++) {
 			assert_int_equal(*stp[i], VIRTIO_CRYPTO_OK);
 			assert_memory_equal(out[i], want, sizeof(src));
@@ -749,6 +759,60 @@ static void test_pool_many_in_flight(void **state)
 			done++;
 	}
 	assert_int_equal(done, NUM);
+}
+
+/* Requests above CD_INLINE_MAX: a lone one runs on the dispatcher thread
+ * (no worker wake-up for nothing), of two in one batch one goes to the
+ * pool; 16 KiB of data still runs inline.  Results checked against EVP. */
+static void test_where_large_requests_run(void **state)
+{
+	struct fx *f = *state;
+	uint64_t sid = new_session(f, VIRTIO_CRYPTO_CIPHER_AES_CBC, K128, 16,
+				   VIRTIO_CRYPTO_OP_ENCRYPT);
+	static const struct { unsigned n; uint32_t len; uint64_t pooled; } cases[] = {
+		{ 1, 65536, 0 }, { 2, 65536, 1 }, { 3, 32768, 2 }, { 2, 16384, 0 },
+	};
+	static uint8_t src[65536], want[65536];
+	uint32_t id, len;
+
+	for (unsigned i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 7);
+	for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		uint32_t n = cases[c].len;
+		uint8_t *out[3], *stp[3];
+		uint64_t pooled = f->d->q[0].pooled;
+
+		evp_crypt(EVP_aes_128_cbc(), K128, IV, src, want, n, 1);
+		fg_reset_heap(&f->g);
+		for (unsigned i = 0; i < cases[c].n; i++) {
+			uint8_t hdr[72];
+			uint64_t h = fg_alloc(&f->g, 72), iv = fg_alloc(&f->g, 16);
+			uint64_t s = fg_alloc(&f->g, n), d = fg_alloc(&f->g, n);
+			uint64_t st = fg_alloc(&f->g, 1);
+
+			fg_cipher_hdr(hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 16, n, n);
+			memcpy(fg_ptr(&f->g, h), hdr, 72);
+			memcpy(fg_ptr(&f->g, iv), IV, 16);
+			memcpy(fg_ptr(&f->g, s), src, n);
+			*(uint8_t *)fg_ptr(&f->g, st) = 0xaa;
+			out[i] = fg_ptr(&f->g, d);
+			stp[i] = fg_ptr(&f->g, st);
+			struct fg_seg segs[] = { { h, 72, false }, { iv, 16, false },
+						 { s, n, false }, { d, n, true },
+						 { st, 1, true } };
+			fg_submit(&f->g, segs, 5, true);
+		}
+		cd_process(f->d, 0);
+		cd_drain(f->d);
+		assert_int_equal(f->d->q[0].pooled - pooled, cases[c].pooled);
+		for (unsigned i = 0; i < cases[c].n; i++) {
+			assert_int_equal(*stp[i], VIRTIO_CRYPTO_OK);
+			assert_memory_equal(out[i], want, n);
+		}
+		for (unsigned i = 0; i < cases[c].n; i++)
+			assert_true(fg_get_used(&f->g, &id, &len));
+		assert_false(fg_get_used(&f->g, &id, &len));
+	}
 }
 
 int main(void)
@@ -763,6 +827,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_limit_and_params, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_message_layouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_many_in_flight, setup_pool, teardown),
+		cmocka_unit_test_setup_teardown(test_where_large_requests_run, setup_pool_default, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
