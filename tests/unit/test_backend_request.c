@@ -710,6 +710,31 @@ static void test_session_message_layouts(void **state)
 	assert_int_equal(csm_parse(v72, sizeof(v72), &p), -EINVAL);
 }
 
+/*
+ * Queue (not run) one AES-CBC encryption of src[0..n) with IV, laid out as
+ * [hdr][iv][src] / [dst][status] in an indirect table; *out and *status
+ * point at the guest's dst and status byte (0xaa until the device writes).
+ */
+static void queue_cbc_encrypt(struct fx *f, uint64_t sid, const uint8_t *src,
+			      uint32_t n, uint8_t **out, uint8_t **status)
+{
+	uint8_t hdr[72];
+	uint64_t h = fg_alloc(&f->g, 72), iv = fg_alloc(&f->g, 16);
+	uint64_t s = fg_alloc(&f->g, n), d = fg_alloc(&f->g, n);
+	uint64_t st = fg_alloc(&f->g, 1);
+
+	fg_cipher_hdr(hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 16, n, n);
+	memcpy(fg_ptr(&f->g, h), hdr, 72);
+	memcpy(fg_ptr(&f->g, iv), IV, 16);
+	memcpy(fg_ptr(&f->g, s), src, n);
+	*(uint8_t *)fg_ptr(&f->g, st) = 0xaa;
+	*out = fg_ptr(&f->g, d);
+	*status = fg_ptr(&f->g, st);
+	struct fg_seg segs[] = { { h, 72, false }, { iv, 16, false },
+				 { s, n, false }, { d, n, true }, { st, 1, true } };
+	fg_submit(&f->g, segs, 5, true);
+}
+
 static void test_pool_many_in_flight(void **state)
 {
 	struct fx *f = *state;
@@ -725,25 +750,8 @@ static void test_pool_many_in_flight(void **state)
 	evp_crypt(EVP_aes_128_cbc(), K128, IV, src, want, sizeof(src), 1);
 	for (unsigned round = 0; round < 4; round++) {
 		fg_reset_heap(&f->g);
-		for (unsigned i = 0; i < NUM / 4; i++) {
-			uint8_t hdr[72];
-			uint64_t h = fg_alloc(&f->g, 72), iv = fg_alloc(&f->g, 16);
-			uint64_t s = fg_alloc(&f->g, sizeof(src)), d = fg_alloc(&f->g, sizeof(src));
-			uint64_t st = fg_alloc(&f->g, 1);
-
-			fg_cipher_hdr(hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 16,
-				      sizeof(src), sizeof(src));
-			memcpy(fg_ptr(&f->g, h), hdr, 72);
-			memcpy(fg_ptr(&f->g, iv), IV, 16);
-			memcpy(fg_ptr(&f->g, s), src, sizeof(src));
-			*(uint8_t *)fg_ptr(&f->g, st) = 0xaa;
-			out[i] = fg_ptr(&f->g, d);
-			stp[i] = fg_ptr(&f->g, st);
-			struct fg_seg segs[] = { { h, 72, false }, { iv, 16, false },
-						 { s, sizeof(src), false },
-						 { d, sizeof(src), true }, { st, 1, true } };
-			fg_submit(&f->g, segs, 5, true);
-		}
+		for (unsigned i = 0; i < NUM / 4; i++)
+			queue_cbc_encrypt(f, sid, src, sizeof(src), &out[i], &stp[i]);
 		uint64_t pooled = f->d->q[0].pooled;
 
 		cd_process(f->d, 0);
@@ -784,24 +792,8 @@ static void test_where_large_requests_run(void **state)
 
 		evp_crypt(EVP_aes_128_cbc(), K128, IV, src, want, n, 1);
 		fg_reset_heap(&f->g);
-		for (unsigned i = 0; i < cases[c].n; i++) {
-			uint8_t hdr[72];
-			uint64_t h = fg_alloc(&f->g, 72), iv = fg_alloc(&f->g, 16);
-			uint64_t s = fg_alloc(&f->g, n), d = fg_alloc(&f->g, n);
-			uint64_t st = fg_alloc(&f->g, 1);
-
-			fg_cipher_hdr(hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 16, n, n);
-			memcpy(fg_ptr(&f->g, h), hdr, 72);
-			memcpy(fg_ptr(&f->g, iv), IV, 16);
-			memcpy(fg_ptr(&f->g, s), src, n);
-			*(uint8_t *)fg_ptr(&f->g, st) = 0xaa;
-			out[i] = fg_ptr(&f->g, d);
-			stp[i] = fg_ptr(&f->g, st);
-			struct fg_seg segs[] = { { h, 72, false }, { iv, 16, false },
-						 { s, n, false }, { d, n, true },
-						 { st, 1, true } };
-			fg_submit(&f->g, segs, 5, true);
-		}
+		for (unsigned i = 0; i < cases[c].n; i++)
+			queue_cbc_encrypt(f, sid, src, n, &out[i], &stp[i]);
 		cd_process(f->d, 0);
 		cd_drain(f->d);
 		assert_int_equal(f->d->q[0].pooled - pooled, cases[c].pooled);
