@@ -1,15 +1,16 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * vcd.h - internal interfaces of the virtio_cryptodev module.
  *
  * Owns the shared data structures of the guest frontend: a bound virtio
- * crypto device (struct vcd_device, reference counted, on a global list),
- * one virtqueue with its lock and statistics (struct vcd_queue), a request
- * in flight (struct vcd_req, reference counted so a killed caller never frees
- * buffers the device still owns) and a cryptodev session (struct
- * vcd_session).  It does not own the cryptodev-linux ABI numbers
- * (uapi/cryptodev.h) nor the virtio-crypto wire format
- * (<uapi/linux/virtio_crypto.h>).
+ * crypto device (struct vcd_device: reference counted, on a global list,
+ * with its recovery state), one virtqueue with its lock and statistics
+ * (struct vcd_queue) and a request on a virtqueue (struct vcd_req: reference
+ * counted so that a caller who was killed or timed out never frees buffers
+ * the device still owns).  The cryptodev session, the device-session cache,
+ * the software engine and the operations have their own headers.  It does
+ * not own the cryptodev-linux ABI (uapi/cryptodev.h) nor the virtio-crypto
+ * wire format (<uapi/linux/virtio_crypto.h>).
  */
 #ifndef VCD_H
 #define VCD_H
@@ -25,16 +26,23 @@
 #include <linux/types.h>
 #include <linux/virtio.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/virtio_crypto.h>
 
 #define VCD_DRIVER_NAME "virtio_cryptodev"
 #define VCD_MAX_IV 16
+#define VCD_MAX_BLOCK 16
+#define VCD_MAX_DIGEST 64
 
 /* Module parameters (virtio_cryptodev_main.c). */
 extern unsigned int vcd_param_data_queues;
 extern unsigned int vcd_param_max_request;
 extern unsigned int vcd_param_timeout_ms;
-extern unsigned int vcd_param_poll_loops;
+extern unsigned int vcd_param_zc_threshold;
+extern unsigned int vcd_param_async_max;
+extern unsigned int vcd_param_async_bytes;
+
+struct vcd_device;
 
 struct vcd_queue_stats {
 	atomic64_t requests;	/* submitted to the ring */
@@ -44,29 +52,61 @@ struct vcd_queue_stats {
 	atomic64_t max_inflight;
 };
 
-/* One virtqueue.  The lock covers only virtqueue add/kick/get_buf. */
+enum vcd_queue_state {
+	VCD_Q_UP,	/* requests go to the device */
+	VCD_Q_DOWN,	/* reset or suspend in progress: submitters wait */
+	VCD_Q_DEAD,	/* device removed: submitters get ENODEV */
+};
+
+/*
+ * One virtqueue.  The lock covers virtqueue add/kick-prepare/get_buf and the
+ * counters below; it is never held while a request is completed or freed.
+ */
 struct vcd_queue {
+	struct vcd_device *dev;
 	struct virtqueue *vq;
 	spinlock_t lock;
 	wait_queue_head_t space_wq;	/* waiters for ring space */
 	unsigned long space_gen;	/* bumped when buffers come back */
 	unsigned int inflight;
-	unsigned int irq_wanted;	/* requests whose submitter sleeps */
-	bool dead;
+	unsigned int irq_wanted;	/* requests whose owner needs an irq */
+	unsigned int max_sg;		/* descriptors one request may use */
+	enum vcd_queue_state state;
 	char name[24];			/* must outlive the irq (virtio_pci) */
 	struct vcd_queue_stats stats;
 };
 
 /*
- * A request on a queue.  Two references while on the ring: the submitter's
- * and the device's.  Whoever drops the last one frees it via ->release.
+ * A request on a queue.  Two references while on the ring: the owner's and
+ * the device's.  The device's reference is dropped after ->complete (any
+ * context); if it is the last one, ->release runs from a work item, so a
+ * release may sleep (unpin pages, vfree).
  */
 struct vcd_req {
 	struct kref ref;
 	struct completion done;
 	int result;		/* 0: returned by the device, -EIO: drained */
 	bool want_irq;		/* counted in the queue's irq_wanted */
-	void (*release)(struct vcd_req *req);
+	struct vcd_queue *q;	/* set when added */
+	struct list_head harvest;	/* private to vcd_queue.c */
+	void (*complete)(struct vcd_req *req);	/* optional, any context */
+	void (*release)(struct vcd_req *req);	/* may sleep */
+	struct work_struct free_work;
+};
+
+/* What the device-session cache keeps per device (vcd_devsess.c). */
+struct vcd_dsess_cache {
+	spinlock_t lock;		/* lru and every slot's live/busy */
+	struct list_head lru;		/* live slots, least recently used first */
+	unsigned int live;		/* device sessions we hold */
+	struct list_head pending;	/* destroys waiting for the device */
+	struct mutex create_lock;	/* one create or eviction at a time */
+	unsigned int nverdicts;		/* under create_lock */
+	struct vcd_dsess_verdict {
+		u32 cipher, mac, keylen;	/* cryptodev ids */
+		bool ok;
+	} verdicts[64];
+	atomic64_t creates, evictions, recreates;
 };
 
 struct vcd_device {
@@ -75,9 +115,15 @@ struct vcd_device {
 	struct virtio_device *vdev;	/* valid while !dead */
 	int index;			/* N of /dev/cryptodevN */
 	char name[32];
-	bool dead;
-	bool broken;			/* a request timed out: fail fast */
-	bool hw_ready;
+	bool dead;			/* removed */
+
+	/* Recovery (virtio_cryptodev_main.c). */
+	struct mutex state_lock;	/* probe/remove/reset/freeze/restore */
+	struct work_struct reset_work;
+	unsigned long flags;		/* VCD_DEV_* bits */
+	wait_queue_head_t up_wq;	/* waiters for the queues to come back */
+	atomic_t resets;		/* completed resets */
+	bool frozen;
 
 	struct miscdevice misc;
 	char misc_name[24];
@@ -88,6 +134,8 @@ struct vcd_device {
 	unsigned int nr_dataq;		/* created */
 	unsigned int nr_used;		/* the ones we submit to */
 	atomic_t next_q;
+
+	struct vcd_dsess_cache cache;
 
 	/* Config space, read at probe. */
 	u32 status;
@@ -102,71 +150,32 @@ struct vcd_device {
 	u64 max_size;
 };
 
-/* What one cryptodev cipher id means on the device. */
-struct vcd_cipher_alg {
-	u32 cryptodev_id;
-	u32 virtio_algo;
-	unsigned int ivsize;
-	unsigned int blocksize;
-	unsigned int keylens[3];	/* accepted key lengths, 0 = unused */
-	const char *cra_name;
-	const char *driver_name;
-};
-
-struct vcd_mac_alg {
-	u32 cryptodev_id;
-	u32 virtio_algo;
-	unsigned int digestsize;
-	const char *cra_name;
-	const char *driver_name;
-};
-
-struct vcd_session {
-	struct kref ref;
-	struct vcd_device *dev;		/* holds a device reference */
-	struct vcd_queue *q;		/* data queue for this session */
-	unsigned int qindex;
-	u32 id;				/* cryptodev ses, per open file */
-	const struct vcd_cipher_alg *cipher;
-	const struct vcd_mac_alg *mac;
-	u64 enc_session;		/* device session ids */
-	u64 dec_session;
-	bool have_enc;
-	bool have_dec;
-	spinlock_t iv_lock;
-	u8 iv[VCD_MAX_IV];		/* chaining IV when the caller gives none */
-};
+#define VCD_DEV_RESET_PENDING	0
 
 /* virtio_cryptodev_main.c */
+extern struct workqueue_struct *vcd_wq;
 struct vcd_device *vcd_device_pick(void);
+void vcd_device_get(struct vcd_device *dev);
 void vcd_device_put(struct vcd_device *dev);
 int vcd_status_to_errno(u8 status);
-int vcd_device_check(struct vcd_device *dev, int err);
 struct vcd_queue *vcd_device_queue(struct vcd_device *dev,
 				   unsigned int *index);
+void vcd_device_schedule_reset(struct vcd_device *dev, const char *why);
+int vcd_device_wait_up(struct vcd_device *dev);
 
 /* vcd_queue.c */
-void vcd_queue_init(struct vcd_queue *q, const char *name);
+void vcd_queue_init(struct vcd_queue *q, struct vcd_device *dev,
+		    const char *name);
+void vcd_queue_attach(struct vcd_queue *q, struct virtqueue *vq);
+void vcd_queue_set_state(struct vcd_queue *q, enum vcd_queue_state state);
 void vcd_queue_callback(struct vcd_queue *q);
-int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
-		     struct scatterlist *sgs[], unsigned int out,
-		     unsigned int in, bool killable);
-void vcd_queue_kill(struct vcd_queue *q);
+int vcd_queue_add(struct vcd_queue *q, struct vcd_req *req,
+		  struct scatterlist *sgs[], unsigned int out,
+		  unsigned int in);
+int vcd_req_wait(struct vcd_req *req, bool killable);
 void vcd_queue_drain(struct vcd_queue *q);
 void vcd_req_init(struct vcd_req *req, void (*release)(struct vcd_req *));
 void vcd_req_put(struct vcd_req *req);
-unsigned int vcd_sg_map(struct scatterlist *sg, unsigned int nents,
-			void *buf, unsigned int len);
-unsigned int vcd_sg_count(const void *buf, unsigned int len);
-
-/* vcd_session.c */
-const struct vcd_cipher_alg *vcd_cipher_find(u32 id);
-const struct vcd_mac_alg *vcd_mac_find(u32 id);
-int vcd_session_create(struct vcd_device *dev, u32 cipher, u32 mac,
-		       const u8 *key, unsigned int keylen,
-		       const u8 *mackey, unsigned int mackeylen,
-		       struct vcd_session **out);
-void vcd_session_put(struct vcd_session *s);
 
 /* vcd_chrdev.c */
 int vcd_chrdev_register(void);

@@ -1,33 +1,192 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * vcd_chrdev.c - /dev/crypto and /dev/cryptodevN: the cryptodev-linux ABI.
  *
- * Owns the misc devices (mode 0666), the per-open-file session table and the
- * ioctls CRIOGET, CIOCGSESSION, CIOCFSESSION, CIOCCRYPT, CIOCGSESSINFO and
- * CIOCASYMFEAT with cryptodev-linux's argument checks and errno values.  User
- * memory is copied here, before a request is submitted and after it
- * completes, never under a lock.  Sessions opened through /dev/crypto go to
- * the devices round robin; through /dev/cryptodevN to device N.  Does not
- * own the device (virtio_cryptodev_main.c) or the wire format (vcd_crypt.c,
- * vcd_session.c).
+ * Owns the misc devices (mode 0666), the per-open-file session table, the
+ * ioctl dispatch for 64-bit and 32-bit (compat) callers, argument copying
+ * and cryptodev-linux's argument checks and errno values for CRIOGET,
+ * CIOCGSESSION, CIOCFSESSION, CIOCCRYPT, CIOCAUTHCRYPT, CIOCASYNCCRYPT,
+ * CIOCASYNCFETCH, CIOCCPHASH, CIOCGSESSINFO and CIOCASYMFEAT, and poll().
+ * Sessions opened through /dev/crypto go to the devices round robin (to the
+ * guest kernel when there is none); through /dev/cryptodevN to device N.
+ * Does not own sessions (vcd_session.c), operations (vcd_job.c,
+ * vcd_authcrypt.c, vcd_async.c) or the device (virtio_cryptodev_main.c).
  */
+#include <linux/compat.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
 #include "vcd.h"
-#include "vcd_crypt.h"
+#include "vcd_async.h"
+#include "vcd_authcrypt.h"
+#include "vcd_job.h"
+#include "vcd_session.h"
+#include "vcd_soft.h"
 #include "uapi/cryptodev.h"
 
 struct vcd_file {
 	struct xarray sessions;		/* ses id -> struct vcd_session */
 	struct vcd_device *dev;		/* /dev/cryptodevN: that device */
+	struct vcd_async *aq;
 };
 
+/* The 32-bit layouts: pointers are 4 bytes. */
+struct vcd_compat_session_op {
+	u32 cipher, mac, keylen;
+	compat_uptr_t key;
+	u32 mackeylen;
+	compat_uptr_t mackey;
+	u32 ses;
+};
+
+struct vcd_compat_crypt_op {
+	u32 ses;
+	u16 op, flags;
+	u32 len;
+	compat_uptr_t src, dst, mac, iv;
+};
+
+struct vcd_compat_crypt_auth_op {
+	u32 ses;
+	u16 op, flags;
+	u32 len, auth_len;
+	compat_uptr_t auth_src, src, dst, tag;
+	u32 tag_len;
+	compat_uptr_t iv;
+	u32 iv_len;
+};
+
+#define VCD_COMPAT_CIOCGSESSION	_IOWR('c', 102, struct vcd_compat_session_op)
+#define VCD_COMPAT_CIOCCRYPT	_IOWR('c', 104, struct vcd_compat_crypt_op)
+#define VCD_COMPAT_CIOCAUTHCRYPT _IOWR('c', 109, struct vcd_compat_crypt_auth_op)
+#define VCD_COMPAT_CIOCASYNCCRYPT _IOW('c', 110, struct vcd_compat_crypt_op)
+#define VCD_COMPAT_CIOCASYNCFETCH _IOR('c', 111, struct vcd_compat_crypt_op)
+
 static struct miscdevice vcd_misc;
+
+/* ---- argument copies, native or compat ---- */
+
+static int vcd_get_sop(struct session_op *sop, void __user *arg, bool compat)
+{
+	struct vcd_compat_session_op c;
+
+	if (!compat)
+		return copy_from_user(sop, arg, sizeof(*sop)) ? -EFAULT : 0;
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	memset(sop, 0, sizeof(*sop));
+	sop->cipher = c.cipher;
+	sop->mac = c.mac;
+	sop->keylen = c.keylen;
+	sop->key = compat_ptr(c.key);
+	sop->mackeylen = c.mackeylen;
+	sop->mackey = compat_ptr(c.mackey);
+	sop->ses = c.ses;
+	return 0;
+}
+
+static int vcd_put_ses(void __user *arg, u32 ses, bool compat)
+{
+	u32 __user *p = compat ?
+		&((struct vcd_compat_session_op __user *)arg)->ses :
+		&((struct session_op __user *)arg)->ses;
+
+	return put_user(ses, p) ? -EFAULT : 0;
+}
+
+static int vcd_get_cop(struct crypt_op *cop, void __user *arg, bool compat)
+{
+	struct vcd_compat_crypt_op c;
+
+	if (!compat)
+		return copy_from_user(cop, arg, sizeof(*cop)) ? -EFAULT : 0;
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	memset(cop, 0, sizeof(*cop));
+	cop->ses = c.ses;
+	cop->op = c.op;
+	cop->flags = c.flags;
+	cop->len = c.len;
+	cop->src = compat_ptr(c.src);
+	cop->dst = compat_ptr(c.dst);
+	cop->mac = compat_ptr(c.mac);
+	cop->iv = compat_ptr(c.iv);
+	return 0;
+}
+
+static int vcd_put_cop(void __user *arg, const struct crypt_op *cop,
+		       bool compat)
+{
+	struct vcd_compat_crypt_op c;
+
+	if (!compat)
+		return copy_to_user(arg, cop, sizeof(*cop)) ? -EFAULT : 0;
+	memset(&c, 0, sizeof(c));
+	c.ses = cop->ses;
+	c.op = cop->op;
+	c.flags = cop->flags;
+	c.len = cop->len;
+	c.src = ptr_to_compat(cop->src);
+	c.dst = ptr_to_compat(cop->dst);
+	c.mac = ptr_to_compat(cop->mac);
+	c.iv = ptr_to_compat(cop->iv);
+	return copy_to_user(arg, &c, sizeof(c)) ? -EFAULT : 0;
+}
+
+static int vcd_get_caop(struct crypt_auth_op *a, void __user *arg,
+			bool compat)
+{
+	struct vcd_compat_crypt_auth_op c;
+
+	if (!compat)
+		return copy_from_user(a, arg, sizeof(*a)) ? -EFAULT : 0;
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	memset(a, 0, sizeof(*a));
+	a->ses = c.ses;
+	a->op = c.op;
+	a->flags = c.flags;
+	a->len = c.len;
+	a->auth_len = c.auth_len;
+	a->auth_src = compat_ptr(c.auth_src);
+	a->src = compat_ptr(c.src);
+	a->dst = compat_ptr(c.dst);
+	a->tag = compat_ptr(c.tag);
+	a->tag_len = c.tag_len;
+	a->iv = compat_ptr(c.iv);
+	a->iv_len = c.iv_len;
+	return 0;
+}
+
+static int vcd_put_caop(void __user *arg, const struct crypt_auth_op *a,
+			bool compat)
+{
+	struct vcd_compat_crypt_auth_op c;
+
+	if (!compat)
+		return copy_to_user(arg, a, sizeof(*a)) ? -EFAULT : 0;
+	memset(&c, 0, sizeof(c));
+	c.ses = a->ses;
+	c.op = a->op;
+	c.flags = a->flags;
+	c.len = a->len;
+	c.auth_len = a->auth_len;
+	c.auth_src = ptr_to_compat(a->auth_src);
+	c.src = ptr_to_compat(a->src);
+	c.dst = ptr_to_compat(a->dst);
+	c.tag = ptr_to_compat(a->tag);
+	c.tag_len = a->tag_len;
+	c.iv = ptr_to_compat(a->iv);
+	c.iv_len = a->iv_len;
+	return copy_to_user(arg, &c, sizeof(c)) ? -EFAULT : 0;
+}
+
+/* ---- files and sessions ---- */
 
 static int vcd_open(struct inode *inode, struct file *filp)
 {
@@ -37,11 +196,16 @@ static int vcd_open(struct inode *inode, struct file *filp)
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
+	f->aq = vcd_async_new();
+	if (!f->aq) {
+		kfree(f);
+		return -ENOMEM;
+	}
 	xa_init_flags(&f->sessions, XA_FLAGS_ALLOC1);
 	if (misc != &vcd_misc) {
 		/* misc_open() holds misc_mtx: the device is still bound. */
 		f->dev = container_of(misc, struct vcd_device, misc);
-		kref_get(&f->dev->ref);
+		vcd_device_get(f->dev);
 	}
 	filp->private_data = f;
 	return 0;
@@ -53,6 +217,7 @@ static int vcd_release(struct inode *inode, struct file *filp)
 	struct vcd_session *s;
 	unsigned long id;
 
+	vcd_async_close(f->aq);
 	xa_for_each(&f->sessions, id, s) {
 		xa_erase(&f->sessions, id);
 		vcd_session_put(s);
@@ -76,91 +241,76 @@ static struct vcd_session *vcd_lookup(struct vcd_file *f, u32 id)
 	return s;
 }
 
-static bool vcd_keylen_ok(const struct vcd_cipher_alg *alg, u32 keylen)
+/* The device for a new session: the node's, or the next one (or none). */
+static int vcd_session_device(struct vcd_file *f, struct vcd_device **dev)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(alg->keylens); i++)
-		if (alg->keylens[i] && alg->keylens[i] == keylen)
-			return true;
-	return false;
+	if (f->dev) {
+		if (READ_ONCE(f->dev->dead))
+			return -ENODEV;
+		vcd_device_get(f->dev);
+		*dev = f->dev;
+	} else {
+		*dev = vcd_device_pick();
+	}
+	return 0;
 }
 
-static int vcd_ioc_gsession(struct vcd_file *f, void __user *argp)
+static int vcd_ioc_gsession(struct vcd_file *f, void __user *arg,
+			    bool compat)
 {
-	struct session_op __user *usop = argp;
-	const struct vcd_cipher_alg *cipher;
-	const struct vcd_mac_alg *mac = NULL;
+	const struct vcd_alg *cipher = NULL, *mac = NULL;
 	u8 key[CRYPTO_CIPHER_MAX_KEY_LEN];
-	u8 *mackey = NULL;
-	struct session_op sop;
+	unsigned int mackeylen = 0;
 	struct vcd_device *dev;
 	struct vcd_session *s;
+	struct session_op sop;
+	u8 *mackey = NULL;
 	u32 id;
 	int err;
 
-	if (copy_from_user(&sop, argp, sizeof(sop)))
-		return -EFAULT;
+	err = vcd_get_sop(&sop, arg, compat);
+	if (err)
+		return err;
 	if (!sop.cipher && !sop.mac)
 		return -EINVAL;
-	if (sop.cipher >= CRYPTO_ALGORITHM_ALL ||
-	    sop.mac >= CRYPTO_ALGORITHM_ALL)
-		return -EINVAL;
-	/* Hash/MAC-only sessions: virtio-crypto devices here refuse them. */
-	if (!sop.cipher)
-		return -EOPNOTSUPP;
-	cipher = vcd_cipher_find(sop.cipher);
-	if (!cipher)
-		return -EOPNOTSUPP;
-	if (sop.mac) {
-		mac = vcd_mac_find(sop.mac);
-		if (!mac)
-			return -EOPNOTSUPP;
-		if (sop.mackeylen > CRYPTO_HMAC_MAX_KEY_LEN)
+	if (sop.cipher) {
+		cipher = vcd_alg_cipher(sop.cipher);
+		if (!cipher)
 			return -EINVAL;
 	}
-	if (sop.keylen > CRYPTO_CIPHER_MAX_KEY_LEN ||
-	    !vcd_keylen_ok(cipher, sop.keylen))
+	if (sop.mac) {
+		mac = vcd_alg_mac(sop.mac);
+		if (!mac)
+			return -EINVAL;
+	}
+	if (sop.keylen > CRYPTO_CIPHER_MAX_KEY_LEN)
 		return -EINVAL;
-	if (copy_from_user(key, sop.key, sop.keylen))
+	if (cipher && copy_from_user(key, sop.key, sop.keylen))
 		return -EFAULT;
-	if (mac && sop.mackeylen) {
-		mackey = memdup_user(sop.mackey, sop.mackeylen);
-		if (IS_ERR(mackey)) {
-			err = PTR_ERR(mackey);
-			mackey = NULL;
-			goto out;
-		}
+	if (cipher && cipher->kind == VCD_ALG_AEAD) {
+		/* A composite AEAD takes the MAC key too; the mac id is unused. */
+		mac = NULL;
+		mackeylen = sop.mackeylen;
+	} else if (mac && mac->kind == VCD_ALG_HMAC) {
+		mackeylen = sop.mackeylen;
 	}
-
-	if (f->dev) {
-		dev = f->dev;
-		if (READ_ONCE(dev->dead)) {
-			err = -ENODEV;
-			goto out;
-		}
-		kref_get(&dev->ref);
-	} else {
-		dev = vcd_device_pick();
-		if (!dev) {
-			err = -ENODEV;
-			goto out;
-		}
-	}
-	if (READ_ONCE(dev->broken)) {
-		vcd_device_put(dev);
-		err = -EIO;
+	err = -EINVAL;
+	if (mackeylen > CRYPTO_HMAC_MAX_KEY_LEN)
 		goto out;
+	if (mackeylen) {
+		err = -ENOMEM;
+		mackey = kzalloc(mackeylen, GFP_KERNEL);
+		if (!mackey)
+			goto out;
+		err = -EFAULT;
+		if (sop.mackey && copy_from_user(mackey, sop.mackey, mackeylen))
+			goto out;
 	}
-	if (sop.keylen > dev->max_cipher_key_len ||
-	    (mac && sop.mackeylen > dev->max_auth_key_len)) {
-		vcd_device_put(dev);
-		err = -EOPNOTSUPP;
+	err = vcd_session_device(f, &dev);
+	if (err)
 		goto out;
-	}
-	err = vcd_session_create(dev, sop.cipher, mac ? sop.mac : 0, key,
-				 sop.keylen, mackey, mac ? sop.mackeylen : 0,
-				 &s);
+	err = vcd_session_new(dev, cipher, mac, key, cipher ? sop.keylen : 0,
+			      mackey, mackeylen, &s);
 	if (err)
 		goto out;
 	err = xa_alloc(&f->sessions, &id, s, xa_limit_31b, GFP_KERNEL);
@@ -169,10 +319,10 @@ static int vcd_ioc_gsession(struct vcd_file *f, void __user *argp)
 		goto out;
 	}
 	s->id = id;
-	if (put_user(id, &usop->ses)) {
+	err = vcd_put_ses(arg, id, compat);
+	if (err) {
 		xa_erase(&f->sessions, id);
 		vcd_session_put(s);
-		err = -EFAULT;
 	}
 out:
 	memzero_explicit(key, sizeof(key));
@@ -180,12 +330,12 @@ out:
 	return err;
 }
 
-static int vcd_ioc_fsession(struct vcd_file *f, void __user *argp)
+static int vcd_ioc_fsession(struct vcd_file *f, void __user *arg)
 {
 	struct vcd_session *s;
 	u32 id;
 
-	if (get_user(id, (u32 __user *)argp))
+	if (get_user(id, (u32 __user *)arg))
 		return -EFAULT;
 	s = xa_erase(&f->sessions, id);
 	if (!s)
@@ -194,154 +344,146 @@ static int vcd_ioc_fsession(struct vcd_file *f, void __user *argp)
 	return 0;
 }
 
-/* Largest len a session accepts: module limit and the device's max_size. */
-static u64 vcd_max_len(struct vcd_session *s)
+static int vcd_ioc_crypt(struct vcd_file *f, void __user *arg, bool compat)
 {
-	u64 lim = vcd_param_max_request;
-	u64 extra = s->cipher->ivsize + (s->mac ? s->mac->digestsize : 0);
-	u64 dev_lim;
-
-	if (s->dev->max_size > extra) {
-		dev_lim = (s->dev->max_size - extra) / 2;	/* src + dst */
-		lim = min(lim, dev_lim);
-	} else {
-		lim = 0;
-	}
-	return lim;
-}
-
-/* The IV after processing: what the kernel's cbc/ctr leave in req->iv. */
-static void vcd_next_iv(struct vcd_session *s, struct vcd_crypt_req *r,
-			bool encrypt, u8 *iv)
-{
-	unsigned int ivsize = s->cipher->ivsize;
-
-	switch (s->cipher->cryptodev_id) {
-	case CRYPTO_AES_CBC:
-		memcpy(iv, (encrypt ? r->dst : r->src) + r->len - ivsize,
-		       ivsize);
-		break;
-	case CRYPTO_AES_CTR: {
-		u32 blocks = DIV_ROUND_UP(r->len, AES_BLOCK_LEN);
-		int i;
-
-		/* 128-bit big-endian counter += blocks */
-		for (i = ivsize - 1; i >= 0 && blocks; i--) {
-			u32 sum = iv[i] + (blocks & 0xff);
-
-			iv[i] = sum & 0xff;
-			blocks = (blocks >> 8) + (sum >> 8);
-		}
-		break;
-	}
-	default:
-		break;	/* XTS: the tweak is given per request */
-	}
-}
-
-static int vcd_ioc_crypt(struct vcd_file *f, void __user *argp)
-{
-	struct vcd_crypt_req *r = NULL;
 	struct vcd_session *s;
 	struct crypt_op cop;
-	u8 iv[VCD_MAX_IV];
-	unsigned int ivsize;
-	u64 dlen;
-	bool encrypt;
+	struct vcd_job *job;
 	int err;
 
-	if (copy_from_user(&cop, argp, sizeof(cop)))
-		return -EFAULT;
+	err = vcd_get_cop(&cop, arg, compat);
+	if (err)
+		return err;
 	s = vcd_lookup(f, cop.ses);
 	if (!s)
 		return -EINVAL;
-	err = -EINVAL;
-	if (cop.op != COP_ENCRYPT && cop.op != COP_DECRYPT)
-		goto out;
-	encrypt = cop.op == COP_ENCRYPT;
-	if (cop.len % s->cipher->blocksize)
-		goto out;
-	/*
-	 * CTR is a stream: a partial last block goes to the device padded to a
-	 * whole block (some back-ends refuse partial blocks) and only len bytes
-	 * come back.
-	 */
-	dlen = cop.len;
-	if (s->cipher->cryptodev_id == CRYPTO_AES_CTR)
-		dlen = round_up(dlen, AES_BLOCK_LEN);
-	if (dlen > vcd_max_len(s))
-		goto out;
-	/* A chained MAC is one-shot: no multi-call hashing on the device. */
-	err = -EOPNOTSUPP;
-	if (s->mac && (cop.flags & COP_FLAG_UPDATE))
-		goto out;
-	err = -EFAULT;
-	if (s->mac && !cop.mac)
-		goto out;
-	err = -ENODEV;
-	if (READ_ONCE(s->dev->dead))
-		goto out;
-	err = -EIO;
-	if (READ_ONCE(s->dev->broken))
-		goto out;
+	err = vcd_job_new(s, &cop, false, &job);
+	vcd_session_put(s);
+	if (err)
+		return err;
+	err = vcd_job_run(job, true);
+	if (err != -EINTR)
+		err = vcd_job_finish(job);
+	vcd_job_put(job);
+	if (err == -ETIMEDOUT)
+		err = -EIO;
+	return err;
+}
 
-	ivsize = s->cipher->ivsize;
-	if (ivsize) {
-		if (cop.iv) {
-			err = -EFAULT;
-			if (copy_from_user(iv, cop.iv, ivsize))
-				goto out;
-		} else {
-			spin_lock(&s->iv_lock);
-			memcpy(iv, s->iv, ivsize);
-			spin_unlock(&s->iv_lock);
-		}
-	}
+static int vcd_ioc_authcrypt(struct vcd_file *f, void __user *arg,
+			     bool compat)
+{
+	struct crypt_auth_op caop;
+	struct vcd_session *s;
+	int err;
 
-	if (cop.len) {
-		err = -ENOMEM;
-		r = vcd_crypt_alloc(dlen);
-		if (!r)
-			goto out;
-		err = -EFAULT;
-		if (copy_from_user(r->src, cop.src, cop.len))
-			goto out;
-		memset(r->src + cop.len, 0, dlen - cop.len);
-		err = vcd_crypt_run(s, r, encrypt, iv);
-		if (err)
-			goto out;
-		vcd_next_iv(s, r, encrypt, iv);
-		err = -EFAULT;
-		if (copy_to_user(cop.dst, r->dst, cop.len))
-			goto out;
-		if (s->mac && copy_to_user(cop.mac, r->mac, s->mac->digestsize))
-			goto out;
-	}
-	if (ivsize) {
-		spin_lock(&s->iv_lock);
-		memcpy(s->iv, iv, ivsize);
-		spin_unlock(&s->iv_lock);
-		err = -EFAULT;
-		if ((cop.flags & COP_FLAG_WRITE_IV) &&
-		    copy_to_user(cop.iv, iv, ivsize))
-			goto out;
-	}
-	err = 0;
-out:
-	if (r)
-		vcd_crypt_free(r);
+	err = vcd_get_caop(&caop, arg, compat);
+	if (err)
+		return err;
+	s = vcd_lookup(f, caop.ses);
+	if (!s)
+		return -EINVAL;
+	err = vcd_authcrypt(s, &caop);
+	vcd_session_put(s);
+	if (!err)
+		err = vcd_put_caop(arg, &caop, compat);
+	return err;
+}
+
+static int vcd_ioc_asynccrypt(struct vcd_file *f, void __user *arg,
+			      bool compat)
+{
+	struct vcd_session *s;
+	struct crypt_op cop;
+	int err;
+
+	err = vcd_get_cop(&cop, arg, compat);
+	if (err)
+		return err;
+	s = vcd_lookup(f, cop.ses);
+	if (!s)
+		return -EINVAL;
+	err = vcd_async_submit(f->aq, s, &cop);
 	vcd_session_put(s);
 	return err;
 }
 
-static int vcd_ioc_gsessinfo(struct vcd_file *f, void __user *argp)
+static int vcd_ioc_asyncfetch(struct vcd_file *f, void __user *arg,
+			      bool compat)
+{
+	struct crypt_op cop;
+	int err;
+
+	err = vcd_async_fetch(f->aq, &cop);
+	if (err == -ETIMEDOUT)
+		err = -EIO;
+	if (!err)
+		err = vcd_put_cop(arg, &cop, compat);
+	return err;
+}
+
+/* CIOCCPHASH: dst_ses continues from src_ses's hash state. */
+static int vcd_ioc_cphash(struct vcd_file *f, void __user *arg)
+{
+	struct vcd_session *src, *dst, *first, *second;
+	struct vcd_soft *ssoft, *dsoft;
+	struct cphash_op op;
+	int err;
+
+	if (copy_from_user(&op, arg, sizeof(op)))
+		return -EFAULT;
+	if (op.src_ses == op.dst_ses)
+		return -EDEADLK;
+	src = vcd_lookup(f, op.src_ses);
+	dst = vcd_lookup(f, op.dst_ses);
+	err = -ENOENT;
+	if (!src || !dst)
+		goto out;
+	err = -EINVAL;
+	if (!src->mac || src->mac != dst->mac)
+		goto out;
+	first = src < dst ? src : dst;
+	second = src < dst ? dst : src;
+	mutex_lock(&first->lock);
+	mutex_lock_nested(&second->lock, SINGLE_DEPTH_NESTING);
+	err = vcd_session_soft(src, &ssoft);
+	if (!err)
+		err = vcd_session_soft(dst, &dsoft);
+	if (!err && !src->hash_partial)
+		err = vcd_soft_hash_init(ssoft);	/* a fresh state */
+	if (!err) {
+		src->hash_partial = true;
+		err = vcd_soft_hash_copy(dsoft, ssoft);
+	}
+	if (!err)
+		dst->hash_partial = true;
+	mutex_unlock(&second->lock);
+	mutex_unlock(&first->lock);
+out:
+	if (src)
+		vcd_session_put(src);
+	if (dst)
+		vcd_session_put(dst);
+	return err;
+}
+
+static void vcd_alg_info(struct alg_info *ai, const char *name,
+			 const char *driver)
+{
+	strscpy(ai->cra_name, name ? name : "", sizeof(ai->cra_name));
+	strscpy(ai->cra_driver_name, driver ? driver : "",
+		sizeof(ai->cra_driver_name));
+}
+
+static int vcd_ioc_gsessinfo(struct vcd_file *f, void __user *arg)
 {
 	struct session_info_op *si;
+	struct vcd_soft_info info = { };
 	struct vcd_session *s;
 	u32 id;
 	int err = 0;
 
-	if (get_user(id, (u32 __user *)argp))
+	if (get_user(id, (u32 __user *)arg))
 		return -EFAULT;
 	s = vcd_lookup(f, id);
 	if (!s)
@@ -352,19 +494,28 @@ static int vcd_ioc_gsessinfo(struct vcd_file *f, void __user *argp)
 		return -ENOMEM;
 	}
 	si->ses = id;
-	strscpy(si->cipher_info.cra_name, s->cipher->cra_name,
-		sizeof(si->cipher_info.cra_name));
-	strscpy(si->cipher_info.cra_driver_name, s->cipher->driver_name,
-		sizeof(si->cipher_info.cra_driver_name));
-	if (s->mac) {
-		strscpy(si->hash_info.cra_name, s->mac->cra_name,
-			sizeof(si->hash_info.cra_name));
-		strscpy(si->hash_info.cra_driver_name, s->mac->driver_name,
-			sizeof(si->hash_info.cra_driver_name));
+	if (s->dev) {
+		/* On the virtio device: a driver only the kernel can use. */
+		if (s->cipher)
+			vcd_alg_info(&si->cipher_info, s->cipher->kname,
+				     s->cipher->dev_driver);
+		if (s->mac)
+			vcd_alg_info(&si->hash_info, s->mac->kname,
+				     s->mac->dev_driver);
+		si->flags = SIOP_FLAG_KERNEL_DRIVER_ONLY;
+	} else {
+		vcd_soft_describe(s->soft, &info);
+		if (info.cipher_name)
+			vcd_alg_info(&si->cipher_info, info.cipher_name,
+				     info.cipher_driver);
+		if (info.hash_name)
+			vcd_alg_info(&si->hash_info, info.hash_name,
+				     info.hash_driver);
+		si->alignmask = info.alignmask;
+		si->flags = info.kernel_driver_only ?
+			    SIOP_FLAG_KERNEL_DRIVER_ONLY : 0;
 	}
-	si->alignmask = 0;
-	si->flags = SIOP_FLAG_KERNEL_DRIVER_ONLY;
-	if (copy_to_user(argp, si, sizeof(*si)))
+	if (copy_to_user(arg, si, sizeof(*si)))
 		err = -EFAULT;
 	kfree(si);
 	vcd_session_put(s);
@@ -372,14 +523,14 @@ static int vcd_ioc_gsessinfo(struct vcd_file *f, void __user *argp)
 }
 
 /* CRIOGET: a new descriptor for the same open file, as cryptodev-linux. */
-static int vcd_ioc_crioget(struct file *filp, void __user *argp)
+static int vcd_ioc_crioget(struct file *filp, void __user *arg)
 {
 	int fd;
 
 	fd = get_unused_fd_flags(0);
 	if (fd < 0)
 		return fd;
-	if (put_user(fd, (u32 __user *)argp)) {
+	if (put_user(fd, (u32 __user *)arg)) {
 		put_unused_fd(fd);
 		return -EFAULT;
 	}
@@ -387,27 +538,71 @@ static int vcd_ioc_crioget(struct file *filp, void __user *argp)
 	return 0;
 }
 
-static long vcd_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+static long vcd_do_ioctl(struct file *filp, unsigned int cmd,
+			 void __user *arg, bool compat)
 {
 	struct vcd_file *f = filp->private_data;
-	void __user *argp = (void __user *)arg;
 
 	switch (cmd) {
 	case CRIOGET:
-		return vcd_ioc_crioget(filp, argp);
-	case CIOCGSESSION:
-		return vcd_ioc_gsession(f, argp);
+		return vcd_ioc_crioget(filp, arg);
 	case CIOCFSESSION:
-		return vcd_ioc_fsession(f, argp);
-	case CIOCCRYPT:
-		return vcd_ioc_crypt(f, argp);
+		return vcd_ioc_fsession(f, arg);
 	case CIOCGSESSINFO:
-		return vcd_ioc_gsessinfo(f, argp);
+		return vcd_ioc_gsessinfo(f, arg);
+	case CIOCCPHASH:
+		return vcd_ioc_cphash(f, arg);
 	case CIOCASYMFEAT:
-		return put_user(0U, (u32 __user *)argp) ? -EFAULT : 0;
-	default:
-		return -ENOTTY;
+		return put_user(0U, (u32 __user *)arg) ? -EFAULT : 0;
 	}
+	if (compat) {
+		switch (cmd) {
+		case VCD_COMPAT_CIOCGSESSION:
+			return vcd_ioc_gsession(f, arg, true);
+		case VCD_COMPAT_CIOCCRYPT:
+			return vcd_ioc_crypt(f, arg, true);
+		case VCD_COMPAT_CIOCAUTHCRYPT:
+			return vcd_ioc_authcrypt(f, arg, true);
+		case VCD_COMPAT_CIOCASYNCCRYPT:
+			return vcd_ioc_asynccrypt(f, arg, true);
+		case VCD_COMPAT_CIOCASYNCFETCH:
+			return vcd_ioc_asyncfetch(f, arg, true);
+		}
+		return -EINVAL;
+	}
+	switch (cmd) {
+	case CIOCGSESSION:
+		return vcd_ioc_gsession(f, arg, false);
+	case CIOCCRYPT:
+		return vcd_ioc_crypt(f, arg, false);
+	case CIOCAUTHCRYPT:
+		return vcd_ioc_authcrypt(f, arg, false);
+	case CIOCASYNCCRYPT:
+		return vcd_ioc_asynccrypt(f, arg, false);
+	case CIOCASYNCFETCH:
+		return vcd_ioc_asyncfetch(f, arg, false);
+	}
+	return -EINVAL;	/* cryptodev-linux: unknown commands are EINVAL */
+}
+
+static long vcd_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	return vcd_do_ioctl(filp, cmd, (void __user *)arg, false);
+}
+
+#ifdef CONFIG_COMPAT
+static long vcd_compat_ioctl(struct file *filp, unsigned int cmd,
+			     unsigned long arg)
+{
+	return vcd_do_ioctl(filp, cmd, compat_ptr(arg), true);
+}
+#endif
+
+static __poll_t vcd_poll(struct file *filp, poll_table *wait)
+{
+	struct vcd_file *f = filp->private_data;
+
+	return vcd_async_poll(f->aq, filp, wait);
 }
 
 static const struct file_operations vcd_fops = {
@@ -415,6 +610,10 @@ static const struct file_operations vcd_fops = {
 	.open = vcd_open,
 	.release = vcd_release,
 	.unlocked_ioctl = vcd_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = vcd_compat_ioctl,
+#endif
+	.poll = vcd_poll,
 	.llseek = noop_llseek,
 };
 

@@ -1,32 +1,79 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * vcd_queue.c - putting requests on a virtqueue and getting them back.
  *
- * Owns the request life cycle on one virtqueue: a submitter adds its
- * scatterlists under the queue spinlock (held only for add and kick),
- * waits for ring space on a waitqueue when the ring is full, and sleeps on
- * the request's completion, killably and with the module's timeout.  The
- * virtqueue callback only harvests used buffers and complete()s them; a
- * submitter also takes one look at the used ring right after its kick, and
- * used-buffer interrupts are enabled only while some submitter sleeps.  A
- * request holds two references while on the ring, so a caller that was
- * killed or timed out leaves the buffers to the device until it returns them
- * (or until remove() drains the ring).  It does not know what a request
- * means: that belongs to vcd_session.c and vcd_chrdev.c.
+ * Owns the request life cycle on one virtqueue: an owner adds its
+ * scatterlists under the queue spinlock (held only for add, kick-prepare
+ * and harvest), waits for ring space when the ring is full and for the
+ * queue to come back while the device is being reset, then waits for its
+ * request killably and with the module's timeout.  Used buffers are
+ * harvested under the lock into a private list and completed after it is
+ * dropped; the device's reference is dropped last, and a release that may
+ * sleep runs from a work item when that reference was the last one (an
+ * abandoned request).  Used-buffer interrupts are on only while some owner
+ * waits for one (a sleeping submitter, an asynchronous request); a
+ * submitter also looks at the used ring once right after its kick.  A
+ * request that times out makes the device reset, and the owner gets its
+ * buffers back only once the reset has taken them from the device.  It
+ * does not know what a request means (vcd_dev_op.c, vcd_devsess.c).
  */
 #include <linux/jiffies.h>
-#include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
-#include <linux/vmalloc.h>
+#include <linux/virtio_config.h>
+#include <uapi/linux/virtio_ring.h>
 
 #include "vcd.h"
 
-void vcd_queue_init(struct vcd_queue *q, const char *name)
+void vcd_queue_init(struct vcd_queue *q, struct vcd_device *dev,
+		    const char *name)
 {
+	q->dev = dev;
 	spin_lock_init(&q->lock);
 	init_waitqueue_head(&q->space_wq);
 	strscpy(q->name, name, sizeof(q->name));
+	q->state = VCD_Q_DOWN;
+}
+
+/*
+ * A (new) virtqueue for @q after probe, reset or restore: the ring is empty.
+ * Descriptors per request: the whole ring with indirect descriptors (QEMU
+ * bounds a chain by the queue size, at most 1024), otherwise a quarter of it
+ * so that a few requests fit at once.
+ */
+void vcd_queue_attach(struct vcd_queue *q, struct virtqueue *vq)
+{
+	unsigned int size = virtqueue_get_vring_size(vq);
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	q->vq = vq;
+	q->inflight = 0;
+	q->irq_wanted = 0;
+	if (virtio_has_feature(vq->vdev, VIRTIO_RING_F_INDIRECT_DESC))
+		q->max_sg = min(size, 1024U);
+	else
+		q->max_sg = max(size / 4, 8U);
+	spin_unlock_irqrestore(&q->lock, flags);
+	virtqueue_disable_cb(vq);
+}
+
+void vcd_queue_set_state(struct vcd_queue *q, enum vcd_queue_state state)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	q->state = state;
+	q->space_gen++;
+	spin_unlock_irqrestore(&q->lock, flags);
+	wake_up_all(&q->space_wq);
+}
+
+static void vcd_req_free_work(struct work_struct *work)
+{
+	struct vcd_req *req = container_of(work, struct vcd_req, free_work);
+
+	req->release(req);
 }
 
 void vcd_req_init(struct vcd_req *req, void (*release)(struct vcd_req *))
@@ -35,7 +82,11 @@ void vcd_req_init(struct vcd_req *req, void (*release)(struct vcd_req *))
 	init_completion(&req->done);
 	req->result = 0;
 	req->want_irq = false;
+	req->q = NULL;
+	req->complete = NULL;
 	req->release = release;
+	INIT_LIST_HEAD(&req->harvest);
+	INIT_WORK(&req->free_work, vcd_req_free_work);
 }
 
 static void vcd_req_kref_release(struct kref *ref)
@@ -45,60 +96,23 @@ static void vcd_req_kref_release(struct kref *ref)
 	req->release(req);
 }
 
+/* The owner's reference: process context. */
 void vcd_req_put(struct vcd_req *req)
 {
+	might_sleep();
 	kref_put(&req->ref, vcd_req_kref_release);
 }
 
-/* Number of scatterlist entries vcd_sg_map() needs for this buffer. */
-unsigned int vcd_sg_count(const void *buf, unsigned int len)
+/* The device's reference: any context, the release is deferred. */
+static void vcd_req_put_device(struct vcd_req *req)
 {
-	unsigned long off;
-
-	if (!len)
-		return 0;
-	if (!is_vmalloc_addr(buf))
-		return 1;
-	off = offset_in_page(buf);
-	return DIV_ROUND_UP(off + len, PAGE_SIZE);
+	if (refcount_dec_and_test(&req->ref.refcount))
+		queue_work(vcd_wq, &req->free_work);
 }
 
-/*
- * Describe a kmalloc()ed or vmalloc()ed buffer in sg[0..nents).  Returns the
- * number of entries used; the last one is marked as the end.
- */
-unsigned int vcd_sg_map(struct scatterlist *sg, unsigned int nents,
-			void *buf, unsigned int len)
-{
-	unsigned int n = 0;
-	u8 *p = buf;
-
-	sg_init_table(sg, nents);
-	if (!is_vmalloc_addr(buf)) {
-		sg_set_buf(sg, buf, len);
-		return 1;
-	}
-	while (len && n < nents) {
-		unsigned int off = offset_in_page(p);
-		unsigned int chunk = min_t(unsigned int, len, PAGE_SIZE - off);
-
-		sg_set_page(&sg[n++], vmalloc_to_page(p), chunk, off);
-		p += chunk;
-		len -= chunk;
-	}
-	sg_mark_end(&sg[n - 1]);
-	return n;
-}
-
-static long vcd_timeout(void)
-{
-	if (!vcd_param_timeout_ms)
-		return MAX_SCHEDULE_TIMEOUT;
-	return msecs_to_jiffies(vcd_param_timeout_ms);
-}
-
-/* Complete every request the device returned; q->lock held. */
-static unsigned int vcd_queue_harvest(struct vcd_queue *q)
+/* Move every used buffer to @done; q->lock held. */
+static unsigned int vcd_queue_harvest(struct vcd_queue *q,
+				      struct list_head *done)
 {
 	struct vcd_req *req;
 	unsigned int len, n = 0;
@@ -110,8 +124,7 @@ static unsigned int vcd_queue_harvest(struct vcd_queue *q)
 			q->irq_wanted--;
 		}
 		req->result = 0;
-		complete(&req->done);
-		vcd_req_put(req);
+		list_add_tail(&req->harvest, done);
 		n++;
 	}
 	if (n)
@@ -123,134 +136,137 @@ static unsigned int vcd_queue_harvest(struct vcd_queue *q)
  * Harvest until the ring is empty with interrupts on, or until nobody waits
  * for an interrupt any more (then they stay off); q->lock held.
  */
-static unsigned int vcd_queue_harvest_all(struct vcd_queue *q)
+static unsigned int vcd_queue_harvest_all(struct vcd_queue *q,
+					  struct list_head *done)
 {
 	unsigned int n = 0;
 
 	do {
 		virtqueue_disable_cb(q->vq);
-		n += vcd_queue_harvest(q);
+		n += vcd_queue_harvest(q, done);
 	} while (q->irq_wanted && !virtqueue_enable_cb(q->vq));
 	return n;
+}
+
+/* Complete what was harvested; q->lock not held, any context. */
+static void vcd_queue_finish(struct vcd_queue *q, struct list_head *done)
+{
+	struct vcd_req *req, *tmp;
+
+	if (list_empty(done))
+		return;
+	list_for_each_entry_safe(req, tmp, done, harvest) {
+		list_del_init(&req->harvest);
+		if (req->complete)
+			req->complete(req);
+		complete(&req->done);
+		vcd_req_put_device(req);
+	}
+	wake_up(&q->space_wq);
 }
 
 /* Virtqueue callback (interrupt context): harvest and complete only. */
 void vcd_queue_callback(struct vcd_queue *q)
 {
+	LIST_HEAD(done);
 	unsigned long flags;
-	unsigned int n;
 
 	spin_lock_irqsave(&q->lock, flags);
-	n = vcd_queue_harvest_all(q);
+	if (q->vq)
+		vcd_queue_harvest_all(q, &done);
 	spin_unlock_irqrestore(&q->lock, flags);
-	if (n)
-		wake_up(&q->space_wq);
+	vcd_queue_finish(q, &done);
 }
 
 /*
- * Harvest whatever the device has returned, from the submitting thread.
- * Called once right after a kick: a device that serves a request within
- * the notify (QEMU's builtin back-end does it in the vCPU that kicked) has
- * already put it on the used ring, and taking it here saves an interrupt
- * and a wake-up through another vCPU.  One look, not a loop: if nothing is
- * there the caller asks for the interrupt and sleeps (vcd_queue_want_irq).
+ * Harvest whatever the device has returned, from the submitting thread,
+ * right after a kick: a device that serves a request within the notify
+ * (QEMU's builtin back-end runs it in the vCPU that kicked) has already
+ * put it on the used ring, and taking it here saves an interrupt.
  */
 static void vcd_queue_reap(struct vcd_queue *q)
 {
+	LIST_HEAD(done);
 	unsigned long flags;
-	unsigned int n;
 
 	if (!spin_trylock_irqsave(&q->lock, flags))
 		return;	/* someone is harvesting or adding: let them */
-	n = q->dead ? 0 : vcd_queue_harvest(q);
+	if (q->state == VCD_Q_UP)
+		vcd_queue_harvest(q, &done);
 	spin_unlock_irqrestore(&q->lock, flags);
-	if (n)
-		wake_up(&q->space_wq);
+	vcd_queue_finish(q, &done);
 }
 
 /*
- * The caller is about to sleep on @req: make sure an interrupt comes when
- * the device returns it.  Used-buffer interrupts are on only while some
- * submitter sleeps (q->irq_wanted > 0); a request stays counted until it is
- * harvested, also when its caller was killed, so its buffers always come
- * back.  Buffers that arrived meanwhile are harvested here.
+ * Count @req among the requests that need an interrupt; q->lock held.
+ * Buffers that arrived before interrupts were on are harvested into @done.
  */
-static void vcd_queue_want_irq(struct vcd_queue *q, struct vcd_req *req)
+static void vcd_queue_irq_on(struct vcd_queue *q, struct vcd_req *req,
+			     struct list_head *done)
 {
-	unsigned long flags;
-	unsigned int n = 0;
+	req->want_irq = true;
+	if (q->irq_wanted++ == 0 && !virtqueue_enable_cb(q->vq))
+		vcd_queue_harvest_all(q, done);
+}
 
-	spin_lock_irqsave(&q->lock, flags);
-	if (!completion_done(&req->done) && !q->dead) {
-		req->want_irq = true;
-		if (q->irq_wanted++ == 0 && !virtqueue_enable_cb(q->vq))
-			n = vcd_queue_harvest_all(q);
-	}
-	spin_unlock_irqrestore(&q->lock, flags);
-	if (n)
-		wake_up(&q->space_wq);
+static long vcd_timeout(void)
+{
+	if (!vcd_param_timeout_ms)
+		return MAX_SCHEDULE_TIMEOUT;
+	return msecs_to_jiffies(vcd_param_timeout_ms);
 }
 
 /*
- * Before sleeping, watch for the completion for a bounded number of rounds
- * (module parameter poll_loops, 0 = never), looking at the used ring now
- * and then: under TCG a vCPU that halts must be woken by an IPI from the CPU
- * that took the interrupt, which costs far more than a short wait.  The
- * callback stays the normal path; this only harvests earlier.
+ * Put @req on @q and notify the device.  Waits (uninterruptibly, at most
+ * timeout_ms each) for ring space and for a device under reset to come
+ * back.  With req->want_irq set before the call the request gets an
+ * interrupt when it comes back (asynchronous requests).  Returns 0, or
+ * -ENODEV (device removed), -EIO (the device did not recover), -ETIMEDOUT
+ * (no ring space in time), -ENOMEM: then the device never saw the request.
  */
-static void vcd_queue_spin(struct vcd_queue *q, struct vcd_req *req)
+int vcd_queue_add(struct vcd_queue *q, struct vcd_req *req,
+		  struct scatterlist *sgs[], unsigned int out,
+		  unsigned int in)
 {
-	unsigned int i, loops = READ_ONCE(vcd_param_poll_loops);
-
-	for (i = 0; i < loops && !completion_done(&req->done); i++) {
-		if (need_resched())
-			break;
-		if ((i & 15) == 15)
-			vcd_queue_reap(q);
-		cpu_relax();
-	}
-}
-
-/*
- * Put @req on @q and sleep until the device returns it (killably when
- * @killable: data requests; control requests wait uninterruptibly so that a
- * dying process still destroys its device sessions), at most timeout_ms.
- * On success the device has written its part of the buffers.  On any error
- * (-ENODEV: device removed, -EIO: drained at removal, -EINTR: killed,
- * -ETIMEDOUT: no answer in time) the caller must not look at device-written
- * buffers; in every case the caller drops its own reference with
- * vcd_req_put() when it is done with them.
- */
-int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
-		     struct scatterlist *sgs[], unsigned int out,
-		     unsigned int in, bool killable)
-{
+	bool irq = req->want_irq;
 	unsigned long flags, gen;
+	LIST_HEAD(done);
 	long ret;
 	bool kick;
 	int err;
 
+	req->want_irq = false;
 	for (;;) {
 		unsigned int busy;
 
 		spin_lock_irqsave(&q->lock, flags);
-		if (q->dead) {
+		if (q->state != VCD_Q_UP) {
+			enum vcd_queue_state state = q->state;
+
 			spin_unlock_irqrestore(&q->lock, flags);
-			atomic64_inc(&q->stats.errors);
-			return -ENODEV;
+			if (state == VCD_Q_DEAD)
+				return -ENODEV;
+			err = vcd_device_wait_up(q->dev);
+			if (err)
+				return err;
+			continue;
 		}
 		kref_get(&req->ref);	/* the device's reference */
+		req->q = q;
 		err = virtqueue_add_sgs(q->vq, sgs, out, in, req, GFP_ATOMIC);
 		if (!err) {
 			q->inflight++;
 			if (q->inflight > atomic64_read(&q->stats.max_inflight))
 				atomic64_set(&q->stats.max_inflight,
 					     q->inflight);
+			if (irq)
+				vcd_queue_irq_on(q, req, &done);
 			/*
 			 * Notify outside the lock (interrupts enabled: under
 			 * TCG an interrupt raised while they are off waits for
 			 * the next timer tick), inside an RCU read section:
-			 * remove() waits for it before deleting the queue.
+			 * a reset or remove waits for it before deleting the
+			 * queue.
 			 */
 			kick = virtqueue_kick_prepare(q->vq);
 			rcu_read_lock();
@@ -258,10 +274,13 @@ int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
 			if (kick)
 				virtqueue_notify(q->vq);
 			rcu_read_unlock();
-			break;
+			vcd_queue_finish(q, &done);
+			atomic64_inc(&q->stats.requests);
+			return 0;
 		}
 		/* Not added: the device never saw it, undo its reference. */
 		refcount_dec(&req->ref.refcount);
+		req->q = NULL;
 		gen = q->space_gen;
 		busy = q->inflight;
 		spin_unlock_irqrestore(&q->lock, flags);
@@ -271,69 +290,97 @@ int vcd_queue_submit(struct vcd_queue *q, struct vcd_req *req,
 			return err == -ENOSPC ? -ENOMEM : err;
 		}
 		atomic64_inc(&q->stats.ring_full);
-		if (killable)
-			ret = wait_event_killable_timeout(q->space_wq,
-				READ_ONCE(q->space_gen) != gen ||
-				READ_ONCE(q->dead), vcd_timeout());
-		else
-			ret = wait_event_timeout(q->space_wq,
-				READ_ONCE(q->space_gen) != gen ||
-				READ_ONCE(q->dead), vcd_timeout());
-		if (ret <= 0) {
+		ret = wait_event_timeout(q->space_wq,
+					 READ_ONCE(q->space_gen) != gen,
+					 vcd_timeout());
+		if (!ret) {
 			atomic64_inc(&q->stats.errors);
-			return ret < 0 ? -EINTR : -ETIMEDOUT;
+			return -ETIMEDOUT;
 		}
 	}
-	atomic64_inc(&q->stats.requests);
+}
 
-	if (!completion_done(&req->done))
+/*
+ * The owner is about to sleep on @req: make sure an interrupt comes when
+ * the device returns it.  A request stays counted until it is harvested,
+ * also when its owner was killed, so its buffers always come back.
+ */
+static void vcd_queue_want_irq(struct vcd_queue *q, struct vcd_req *req)
+{
+	unsigned long flags;
+	LIST_HEAD(done);
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (!completion_done(&req->done) && q->state == VCD_Q_UP &&
+	    !req->want_irq)
+		vcd_queue_irq_on(q, req, &done);
+	spin_unlock_irqrestore(&q->lock, flags);
+	vcd_queue_finish(q, &done);
+}
+
+/*
+ * Wait for a request added with vcd_queue_add().  Returns its result (0:
+ * the device answered, read its status; -EIO: drained by a reset or
+ * removal), -EINTR when the owner was killed (the device keeps its
+ * reference and the buffers until it returns them), or -ETIMEDOUT when the
+ * device did not answer in timeout_ms: the device is then reset and this
+ * returns only once the reset took the request back, so the caller may
+ * reuse its buffers.
+ */
+int vcd_req_wait(struct vcd_req *req, bool killable)
+{
+	struct vcd_queue *q = req->q;
+	long ret;
+
+	if (!completion_done(&req->done)) {
 		vcd_queue_reap(q);
-	if (killable)
-		vcd_queue_spin(q, req);
-	vcd_queue_want_irq(q, req);
+		vcd_queue_want_irq(q, req);
+	}
 	if (killable)
 		ret = wait_for_completion_killable_timeout(&req->done,
 							   vcd_timeout());
 	else
 		ret = wait_for_completion_timeout(&req->done, vcd_timeout());
-	if (ret <= 0) {
-		/* Abandoned: the device's reference keeps the buffers. */
-		atomic64_inc(&q->stats.errors);
-		return ret < 0 ? -EINTR : -ETIMEDOUT;
+	if (ret > 0) {
+		if (req->result)
+			atomic64_inc(&q->stats.errors);
+		return req->result;
 	}
-	if (req->result)
-		atomic64_inc(&q->stats.errors);
-	return req->result;
-}
-
-/* Refuse new submissions and wake everyone waiting for ring space. */
-void vcd_queue_kill(struct vcd_queue *q)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&q->lock, flags);
-	q->dead = true;
-	spin_unlock_irqrestore(&q->lock, flags);
-	wake_up_all(&q->space_wq);
+	atomic64_inc(&q->stats.errors);
+	if (ret < 0)
+		return -EINTR;
+	vcd_device_schedule_reset(q->dev, "a request got no answer in time");
+	wait_for_completion(&req->done);	/* the reset drains it */
+	return -ETIMEDOUT;
 }
 
 /*
- * After the device was reset: fail every request still on the ring with
- * -EIO and drop the device's references.
+ * After the device was reset: complete what it had returned, fail every
+ * other request still on the ring with -EIO and drop the device's
+ * references.  The queue is not up.
  */
 void vcd_queue_drain(struct vcd_queue *q)
 {
 	struct vcd_req *req;
 	unsigned long flags;
+	LIST_HEAD(answered);
+	LIST_HEAD(done);
 
-	if (!q->vq)
-		return;
 	spin_lock_irqsave(&q->lock, flags);
-	while ((req = virtqueue_detach_unused_buf(q->vq))) {
-		q->inflight--;
-		req->result = -EIO;
-		complete(&req->done);
-		vcd_req_put(req);
+	if (q->vq) {
+		vcd_queue_harvest(q, &answered);
+		while ((req = virtqueue_detach_unused_buf(q->vq))) {
+			q->inflight--;
+			if (req->want_irq) {
+				req->want_irq = false;
+				q->irq_wanted--;
+			}
+			list_add_tail(&req->harvest, &done);
+		}
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
+	list_for_each_entry(req, &done, harvest)
+		req->result = -EIO;
+	vcd_queue_finish(q, &answered);
+	vcd_queue_finish(q, &done);
 }

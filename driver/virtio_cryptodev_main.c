@@ -1,15 +1,22 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
- * virtio_cryptodev_main.c - module init, virtio driver binding, device list.
+ * virtio_cryptodev_main.c - module init, virtio driver binding, device list,
+ * device recovery.
  *
  * Owns the life of a bound virtio-crypto device: probe reads the config
- * space, creates the data queues and the control queue, registers the
- * per-device node and statistics and puts the device on the global list that
- * /dev/crypto picks devices from; remove marks the device dead, resets it,
- * fails every request still on a ring with -EIO and deletes the queues.  The
- * device structure is reference counted: open files and sessions keep it
- * (dead) until they go.  Does not own the ioctls (vcd_chrdev.c), sessions
- * (vcd_session.c) or the request path (vcd_queue.c, vcd_crypt.c).
+ * space, creates the queues, registers the per-device node and statistics
+ * and puts the device on the global list that /dev/crypto picks devices
+ * from.  A device that stops answering (a request timed out) or asks for a
+ * reset (DEVICE_NEEDS_RESET) is reset and re-initialised by a work item:
+ * its queues go down (submitters wait), the device is reset, every request
+ * still on a ring fails with -EIO, the queues are created again and come
+ * back up; device sessions survive where the device kept them and are
+ * re-created on their next use where it did not (vcd_devsess.c).  Suspend
+ * (freeze/restore) takes the same two steps.  Remove marks the device dead
+ * for good.  The device structure is reference counted: open files and
+ * sessions keep it (dead) until they go.  Does not own the ioctls
+ * (vcd_chrdev.c), sessions (vcd_session.c) or the request path
+ * (vcd_queue.c, vcd_dev_op.c).
  */
 #include <linux/idr.h>
 #include <linux/module.h>
@@ -18,6 +25,7 @@
 #include <linux/virtio_config.h>
 
 #include "vcd.h"
+#include "vcd_devsess.h"
 
 unsigned int vcd_param_data_queues = 1;
 module_param_named(data_queues, vcd_param_data_queues, uint, 0444);
@@ -27,17 +35,30 @@ MODULE_PARM_DESC(data_queues,
 unsigned int vcd_param_max_request = 1U << 20;
 module_param_named(max_request, vcd_param_max_request, uint, 0644);
 MODULE_PARM_DESC(max_request,
-		 "largest CIOCCRYPT length in bytes (also bounded by the device's max_size; default 1 MiB)");
+		 "largest piece of a request sent to the device, in bytes (also bounded by the device's max_size and the ring); longer requests are split (default 1 MiB)");
 
 unsigned int vcd_param_timeout_ms = 10000;
 module_param_named(timeout_ms, vcd_param_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(timeout_ms,
-		 "ms a request waits for the device before failing with EIO, 0 = forever (default 10000)");
+		 "ms a request waits for the device before the device is reset and the request fails with EIO, 0 = forever (default 10000)");
 
-unsigned int vcd_param_poll_loops;
-module_param_named(poll_loops, vcd_param_poll_loops, uint, 0644);
-MODULE_PARM_DESC(poll_loops,
-		 "rounds a submitter watches for its completion before sleeping (default 0)");
+unsigned int vcd_param_zc_threshold = 16384;
+module_param_named(zc_threshold, vcd_param_zc_threshold, uint, 0644);
+MODULE_PARM_DESC(zc_threshold,
+		 "requests of at least this many bytes go to the device straight from the caller's pages, 0 = never (default 16384)");
+
+unsigned int vcd_param_async_max = 64;
+module_param_named(async_max, vcd_param_async_max, uint, 0644);
+MODULE_PARM_DESC(async_max,
+		 "CIOCASYNCCRYPT requests one open file may have submitted and not fetched (default 64, at most 1024)");
+
+unsigned int vcd_param_async_bytes = 64U << 20;
+module_param_named(async_bytes, vcd_param_async_bytes, uint, 0644);
+MODULE_PARM_DESC(async_bytes,
+		 "bytes of data one open file's unfetched CIOCASYNCCRYPT requests may hold (default 64 MiB)");
+
+/* Resets and deferred releases of requests the device held last. */
+struct workqueue_struct *vcd_wq;
 
 static LIST_HEAD(vcd_devices);
 static DEFINE_MUTEX(vcd_devices_lock);
@@ -53,32 +74,28 @@ static void vcd_device_release(struct kref *ref)
 	kfree(dev);
 }
 
+void vcd_device_get(struct vcd_device *dev)
+{
+	kref_get(&dev->ref);
+}
+
 void vcd_device_put(struct vcd_device *dev)
 {
 	kref_put(&dev->ref, vcd_device_release);
 }
 
-/*
- * A bound device for a new /dev/crypto session, round robin over the ones
- * not marked broken (a broken one only when nothing else is left, so the
- * caller gets its EIO); referenced.
- */
+/* A bound device for a new /dev/crypto session, round robin; referenced. */
 struct vcd_device *vcd_device_pick(void)
 {
 	struct vcd_device *dev, *found = NULL;
 	unsigned int n = 0, want;
-	bool any_ok = false;
 
 	mutex_lock(&vcd_devices_lock);
 	list_for_each_entry(dev, &vcd_devices, node)
-		any_ok |= !READ_ONCE(dev->broken);
-	list_for_each_entry(dev, &vcd_devices, node)
-		n += !any_ok || !READ_ONCE(dev->broken);
+		n++;
 	if (n) {
 		want = vcd_next_device++ % n;
 		list_for_each_entry(dev, &vcd_devices, node) {
-			if (any_ok && READ_ONCE(dev->broken))
-				continue;
 			if (!want--) {
 				found = dev;
 				kref_get(&found->ref);
@@ -119,23 +136,6 @@ int vcd_status_to_errno(u8 status)
 	}
 }
 
-/*
- * Errors of vcd_queue_submit() as the ioctls return them.  A request the
- * device did not answer within timeout_ms marks the device broken: a
- * dead back-end never answers, so later calls fail at once with EIO.
- */
-int vcd_device_check(struct vcd_device *dev, int err)
-{
-	if (err == -ETIMEDOUT) {
-		if (!READ_ONCE(dev->broken))
-			pr_err(VCD_DRIVER_NAME ": %s: no answer in %u ms, device marked broken\n",
-			       dev->name, vcd_param_timeout_ms);
-		WRITE_ONCE(dev->broken, true);
-		return -EIO;
-	}
-	return err;
-}
-
 static void vcd_vq_done(struct virtqueue *vq)
 {
 	struct vcd_device *dev = vq->vdev->priv;
@@ -173,7 +173,6 @@ static void vcd_read_config(struct vcd_device *dev)
 			&dev->max_auth_key_len);
 	virtio_cread_le(vdev, struct virtio_crypto_config, max_size,
 			&dev->max_size);
-	dev->hw_ready = dev->status & VIRTIO_CRYPTO_S_HW_READY;
 }
 
 static int vcd_find_vqs(struct vcd_device *dev)
@@ -213,8 +212,8 @@ static int vcd_find_vqs(struct vcd_device *dev)
 	if (err)
 		goto out;
 	for (i = 0; i < dev->nr_dataq; i++)
-		dev->dataq[i].vq = vqs[i];
-	dev->ctrlq.vq = vqs[dev->nr_dataq];
+		vcd_queue_attach(&dev->dataq[i], vqs[i]);
+	vcd_queue_attach(&dev->ctrlq, vqs[dev->nr_dataq]);
 out:
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
 	kfree(info);
@@ -224,6 +223,123 @@ out:
 #endif
 	kfree(vqs);
 	return err;
+}
+
+static void vcd_queues_set_state(struct vcd_device *dev,
+				 enum vcd_queue_state state)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_dataq; i++)
+		vcd_queue_set_state(&dev->dataq[i], state);
+	vcd_queue_set_state(&dev->ctrlq, state);
+}
+
+/*
+ * Take the queues down (@state: DOWN, or DEAD for good), reset the device
+ * and give every request still on a ring back to its owner, then delete the
+ * virtqueues.  state_lock held.
+ */
+static void vcd_device_stop(struct vcd_device *dev, enum vcd_queue_state state)
+{
+	unsigned int i;
+
+	vcd_queues_set_state(dev, state);
+	synchronize_rcu();	/* no submitter is still notifying */
+	virtio_reset_device(dev->vdev);
+	for (i = 0; i < dev->nr_dataq; i++)
+		vcd_queue_drain(&dev->dataq[i]);
+	vcd_queue_drain(&dev->ctrlq);
+	dev->vdev->config->del_vqs(dev->vdev);
+	for (i = 0; i < dev->nr_dataq; i++)
+		dev->dataq[i].vq = NULL;
+	dev->ctrlq.vq = NULL;
+}
+
+/* Create the virtqueues and bring the queues up; state_lock held. */
+static int vcd_device_start(struct vcd_device *dev)
+{
+	int err;
+
+	err = vcd_find_vqs(dev);
+	if (err)
+		return err;
+	virtio_device_ready(dev->vdev);
+	vcd_queues_set_state(dev, VCD_Q_UP);
+	return 0;
+}
+
+static void vcd_reset_work(struct work_struct *work)
+{
+	struct vcd_device *dev = container_of(work, struct vcd_device,
+					      reset_work);
+	int err = 0;
+
+	mutex_lock(&dev->state_lock);
+	clear_bit(VCD_DEV_RESET_PENDING, &dev->flags);
+	if (!dev->dead && !dev->frozen) {
+		vcd_device_stop(dev, VCD_Q_DOWN);
+		vcd_dsess_device_reset(dev);
+		err = vcd_device_start(dev);
+		if (err) {
+			pr_err(VCD_DRIVER_NAME ": %s: cannot restart after reset (%d), device unusable\n",
+			       dev->name, err);
+			vcd_queues_set_state(dev, VCD_Q_DEAD);
+		} else {
+			pr_info(VCD_DRIVER_NAME ": %s: reset and ready again\n",
+				dev->name);
+		}
+		atomic_inc(&dev->resets);
+	}
+	mutex_unlock(&dev->state_lock);
+	wake_up_all(&dev->up_wq);
+	if (!err)
+		vcd_dsess_flush_destroys(dev);
+	vcd_device_put(dev);
+}
+
+/*
+ * Reset and re-initialise @dev in a work item (once, however many ask
+ * while one is pending).  Any context.
+ */
+void vcd_device_schedule_reset(struct vcd_device *dev, const char *why)
+{
+	if (READ_ONCE(dev->dead) ||
+	    test_and_set_bit(VCD_DEV_RESET_PENDING, &dev->flags))
+		return;
+	pr_warn_ratelimited(VCD_DRIVER_NAME ": %s: %s, resetting the device\n",
+			    dev->name, why);
+	vcd_device_get(dev);
+	if (!queue_work(vcd_wq, &dev->reset_work))
+		vcd_device_put(dev);
+}
+
+/*
+ * Wait until the queues of @dev are up again after a reset or resume: 0, or
+ * -ENODEV (removed), -EIO (did not come back within timeout_ms).
+ */
+int vcd_device_wait_up(struct vcd_device *dev)
+{
+	long t = vcd_param_timeout_ms ? msecs_to_jiffies(vcd_param_timeout_ms) :
+					MAX_SCHEDULE_TIMEOUT;
+
+	if (!wait_event_timeout(dev->up_wq,
+				READ_ONCE(dev->ctrlq.state) != VCD_Q_DOWN, t))
+		return -EIO;
+	return READ_ONCE(dev->ctrlq.state) == VCD_Q_UP ? 0 : -ENODEV;
+}
+
+static void vcd_config_changed(struct virtio_device *vdev)
+{
+	struct vcd_device *dev = vdev->priv;
+	u32 status;
+
+	if (!dev)
+		return;
+	virtio_cread_le(vdev, struct virtio_crypto_config, status, &status);
+	dev->status = status;
+	if (vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_NEEDS_RESET)
+		vcd_device_schedule_reset(dev, "the device needs a reset");
 }
 
 static int vcd_probe(struct virtio_device *vdev)
@@ -241,6 +357,10 @@ static int vcd_probe(struct virtio_device *vdev)
 		return -ENOMEM;
 	kref_init(&dev->ref);
 	INIT_LIST_HEAD(&dev->node);
+	mutex_init(&dev->state_lock);
+	INIT_WORK(&dev->reset_work, vcd_reset_work);
+	init_waitqueue_head(&dev->up_wq);
+	vcd_dsess_cache_init(dev);
 	dev->vdev = vdev;
 	err = ida_alloc(&vcd_ida, GFP_KERNEL);
 	if (err < 0) {
@@ -258,9 +378,7 @@ static int vcd_probe(struct virtio_device *vdev)
 		err = -EINVAL;
 		goto fail;
 	}
-	if (!(dev->services & BIT(VIRTIO_CRYPTO_SERVICE_CIPHER)))
-		dev_warn(&vdev->dev, "device offers no cipher service\n");
-	if (!dev->hw_ready)
+	if (!(dev->status & VIRTIO_CRYPTO_S_HW_READY))
 		dev_warn(&vdev->dev, "device not ready (status %#x)\n",
 			 dev->status);
 
@@ -274,16 +392,17 @@ static int vcd_probe(struct virtio_device *vdev)
 		char name[24];
 
 		snprintf(name, sizeof(name), "dataq.%u", i);
-		vcd_queue_init(&dev->dataq[i], name);
+		vcd_queue_init(&dev->dataq[i], dev, name);
 	}
-	vcd_queue_init(&dev->ctrlq, "controlq");
+	vcd_queue_init(&dev->ctrlq, dev, "controlq");
 	dev->nr_used = vcd_param_data_queues ?
 		       min(vcd_param_data_queues, dev->nr_dataq) : dev->nr_dataq;
 
-	err = vcd_find_vqs(dev);
+	mutex_lock(&dev->state_lock);
+	err = vcd_device_start(dev);
+	mutex_unlock(&dev->state_lock);
 	if (err)
 		goto fail;
-	virtio_device_ready(vdev);
 
 	err = vcd_stats_add(dev);
 	if (err)
@@ -296,16 +415,18 @@ static int vcd_probe(struct virtio_device *vdev)
 	list_add_tail(&dev->node, &vcd_devices);
 	mutex_unlock(&vcd_devices_lock);
 	dev_info(&vdev->dev,
-		 "/dev/%s: %u data queues (using %u), services %#x, cipher %#llx, mac %#llx, max_size %llu\n",
+		 "/dev/%s: %u data queues (using %u), services %#x, cipher %#llx, hash %#x, mac %#llx, max_size %llu, %u descriptors per request\n",
 		 dev->misc_name, dev->nr_dataq, dev->nr_used, dev->services,
-		 dev->cipher_mask, dev->mac_mask, dev->max_size);
+		 dev->cipher_mask, dev->hash_mask, dev->mac_mask,
+		 dev->max_size, dev->dataq[0].max_sg);
 	return 0;
 
 fail_stats:
 	vcd_stats_remove(dev);
 fail_reset:
-	virtio_reset_device(vdev);
-	vdev->config->del_vqs(vdev);
+	mutex_lock(&dev->state_lock);
+	vcd_device_stop(dev, VCD_Q_DEAD);
+	mutex_unlock(&dev->state_lock);
 fail:
 	vdev->priv = NULL;
 	vcd_device_put(dev);
@@ -315,7 +436,6 @@ fail:
 static void vcd_remove(struct virtio_device *vdev)
 {
 	struct vcd_device *dev = vdev->priv;
-	unsigned int i;
 
 	mutex_lock(&vcd_devices_lock);
 	list_del_init(&dev->node);
@@ -324,35 +444,56 @@ static void vcd_remove(struct virtio_device *vdev)
 	vcd_stats_remove(dev);
 
 	WRITE_ONCE(dev->dead, true);
-	for (i = 0; i < dev->nr_dataq; i++)
-		vcd_queue_kill(&dev->dataq[i]);
-	vcd_queue_kill(&dev->ctrlq);
-	synchronize_rcu();	/* no submitter is still notifying */
-	virtio_reset_device(vdev);
-	for (i = 0; i < dev->nr_dataq; i++)
-		vcd_queue_drain(&dev->dataq[i]);
-	vcd_queue_drain(&dev->ctrlq);
-	vdev->config->del_vqs(vdev);
-	for (i = 0; i < dev->nr_dataq; i++)
-		dev->dataq[i].vq = NULL;
-	dev->ctrlq.vq = NULL;
+	cancel_work_sync(&dev->reset_work);
+	if (test_and_clear_bit(VCD_DEV_RESET_PENDING, &dev->flags))
+		vcd_device_put(dev);	/* the cancelled work's reference */
+	mutex_lock(&dev->state_lock);
+	if (dev->frozen)
+		vcd_queues_set_state(dev, VCD_Q_DEAD);
+	else
+		vcd_device_stop(dev, VCD_Q_DEAD);
+	mutex_unlock(&dev->state_lock);
+	wake_up_all(&dev->up_wq);
+	vcd_dsess_device_gone(dev);
 	vdev->priv = NULL;
 	dev->vdev = NULL;
 	pr_info(VCD_DRIVER_NAME ": %s removed\n", dev->name);
 	vcd_device_put(dev);
 }
 
-static void vcd_config_changed(struct virtio_device *vdev)
+#ifdef CONFIG_PM_SLEEP
+static int vcd_freeze(struct virtio_device *vdev)
 {
 	struct vcd_device *dev = vdev->priv;
-	u32 status;
 
-	if (!dev)
-		return;
-	virtio_cread_le(vdev, struct virtio_crypto_config, status, &status);
-	dev->status = status;
-	WRITE_ONCE(dev->hw_ready, status & VIRTIO_CRYPTO_S_HW_READY);
+	cancel_work_sync(&dev->reset_work);
+	if (test_and_clear_bit(VCD_DEV_RESET_PENDING, &dev->flags))
+		vcd_device_put(dev);
+	mutex_lock(&dev->state_lock);
+	vcd_device_stop(dev, VCD_Q_DOWN);
+	vcd_dsess_device_reset(dev);
+	dev->frozen = true;
+	mutex_unlock(&dev->state_lock);
+	return 0;
 }
+
+static int vcd_restore(struct virtio_device *vdev)
+{
+	struct vcd_device *dev = vdev->priv;
+	int err;
+
+	mutex_lock(&dev->state_lock);
+	dev->frozen = false;
+	err = vcd_device_start(dev);
+	if (err)
+		vcd_queues_set_state(dev, VCD_Q_DEAD);
+	mutex_unlock(&dev->state_lock);
+	wake_up_all(&dev->up_wq);
+	if (!err)
+		vcd_dsess_flush_destroys(dev);
+	return err;
+}
+#endif
 
 static const struct virtio_device_id vcd_id_table[] = {
 	{ VIRTIO_ID_CRYPTO, VIRTIO_DEV_ANY_ID },
@@ -366,18 +507,30 @@ static struct virtio_driver vcd_driver = {
 	.probe = vcd_probe,
 	.remove = vcd_remove,
 	.config_changed = vcd_config_changed,
+#ifdef CONFIG_PM_SLEEP
+	.freeze = vcd_freeze,
+	.restore = vcd_restore,
+#endif
 };
 
 static int __init vcd_init(void)
 {
 	int err;
 
+	vcd_wq = alloc_workqueue(VCD_DRIVER_NAME, WQ_MEM_RECLAIM, 0);
+	if (!vcd_wq)
+		return -ENOMEM;
 	err = vcd_chrdev_register();
 	if (err)
-		return err;
+		goto fail_wq;
 	err = register_virtio_driver(&vcd_driver);
 	if (err)
-		vcd_chrdev_unregister();
+		goto fail_chrdev;
+	return 0;
+fail_chrdev:
+	vcd_chrdev_unregister();
+fail_wq:
+	destroy_workqueue(vcd_wq);
 	return err;
 }
 
@@ -385,11 +538,12 @@ static void __exit vcd_exit(void)
 {
 	unregister_virtio_driver(&vcd_driver);
 	vcd_chrdev_unregister();
+	destroy_workqueue(vcd_wq);	/* runs what is still queued */
 }
 
 module_init(vcd_init);
 module_exit(vcd_exit);
 
 MODULE_DEVICE_TABLE(virtio, vcd_id_table);
-MODULE_DESCRIPTION("cryptodev-linux /dev/crypto served by virtio-crypto devices");
+MODULE_DESCRIPTION("cryptodev-linux /dev/crypto served by virtio-crypto devices and the kernel crypto API");
 MODULE_LICENSE("GPL");

@@ -55,7 +55,7 @@ for kernel in 6.1 6.12; do
 	fi
 done
 
-steps="kat kat-node badinput fuzz stress kill stress-poll kill-poll hmac engine unbind node-gone rmmod-busy rmmod reload kat-reload"
+steps="kat kat-node badinput fuzz stress kill stress-zc kill-zc hmac engine unbind node-gone rmmod-busy rmmod reload kat-reload"
 for backend in builtin vhost-user; do
 	for kernel in 6.1 6.12; do
 		tag="$kernel $backend"

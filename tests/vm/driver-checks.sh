@@ -5,7 +5,7 @@
 # Owns the order of the frontend checks inside one boot with our
 # virtio_cryptodev module loaded: known answers (on /dev/crypto and on the
 # per-device node), bad input / isolation / leak check, random ioctls, 8-thread stress
-# against OpenSSL, killed waiters, the lib's engine unit test against the
+# against OpenSSL (copied and zero-copy), killed waiters, the lib's engine unit test against the
 # real device, then device removal with a file open (unbind), rmmod refused
 # while a file is open, rmmod, insmod
 # again and the known answers once more.  Every guest program prints
@@ -24,18 +24,19 @@ step badinput cryptodev_badinput
 step fuzz cryptodev_fuzz 20000
 step stress cryptodev_stress -t 8 -n 100 -s 30
 step kill cryptodev_stress -k 6
-# The same with the optional bounded poll before sleeping (poll_loops).
-echo 20000 >/sys/module/virtio_cryptodev/parameters/poll_loops
-# tagged CMD...: run CMD, its check names marked "(poll_loops)", its status kept.
+# The same with every request zero-copy (the caller's pinned pages): a
+# killed caller's pages stay pinned until the device returns them.
+echo 1 >/sys/module/virtio_cryptodev/parameters/zc_threshold
+# tagged CMD...: run CMD, its check names marked "(zc)", its status kept.
 tagged() {
 	"$@" >/tmp/tagged.out
 	rc=$?
-	sed 's/^\(PASS\|FAIL\) \([a-z]*\):/\1 \2(poll_loops):/' /tmp/tagged.out
+	sed 's/^\(PASS\|FAIL\) \([a-z]*\):/\1 \2(zc):/' /tmp/tagged.out
 	return $rc
 }
-step stress-poll tagged cryptodev_stress -t 4 -n 40 -s 20
-step kill-poll tagged cryptodev_stress -k 3
-echo 0 >/sys/module/virtio_cryptodev/parameters/poll_loops
+step stress-zc tagged cryptodev_stress -t 4 -n 40 -s 20
+step kill-zc tagged cryptodev_stress -k 3
+echo 16384 >/sys/module/virtio_cryptodev/parameters/zc_threshold
 # $1: what the backend does with cipher+HMAC chaining (ok|unsupported)
 step hmac cryptodev_stress -m "${1:-ok}"
 if command -v test_crypto_engine >/dev/null; then
