@@ -41,6 +41,7 @@ extern unsigned int vcd_param_timeout_ms;
 extern unsigned int vcd_param_zc_threshold;
 extern unsigned int vcd_param_async_max;
 extern unsigned int vcd_param_async_bytes;
+extern bool vcd_param_use_device;
 
 struct vcd_device;
 
@@ -87,6 +88,7 @@ struct vcd_req {
 	struct completion done;
 	int result;		/* 0: returned by the device, -EIO: drained */
 	bool want_irq;		/* counted in the queue's irq_wanted */
+	bool returned;		/* harvested or drained (under the queue lock) */
 	struct vcd_queue *q;	/* set when added */
 	struct list_head harvest;	/* private to vcd_queue.c */
 	void (*complete)(struct vcd_req *req);	/* optional, any context */
@@ -124,6 +126,7 @@ struct vcd_device {
 	wait_queue_head_t up_wq;	/* waiters for the queues to come back */
 	atomic_t resets;		/* completed resets */
 	bool frozen;
+	bool unhealthy;			/* failed since it last answered */
 
 	struct miscdevice misc;
 	char misc_name[24];
@@ -161,6 +164,7 @@ int vcd_status_to_errno(u8 status);
 struct vcd_queue *vcd_device_queue(struct vcd_device *dev,
 				   unsigned int *index);
 void vcd_device_schedule_reset(struct vcd_device *dev, const char *why);
+void vcd_device_set_health(struct vcd_device *dev, bool ok);
 int vcd_device_wait_up(struct vcd_device *dev);
 
 /* vcd_queue.c */

@@ -223,6 +223,8 @@ static int vcd_dreq_result(struct vcd_dreq *r)
 
 	if (err) {
 		atomic64_inc(&job->s->q->stats.errors);
+		if (r->status == VIRTIO_CRYPTO_ERR)
+			vcd_device_set_health(job->s->dev, false);
 		return err;
 	}
 	if (r->tail)
@@ -230,6 +232,7 @@ static int vcd_dreq_result(struct vcd_dreq *r)
 	if (job->s->mac)
 		memcpy(job->mac, r->digest, job->s->mac->digestsize);
 	atomic64_add(r->len, &job->s->q->stats.bytes);
+	vcd_device_set_health(job->s->dev, true);
 	return 0;
 }
 

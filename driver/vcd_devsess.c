@@ -181,6 +181,7 @@ static int vcd_dsess_create(struct vcd_session *s, u8 op, u64 *id)
 	if (!err) {
 		status = le32_to_cpu(r->in.input.status);
 		if (status == VIRTIO_CRYPTO_OK) {
+			vcd_device_set_health(s->dev, true);
 			*id = le64_to_cpu(r->in.input.session_id);
 			atomic64_inc(&s->dev->cache.creates);
 		} else if (status == VIRTIO_CRYPTO_NOTSUPP) {
@@ -497,8 +498,9 @@ void vcd_dsess_release(struct vcd_session *s, unsigned int slot)
 
 /*
  * At CIOCGSESSION: does the device take this session?  An algorithm it
- * accepted before is assumed (its device session is made on first use);
- * otherwise one device session is made now and kept.  0 or -EOPNOTSUPP
+ * accepted before is assumed (its device session is made on first use)
+ * unless the device failed since it last answered; otherwise one device
+ * session is made now and kept.  0 or -EOPNOTSUPP
  * (run in the guest kernel), -EINVAL (key rejected), -EIO, -ENODEV.
  */
 int vcd_dsess_probe(struct vcd_session *s)
@@ -510,7 +512,7 @@ int vcd_dsess_probe(struct vcd_session *s)
 	mutex_lock(&c->create_lock);
 	verdict = vcd_verdict(s);
 	mutex_unlock(&c->create_lock);
-	if (verdict == 1)
+	if (verdict == 1 && !READ_ONCE(s->dev->unhealthy))
 		return 0;
 	if (verdict == 0)
 		return -EOPNOTSUPP;
@@ -519,6 +521,8 @@ int vcd_dsess_probe(struct vcd_session *s)
 		vcd_dsess_release(s, VCD_DS_ENC);
 		return 0;
 	}
+	if (READ_ONCE(s->dev->unhealthy))
+		return -EIO;	/* a device that stopped answering */
 	return err == -EBUSY ? 0 : err;
 }
 

@@ -153,7 +153,7 @@ static int vcd_job_buffers(struct vcd_job *job, bool async)
 {
 	const struct crypt_op *cop = &job->cop;
 	struct vcd_session *s = job->s;
-	bool has_dst = s->cipher;
+	bool has_dst = s->cipher, overlap;
 	size_t len = cop->len, n;
 	bool zc;
 	int err;
@@ -161,11 +161,11 @@ static int vcd_job_buffers(struct vcd_job *job, bool async)
 	if (!len)
 		return 0;
 	job->inplace = has_dst && cop->src == cop->dst;
+	overlap = has_dst && !job->inplace &&
+		  vcd_user_ranges_overlap(cop->src, cop->dst, len);
+	/* Overlapping: exact semantics need a copy of the whole source. */
 	zc = !(cop->flags & COP_FLAG_NO_ZC) && vcd_param_zc_threshold &&
-	     len >= vcd_param_zc_threshold;
-	if (zc && has_dst && !job->inplace &&
-	    vcd_user_ranges_overlap(cop->src, cop->dst, len))
-		zc = false;	/* overlapping: exact semantics need a copy */
+	     len >= vcd_param_zc_threshold && !overlap;
 	if (zc) {
 		job->bufs = VCD_JOB_ZC;
 		err = vcd_buf_pin(&job->src, cop->src, len, job->inplace);
@@ -173,7 +173,7 @@ static int vcd_job_buffers(struct vcd_job *job, bool async)
 			err = vcd_buf_pin(&job->dst, cop->dst, len, true);
 		return err;
 	}
-	if (async || len <= job->window) {
+	if (async || len <= job->window || overlap) {
 		job->bufs = VCD_JOB_FULL;
 		n = len;
 	} else {

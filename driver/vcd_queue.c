@@ -82,6 +82,7 @@ void vcd_req_init(struct vcd_req *req, void (*release)(struct vcd_req *))
 	init_completion(&req->done);
 	req->result = 0;
 	req->want_irq = false;
+	req->returned = false;
 	req->q = NULL;
 	req->complete = NULL;
 	req->release = release;
@@ -124,6 +125,7 @@ static unsigned int vcd_queue_harvest(struct vcd_queue *q,
 			q->irq_wanted--;
 		}
 		req->result = 0;
+		req->returned = true;
 		list_add_tail(&req->harvest, done);
 		n++;
 	}
@@ -311,8 +313,7 @@ static void vcd_queue_want_irq(struct vcd_queue *q, struct vcd_req *req)
 	LIST_HEAD(done);
 
 	spin_lock_irqsave(&q->lock, flags);
-	if (!completion_done(&req->done) && q->state == VCD_Q_UP &&
-	    !req->want_irq)
+	if (!req->returned && q->state == VCD_Q_UP && !req->want_irq)
 		vcd_queue_irq_on(q, req, &done);
 	spin_unlock_irqrestore(&q->lock, flags);
 	vcd_queue_finish(q, &done);
@@ -342,13 +343,16 @@ int vcd_req_wait(struct vcd_req *req, bool killable)
 	else
 		ret = wait_for_completion_timeout(&req->done, vcd_timeout());
 	if (ret > 0) {
-		if (req->result)
+		if (req->result) {
 			atomic64_inc(&q->stats.errors);
+			vcd_device_set_health(q->dev, false);
+		}
 		return req->result;
 	}
 	atomic64_inc(&q->stats.errors);
 	if (ret < 0)
 		return -EINTR;
+	vcd_device_set_health(q->dev, false);
 	vcd_device_schedule_reset(q->dev, "a request got no answer in time");
 	wait_for_completion(&req->done);	/* the reset drains it */
 	return -ETIMEDOUT;
@@ -375,6 +379,7 @@ void vcd_queue_drain(struct vcd_queue *q)
 				req->want_irq = false;
 				q->irq_wanted--;
 			}
+			req->returned = true;
 			list_add_tail(&req->harvest, &done);
 		}
 	}

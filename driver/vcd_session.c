@@ -18,6 +18,7 @@
 
 #include "vcd_devsess.h"
 #include "vcd_soft.h"
+#include "uapi/cryptodev.h"
 
 static void vcd_session_release(struct kref *ref)
 {
@@ -46,6 +47,13 @@ static bool vcd_session_device_candidate(const struct vcd_session *s,
 			  !s->cipher->virtio_algo ||
 			  !vcd_alg_dev_keylen_ok(s->cipher, s->keylen) ||
 			  s->keylen > dev->max_cipher_key_len))
+		return false;
+	/*
+	 * XTS with two equal key halves: OpenSSL-based back-ends refuse it, and
+	 * a refusal would teach the cache that the device has no XTS at all.
+	 */
+	if (s->cipher && s->cipher->id == CRYPTO_AES_XTS &&
+	    !memcmp(s->key, s->key + s->keylen / 2, s->keylen / 2))
 		return false;
 	if (s->mac && (!s->mac->virtio_algo ||
 		       (s->mac->kind == VCD_ALG_HMAC &&
@@ -93,7 +101,7 @@ int vcd_session_new(struct vcd_device *dev, const struct vcd_alg *cipher,
 	s->ds[VCD_DS_DEC].s = s;
 	s->ds[VCD_DS_DEC].op = VIRTIO_CRYPTO_OP_DECRYPT;
 
-	if (dev && !READ_ONCE(dev->dead) &&
+	if (dev && vcd_param_use_device && !READ_ONCE(dev->dead) &&
 	    vcd_session_device_candidate(s, dev)) {
 		s->dev = dev;
 		s->q = vcd_device_queue(dev, &s->qindex);

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * vcd_stats.c - per-device and per-queue statistics in sysfs.
  *
@@ -8,8 +8,13 @@
  *   config        the config space as read at probe
  *   queue_stats   one line per queue: name requests bytes errors ring_full
  *                 inflight max_inflight
- * Counters are updated by vcd_queue.c and vcd_crypt.c.  Does not own the
- * counters' meaning beyond printing them.
+ *   sessions_live, sessions_created, sessions_evicted, sessions_recreated
+ *                 the device-session cache: device sessions held now, made,
+ *                 destroyed to make room, made again after INVSESS
+ *   resets        device resets (timeouts, DEVICE_NEEDS_RESET)
+ * Counters are updated by vcd_queue.c, vcd_dev_op.c, vcd_devsess.c and
+ * virtio_cryptodev_main.c.  Does not own the counters' meaning beyond
+ * printing them.
  */
 #include <linux/device.h>
 #include <linux/sysfs.h>
@@ -71,10 +76,31 @@ static ssize_t queue_stats_show(struct device *d,
 }
 static DEVICE_ATTR_RO(queue_stats);
 
+#define VCD_COUNTER_ATTR(name, expr)					\
+static ssize_t name##_show(struct device *d,					\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	struct vcd_device *dev = vcd_from(d);				\
+									\
+	return sysfs_emit(buf, "%lld\n", (long long)(expr));		\
+}									\
+static DEVICE_ATTR_RO(name)
+
+VCD_COUNTER_ATTR(sessions_live, READ_ONCE(dev->cache.live));
+VCD_COUNTER_ATTR(sessions_created, atomic64_read(&dev->cache.creates));
+VCD_COUNTER_ATTR(sessions_evicted, atomic64_read(&dev->cache.evictions));
+VCD_COUNTER_ATTR(sessions_recreated, atomic64_read(&dev->cache.recreates));
+VCD_COUNTER_ATTR(resets, atomic_read(&dev->resets));
+
 static struct attribute *vcd_attrs[] = {
 	&dev_attr_node.attr,
 	&dev_attr_config.attr,
 	&dev_attr_queue_stats.attr,
+	&dev_attr_sessions_live.attr,
+	&dev_attr_sessions_created.attr,
+	&dev_attr_sessions_evicted.attr,
+	&dev_attr_sessions_recreated.attr,
+	&dev_attr_resets.attr,
 	NULL,
 };
 

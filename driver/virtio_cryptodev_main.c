@@ -60,6 +60,11 @@ MODULE_PARM_DESC(async_bytes,
 /* Resets and deferred releases of requests the device held last. */
 struct workqueue_struct *vcd_wq;
 
+bool vcd_param_use_device = true;
+module_param_named(use_device, vcd_param_use_device, bool, 0644);
+MODULE_PARM_DESC(use_device,
+		 "offer new sessions to the virtio devices (default 1); 0 runs every new session in the guest kernel");
+
 static LIST_HEAD(vcd_devices);
 static DEFINE_MUTEX(vcd_devices_lock);
 static DEFINE_IDA(vcd_ida);
@@ -84,18 +89,26 @@ void vcd_device_put(struct vcd_device *dev)
 	kref_put(&dev->ref, vcd_device_release);
 }
 
-/* A bound device for a new /dev/crypto session, round robin; referenced. */
+/*
+ * A bound device for a new /dev/crypto session, round robin over the
+ * healthy ones (an unhealthy one only when no other is left); referenced.
+ */
 struct vcd_device *vcd_device_pick(void)
 {
 	struct vcd_device *dev, *found = NULL;
 	unsigned int n = 0, want;
+	bool any_ok = false;
 
 	mutex_lock(&vcd_devices_lock);
 	list_for_each_entry(dev, &vcd_devices, node)
-		n++;
+		any_ok |= !READ_ONCE(dev->unhealthy);
+	list_for_each_entry(dev, &vcd_devices, node)
+		n += !any_ok || !READ_ONCE(dev->unhealthy);
 	if (n) {
 		want = vcd_next_device++ % n;
 		list_for_each_entry(dev, &vcd_devices, node) {
+			if (any_ok && READ_ONCE(dev->unhealthy))
+				continue;
 			if (!want--) {
 				found = dev;
 				kref_get(&found->ref);
@@ -315,6 +328,18 @@ void vcd_device_schedule_reset(struct vcd_device *dev, const char *why)
 }
 
 /*
+ * A request failed for want of an answer (@ok false), or the device
+ * answered one (@ok true).  New /dev/crypto sessions avoid unhealthy
+ * devices, and a session on one asks the device instead of trusting what
+ * it accepted before.
+ */
+void vcd_device_set_health(struct vcd_device *dev, bool ok)
+{
+	if (READ_ONCE(dev->unhealthy) == ok)
+		WRITE_ONCE(dev->unhealthy, !ok);
+}
+
+/*
  * Wait until the queues of @dev are up again after a reset or resume: 0, or
  * -ENODEV (removed), -EIO (did not come back within timeout_ms).
  */
@@ -474,6 +499,7 @@ static int vcd_freeze(struct virtio_device *vdev)
 	vcd_dsess_device_reset(dev);
 	dev->frozen = true;
 	mutex_unlock(&dev->state_lock);
+	pr_info(VCD_DRIVER_NAME ": %s: suspended\n", dev->name);
 	return 0;
 }
 
@@ -491,6 +517,7 @@ static int vcd_restore(struct virtio_device *vdev)
 	wake_up_all(&dev->up_wq);
 	if (!err)
 		vcd_dsess_flush_destroys(dev);
+	pr_info(VCD_DRIVER_NAME ": %s: resumed (%d)\n", dev->name, err);
 	return err;
 }
 #endif

@@ -4,17 +4,26 @@
 #
 # Owns, per (kernel 6.1|6.12) x (backend builtin|vhost-user), one boot with
 # `vm/run --driver ours` running tests/vm/driver-checks.sh: SP 800-38A known
-# answers through /dev/crypto and /dev/cryptodev0, bad input / errno /
-# session isolation / slab leak check, 20000 random ioctls, 8-thread random-size stress verified
-# against OpenSSL, killed waiters, cipher+HMAC chaining (vhost-user: matches
-# OpenSSL; builtin: refused with EOPNOTSUPP), the lib's engine unit test against the
-# device, unbind with requests in flight, rmmod and reload.  Every PASS/FAIL
-# line the guest programs print becomes a check here, every step must end
-# with rc=0 and the run must end clean (vm/run exit 0: no oops/WARNING).
-# Two more boots: two devices (per-device nodes, spreading, unbind one) and
-# killing the vhost-user daemon under load (dead back-end).  The
-# module must also build warning-free with W=1 for both kernels.  vhost-user
-# cases FAIL (never skip) while build/vhost-user-crypto does not exist.
+# answers through /dev/crypto and /dev/cryptodev0; the whole ABI with known
+# answers from the standards (cryptodev_abi, also as a 32-bit program through
+# the compat ioctls: hashes, HMACs, every cipher, AEAD/TLS/SRTP, CIOCCPHASH,
+# async calls, where each session runs, 1000 sessions); sessions beyond the
+# device's table (10,000 on one file, 100 files x 100); zero-copy and
+# requests of any size (4 and 64 MiB = chained 64 KiB requests, unaligned,
+# overlapping, EFAULT before the device); bad input / errno / isolation /
+# slab leak check; 20000 random ioctls; 8-thread stress against OpenSSL,
+# copied and zero-copy; killed waiters; cipher+HMAC; the lib's engine test;
+# suspend/resume (freeze/restore); unbind with requests in flight; rmmod and
+# reload.  Every PASS/FAIL line the guest programs print becomes a check
+# here, every step must end with rc=0 and the run must end clean (vm/run
+# exit 0: no oops/WARNING).  More boots: two devices (per-device nodes,
+# spreading, unbind one); a device advertising 2 queues; a ring without
+# indirect descriptors; recovery (a daemon with --max-sessions 16 serving
+# 1000 sessions in turn, then stopped while a zero-copy request waits: reset,
+# EIO, the reused buffer never changes, service resumes); killing the
+# vhost-user daemon under load (dead back-end).  The module must also build
+# warning-free with W=1 for both kernels.  vhost-user cases FAIL (never
+# skip) while build/vhost-user-crypto does not exist.
 # Logs: build/test-logs/vm-driver/.
 # Does not own: the module (driver/), vm/run, the guest programs' logic.
 set -u
@@ -35,7 +44,9 @@ guest_checks() {
 }
 
 if make -j2 build/guest/cryptodev_kat build/guest/cryptodev_badinput \
-	build/guest/cryptodev_stress build/guest/cryptodev_fuzz build/guest/test_crypto_engine >"$logs/guest-build.log" 2>&1; then
+	build/guest/cryptodev_stress build/guest/cryptodev_fuzz build/guest/test_crypto_engine \
+	build/guest/cryptodev_abi build/guest/cryptodev_abi32 build/guest/cryptodev_sessions \
+	build/guest/cryptodev_zc >"$logs/guest-build.log" 2>&1; then
 	t_pass "guest programs build"
 else
 	t_fail "guest programs build (see $logs/guest-build.log)"
@@ -55,7 +66,7 @@ for kernel in 6.1 6.12; do
 	fi
 done
 
-steps="kat kat-node badinput fuzz stress kill stress-zc kill-zc hmac engine unbind node-gone rmmod-busy rmmod reload kat-reload"
+steps="kat abi abi32 sessions zc kat-node badinput fuzz stress kill stress-zc kill-zc hmac engine suspend unbind node-gone rmmod-busy rmmod reload kat-reload"
 for backend in builtin vhost-user; do
 	for kernel in 6.1 6.12; do
 		tag="$kernel $backend"
@@ -67,9 +78,13 @@ for backend in builtin vhost-user; do
 		# QEMU's builtin backend has no algorithm chaining; ours has.
 		chain=ok
 		[ $backend = builtin ] && chain=unsupported
+		# Sessions beyond the device's table: 10,000 on one file (6.1),
+		# 100 files x 100 (6.12).
+		sessions="many 10000"
+		[ $kernel = 6.12 ] && sessions="files 100 100"
 		start=$(date +%s)
-		vm/run --kernel "$kernel" --backend "$backend" --driver ours --cpus 2 \
-			--timeout 300 --add tests/vm/driver-checks.sh -- driver-checks.sh $chain >"$log" 2>&1
+		vm/run --kernel "$kernel" --backend "$backend" --driver ours --cpus 2 --mem 768 \
+			--timeout 400 --add tests/vm/driver-checks.sh -- driver-checks.sh $chain $backend $sessions >"$log" 2>&1
 		rc=$?
 		echo "# $tag: vm/run exit $rc after $(($(date +%s) - start)) s"
 		guest_checks "$tag" "$log"
@@ -118,6 +133,68 @@ guest_script "6.12 builtin+vhost-user two devices" multidev \
 guest_script "6.1 vhost-user --queues 2" multiqueue \
 	--kernel 6.1 --backend vhost-user --queues 2 -- driver-multiqueue.sh 2
 
+# ---- a ring without indirect descriptors (each request bounded by a
+# quarter of the ring): large requests split accordingly.
+tag="6.12 builtin indirect_desc=off"
+log=$logs/no-indirect.log
+VIRTIO_CRYPTO_DEVICE_OPTS=",indirect_desc=off" vm/run --kernel 6.12 --backend builtin \
+	--driver ours --cpus 2 --mem 768 --timeout 300 \
+	-- 'dmesg | grep "descriptors per request"; cryptodev_zc sizes; cryptodev_kat' >"$log" 2>&1
+rc=$?
+guest_checks "$tag" "$log"
+if [ $rc -eq 0 ] && grep -q ' 256 descriptors per request' "$log"; then
+	t_pass "$tag: 256 descriptors per request, run clean"
+else
+	t_fail "$tag: vm/run exit $rc or indirect descriptors still on (log $log)"
+fi
+
+# with_daemon LOG MARKER ACTION VM_RUN_ARGS...: run vm/run in the background
+# with the daemons' pids in a file; once the guest printed a line starting
+# with MARKER, run ACTION (shell code, the pids in $pids); vm/run's status.
+with_daemon() {
+	local log=$1 marker=$2 action=$3 pidfile vm rc
+	shift 3
+	pidfile=$(mktemp)
+	VHOST_USER_CRYPTO_PIDFILE=$pidfile vm/run "$@" >"$log" 2>&1 &
+	vm=$!
+	for _ in $(seq 600); do
+		grep -q "^$marker" "$log" && break
+		kill -0 $vm 2>/dev/null || break
+		sleep 0.5
+	done
+	if grep -q "^$marker" "$log"; then
+		pids=$(cat "$pidfile")
+		eval "$action"
+	fi
+	wait $vm
+	rc=$?
+	rm -f "$pidfile"
+	return $rc
+}
+
+# ---- recovery: a daemon with room for 16 sessions serving 1000 in turn;
+# then the daemon is stopped (SIGSTOP) longer than timeout_ms while a
+# zero-copy request is in flight: the driver resets the device, the call
+# fails with EIO, the buffer the caller then reuses must never change, and
+# the device serves again once the daemon is resumed.
+tag="6.1 vhost-user recovery"
+log=$logs/recovery.log
+if [ ! -x build/vhost-user-crypto ]; then
+	t_fail "$tag: build/vhost-user-crypto does not exist"
+else
+	VHOST_USER_CRYPTO_ARGS="--max-sessions 16" with_daemon "$log" LATE-READY \
+		'sleep 1; kill -STOP $pids; sleep 6; kill -CONT $pids' \
+		--kernel 6.1 --backend vhost-user --driver ours --cpus 2 --timeout 300 \
+		-- 'cryptodev_sessions turn 1000 && echo 2000 >/sys/module/virtio_cryptodev/parameters/timeout_ms && cryptodev_zc late && grep -q "^1$" /sys/bus/virtio/devices/virtio0/cryptodev/resets && echo "PASS late: one device reset counted"'
+	rc=$?
+	guest_checks "$tag" "$log"
+	if [ $rc -eq 0 ] && grep -q '^late: [0-9]* passed, 0 failed' "$log"; then
+		t_pass "$tag: run complete and clean"
+	else
+		t_fail "$tag: vm/run exit $rc (log $log)"
+	fi
+fi
+
 # ---- dead back-end: the host kills vhost-user-crypto while the guest has
 # requests in flight; they and later calls must fail with EIO, the builtin
 # device beside it keeps serving /dev/crypto (vm/run then exits 123, the
@@ -127,24 +204,11 @@ log=$logs/dead-backend.log
 if [ ! -x build/vhost-user-crypto ]; then
 	t_fail "$tag: build/vhost-user-crypto does not exist"
 else
-	pidfile=$(mktemp)
 	# The vhost-user device comes first on the PCI bus: /dev/cryptodev0.
-	VHOST_USER_CRYPTO_PIDFILE=$pidfile vm/run --kernel 6.1 --devices vhost-user,builtin \
-		--driver ours --cpus 2 --timeout 200 \
-		-- 'cryptodev_badinput --dead-backend /dev/cryptodev0' >"$log" 2>&1 &
-	vm=$!
-	for _ in $(seq 300); do
-		grep -q '^DEAD-BACKEND-READY' "$log" && break
-		kill -0 $vm 2>/dev/null || break
-		sleep 0.5
-	done
-	if grep -q '^DEAD-BACKEND-READY' "$log"; then
-		sleep 1
-		kill -KILL $(cat "$pidfile") 2>/dev/null
-	fi
-	wait $vm
+	with_daemon "$log" DEAD-BACKEND-READY 'sleep 1; kill -KILL $pids' \
+		--kernel 6.1 --devices vhost-user,builtin --driver ours --cpus 2 --timeout 200 \
+		-- 'cryptodev_badinput --dead-backend /dev/cryptodev0'
 	rc=$?
-	rm -f "$pidfile"
 	guest_checks "$tag" "$log"
 	if grep -q '^dead-backend: [0-9]* passed, 0 failed' "$log"; then
 		t_pass "$tag: guest program finished"

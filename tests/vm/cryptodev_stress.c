@@ -237,16 +237,7 @@ static void *kill_child_thread(void *arg)
 /* Sum of the in-flight column of every queue of every device. */
 static long inflight_total(void)
 {
-	FILE *p = popen("cat /sys/bus/virtio/devices/*/cryptodev/queue_stats 2>/dev/null", "r");
-	char name[64];
-	long a, b, c, d, infl, mx, sum = 0;
-
-	if (!p)
-		return -1;
-	while (fscanf(p, "%63s %ld %ld %ld %ld %ld %ld", name, &a, &b, &c, &d, &infl, &mx) == 7)
-		sum += infl;
-	pclose(p);
-	return sum;
+	return queue_stat_sum("", 5);
 }
 
 static int kill_test(int rounds)

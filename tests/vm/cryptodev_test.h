@@ -62,9 +62,13 @@ static inline int open_crypto(const char *path)
 	return fd;
 }
 
-/* Create a session; returns errno (0 on success) and the id in *ses. */
-static inline int sess_new(int fd, uint32_t cipher, const uint8_t *key,
-			   uint32_t keylen, uint32_t *ses)
+/*
+ * Create a session with a cipher and/or a hash or MAC; returns errno (0 on
+ * success) and the id in *ses.
+ */
+static inline int sess_mac(int fd, uint32_t cipher, const uint8_t *key, uint32_t keylen,
+			   uint32_t mac, const uint8_t *mkey, uint32_t mkeylen,
+			   uint32_t *ses)
 {
 	struct session_op s;
 	int e;
@@ -73,10 +77,39 @@ static inline int sess_new(int fd, uint32_t cipher, const uint8_t *key,
 	s.cipher = cipher;
 	s.key = (uint8_t *)key;
 	s.keylen = keylen;
+	s.mac = mac;
+	s.mackey = (uint8_t *)mkey;
+	s.mackeylen = mkeylen;
 	e = xioctl(fd, CIOCGSESSION, &s);
 	if (!e)
 		*ses = s.ses;
 	return e;
+}
+
+static inline int sess_new(int fd, uint32_t cipher, const uint8_t *key,
+			   uint32_t keylen, uint32_t *ses)
+{
+	return sess_mac(fd, cipher, key, keylen, 0, NULL, 0, ses);
+}
+
+/*
+ * Sum of one column of the queues whose name starts with @prefix ("dataq",
+ * "" for all) in every device's queue_stats: 1 requests, 5 inflight.
+ */
+static inline long queue_stat_sum(const char *prefix, int column)
+{
+	FILE *p = popen("cat /sys/bus/virtio/devices/*/cryptodev/queue_stats 2>/dev/null", "r");
+	char name[64];
+	long v[6], sum = 0;
+
+	if (!p)
+		return -1;
+	while (fscanf(p, "%63s %ld %ld %ld %ld %ld %ld", name, &v[0], &v[1], &v[2], &v[3],
+		      &v[4], &v[5]) == 7)
+		if (!strncmp(name, prefix, strlen(prefix)))
+			sum += v[column - 1];
+	pclose(p);
+	return sum;
 }
 
 static inline int sess_free(int fd, uint32_t ses)

@@ -1,7 +1,10 @@
 #!/bin/sh
 # tests/vm/driver-checks.sh - guest side of tests/suite-60-vm-driver.sh.
 #
-# Usage: driver-checks.sh [ok|unsupported]  (cipher+HMAC chaining expected)
+# Usage: driver-checks.sh CHAIN BACKEND SESSIONS...
+#   CHAIN     ok|unsupported: does the device do cipher+HMAC chaining
+#   BACKEND   builtin|vhost-user: what the ABI test expects on the device
+#   SESSIONS  arguments of cryptodev_sessions (e.g. "many 10000")
 # Owns the order of the frontend checks inside one boot with our
 # virtio_cryptodev module loaded: known answers (on /dev/crypto and on the
 # per-device node), bad input / isolation / leak check, random ioctls, 8-thread stress
@@ -18,7 +21,14 @@ step() {
 	echo "STEP $name rc=$?"
 }
 node0=$(ls /dev/cryptodev* 2>/dev/null | head -n1)
+chain=${1:-ok}
+backend=${2:-builtin}
+shift 2 2>/dev/null
 step kat cryptodev_kat
+step abi cryptodev_abi "$backend"
+step abi32 cryptodev_abi32 "$backend"
+[ $# -gt 0 ] && step sessions cryptodev_sessions "$@"
+step zc cryptodev_zc sizes
 step kat-node cryptodev_kat "$node0"
 step badinput cryptodev_badinput
 step fuzz cryptodev_fuzz 20000
@@ -37,8 +47,7 @@ tagged() {
 step stress-zc tagged cryptodev_stress -t 4 -n 40 -s 20
 step kill-zc tagged cryptodev_stress -k 3
 echo 16384 >/sys/module/virtio_cryptodev/parameters/zc_threshold
-# $1: what the backend does with cipher+HMAC chaining (ok|unsupported)
-step hmac cryptodev_stress -m "${1:-ok}"
+step hmac cryptodev_stress -m "$chain"
 if command -v test_crypto_engine >/dev/null; then
 	CE_TEST_DEVICE=/dev/crypto test_crypto_engine /dev/crypto >/tmp/engine.log 2>&1
 	rc=$?
@@ -47,6 +56,15 @@ if command -v test_crypto_engine >/dev/null; then
 else
 	echo "STEP engine rc=127 (no test_crypto_engine in the guest)"
 fi
+# Suspend and resume (freeze/restore) with the PM core's test mode: the
+# devices are suspended for 5 s and resumed; the device must serve again.
+suspend() {
+	echo devices >/sys/power/pm_test && echo mem >/sys/power/state &&
+		dmesg | grep -q 'virtio_cryptodev: cryptodev[0-9]*: suspended' &&
+		dmesg | grep -q 'virtio_cryptodev: cryptodev[0-9]*: resumed (0)' &&
+		cryptodev_kat >/tmp/kat-resume.log && echo "PASS suspend: known answers after resume"
+}
+step suspend suspend
 echo "queue stats:"
 cat /sys/bus/virtio/devices/*/cryptodev/queue_stats
 dev=$(ls /sys/bus/virtio/drivers/virtio_cryptodev/ | grep '^virtio' | head -n1)

@@ -16,3 +16,14 @@ build/guest/cryptodev_stress: tests/vm/cryptodev_stress.c $(GUEST_CDEV_H) ; $(GU
 build/guest/cryptodev_bench: tests/vm/cryptodev_bench.c $(GUEST_CDEV_H) tests/vm/bench_util.h ; $(GUEST_LINK)
 GUEST_PROGRAMS += build/guest/cryptodev_fuzz
 build/guest/cryptodev_fuzz: tests/vm/cryptodev_fuzz.c $(GUEST_CDEV_H) ; $(GUEST_LINK)
+# The ABI known-answer test, 64-bit and as a static 32-bit program (compat
+# ioctls); it uses no OpenSSL so that no 32-bit libcrypto is needed.
+GUEST_PROGRAMS += build/guest/cryptodev_abi build/guest/cryptodev_abi32
+build/guest/cryptodev_abi: tests/vm/cryptodev_abi.c $(GUEST_CDEV_H) ; $(GUEST_LINK)
+build/guest/cryptodev_abi32: tests/vm/cryptodev_abi.c $(GUEST_CDEV_H)
+	@mkdir -p $(GUEST_DIR) && echo "GUEST $@ (-m32)"
+	$(GUEST_CC) $(GUEST_CFLAGS) -m32 -static -o $@ $(filter %.c,$^)
+GUEST_PROGRAMS += build/guest/cryptodev_sessions
+build/guest/cryptodev_sessions: tests/vm/cryptodev_sessions.c $(GUEST_CDEV_H) ; $(GUEST_LINK)
+GUEST_PROGRAMS += build/guest/cryptodev_zc
+build/guest/cryptodev_zc: tests/vm/cryptodev_zc.c $(GUEST_CDEV_H) ; $(GUEST_LINK)
