@@ -286,8 +286,8 @@ static struct client *pending_pop(struct chat_server *s)
 
 /*
  * Write pending queues (at most FLUSH_SLICE of them), close doomed clients,
- * free closed ones that no list points to any more.  Returns nonzero when
- * queues are still pending: the loop polls for events and calls again.
+ * free closed ones that no list points to any more.  Returns 0 (only poll
+ * for events, then call again) while queues are still pending, else -1.
  */
 static int before_wait(struct ev_loop *loop, void *arg)
 {
@@ -317,7 +317,7 @@ static int before_wait(struct ev_loop *loop, void *arg)
 		}
 	}
 	s->dead = keep;
-	return s->pending != NULL;
+	return s->pending ? 0 : -1;
 }
 
 /* ---- input ------------------------------------------------------------- */
