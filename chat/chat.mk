@@ -10,7 +10,7 @@ CHAT_BENCH_OBJS := $(addprefix $(BUILD)/obj/chat/,bench_main.o bench_conn.o \
 	bench_stats.o event_loop.o fd_limit.o room_crypto.o) $(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-server $(BUILD)/chat-bench
-TEST_PROGRAMS += $(BUILD)/test_frame
+TEST_PROGRAMS += $(BUILD)/test_frame $(BUILD)/test_server_bookkeeping
 
 $(BUILD)/chat-server: $(CHAT_SERVER_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -22,6 +22,14 @@ $(BUILD)/chat-bench: $(CHAT_BENCH_OBJS) $(LIBVCD)
 $(BUILD)/obj/tests/unit/test_frame.o: CPPFLAGS += -Ichat
 $(BUILD)/test_frame: $(BUILD)/obj/tests/unit/test_frame.o $(CHAT_FRAME_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+# The server's bookkeeping: rate limits, timer queues, address counts, ids,
+# the WHO index.
+$(BUILD)/obj/tests/unit/test_server_bookkeeping.o: CPPFLAGS += -Ichat
+$(BUILD)/test_server_bookkeeping: $(BUILD)/obj/tests/unit/test_server_bookkeeping.o \
+		$(addprefix $(BUILD)/obj/chat/,rate_limit.o timer_queue.o addr_limit.o \
+		id_alloc.o member_index.o)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Ichat \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined

@@ -70,9 +70,11 @@ no_sanitizer_report() {
 	! grep -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$1"
 }
 
-# ---- unit tests of the frame codec ---------------------------------------
+# ---- unit tests of the frame codec and the server's bookkeeping -----------
 t_cmocka "test_frame" build/test_frame
 t_cmocka "test_frame (ASan+UBSan)" build/san/test_frame
+t_cmocka "test_server_bookkeeping" build/test_server_bookkeeping
+t_cmocka "test_server_bookkeeping (ASan+UBSan)" build/san/test_server_bookkeeping
 
 # ---- command line --------------------------------------------------------
 t_check "--help exits 0 and names every option" \
