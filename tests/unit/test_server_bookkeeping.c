@@ -3,7 +3,8 @@
  * test_server_bookkeeping.c - unit tests of chat-server's bookkeeping:
  * token buckets (rate_limit.c), FIFO timer queues (timer_queue.c),
  * per-address counts and keys (addr_limit.c), connection ids that never
- * silently repeat (id_alloc.c) and the WHO page index (member_index.c).
+ * silently repeat (id_alloc.c), the WHO page index (member_index.c) and
+ * presence batches (presence.c).
  *
  * Does not own: the server's use of them over sockets
  * (tests/suite-20-chat-server.sh).
@@ -21,8 +22,10 @@
 #include <cmocka.h>
 
 #include "addr_limit.h"
+#include "frame.h"
 #include "id_alloc.h"
 #include "member_index.h"
+#include "presence.h"
 #include "rate_limit.h"
 #include "timer_queue.h"
 
@@ -298,6 +301,94 @@ static void test_member_pages(void **state)
 	assert_true(cursor == 0);
 }
 
+/* ---- presence ------------------------------------------------------------ */
+
+/* Encode every pending frame; returns the entries, checks each frame. */
+static uint32_t drain(struct presence *p, struct chat_presence_entry *got,
+		      uint32_t *frames)
+{
+	uint32_t total = 0, i;
+
+	*frames = 0;
+	while (presence_pending(p)) {
+		size_t len = presence_next_len(p);
+		uint8_t *out = malloc(len);
+		struct chat_presence pr;
+
+		assert_non_null(out);
+		assert_true(len <= CHAT_HDR_LEN + CHAT_MAX_PAYLOAD);
+		assert_int_equal(presence_encode_next(p, out, 99, 3), len);
+		assert_int_equal(chat_presence_decode(out + CHAT_HDR_LEN, len - CHAT_HDR_LEN, &pr), 0);
+		assert_int_equal(pr.clients, 3);
+		for (i = 0; i < pr.n; i++)
+			chat_presence_entry(&pr, i, &got[total++]);
+		free(out);
+		(*frames)++;
+	}
+	return total;
+}
+
+static void test_presence_batch(void **state)
+{
+	struct presence_ref a, b, c;
+	struct chat_presence_entry got[8];
+	struct presence p;
+	uint32_t frames;
+
+	(void)state;
+	presence_init(&p);
+	assert_int_equal(presence_next_len(&p), 0);
+	assert_int_equal(presence_joined(&p, 1, &a, 10), 0);
+	assert_int_equal(presence_joined(&p, 2, &b, 11), 0);
+	assert_true(p.since_ms == 10);
+	/* 2 came and went within the batch: neither is sent. */
+	assert_int_equal(presence_left(&p, 2, CHAT_LEAVE_QUIT, &b, 12), 0);
+	assert_int_equal(presence_joined(&p, 3, &c, 13), 0);
+	assert_int_equal(presence_pending(&p), 2);
+	assert_int_equal(drain(&p, got, &frames), 2);
+	assert_int_equal(frames, 1);
+	assert_int_equal(got[0].id, 1);
+	assert_int_equal(got[1].id, 3);
+	/* Once sent, a leave is a leave, in its own batch. */
+	assert_int_equal(presence_left(&p, 1, CHAT_LEAVE_FLOOD, &a, 20), 0);
+	assert_int_equal(presence_left(&p, 3, CHAT_LEAVE_TIMEOUT, &c, 21), 0);
+	assert_true(p.since_ms == 20);
+	assert_int_equal(drain(&p, got, &frames), 2);
+	assert_int_equal(got[0].event, CHAT_PRES_LEFT);
+	assert_int_equal(got[0].reason, CHAT_LEAVE_FLOOD);
+	assert_int_equal(got[1].id, 3);
+	presence_free(&p);
+}
+
+static void test_presence_split(void **state)
+{
+	const uint32_t n = 2 * CHAT_PRESENCE_MAX + 5;
+	struct chat_presence_entry *got = calloc(n, sizeof(*got));
+	struct presence_ref *refs = calloc(n, sizeof(*refs));
+	struct presence p;
+	uint32_t i, frames, total;
+
+	(void)state;
+	assert_non_null(got);
+	assert_non_null(refs);
+	presence_init(&p);
+	for (i = 0; i < n; i++)
+		assert_int_equal(presence_joined(&p, i + 1, &refs[i], 1), 0);
+	/* Cancel every third, spread over what becomes several frames. */
+	for (i = 0; i < n; i += 3)
+		assert_int_equal(presence_left(&p, i + 1, 0, &refs[i], 2), 0);
+	total = drain(&p, got, &frames);
+	assert_int_equal(total, n - (n + 2) / 3);
+	assert_int_equal(frames, (total + CHAT_PRESENCE_MAX - 1) / CHAT_PRESENCE_MAX);
+	for (i = 1; i < total; i++)
+		assert_true(got[i].id > got[i - 1].id);	/* in order */
+	for (i = 0; i < total; i++)
+		assert_true(got[i].id % 3 != 1);
+	presence_free(&p);
+	free(got);
+	free(refs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +400,8 @@ int main(void)
 		cmocka_unit_test(test_ids_increase),
 		cmocka_unit_test(test_ids_wrap),
 		cmocka_unit_test(test_member_pages),
+		cmocka_unit_test(test_presence_batch),
+		cmocka_unit_test(test_presence_split),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
