@@ -244,7 +244,7 @@ static void phase_rollcall(struct bench *b)
 	}
 }
 
-/* Let the JOINED notices of the connect phase drain: wait for quiet. */
+/* Let the presence notices of the connect phase drain: wait for quiet. */
 static void phase_settle(struct bench *b, double hold_s)
 {
 	uint64_t deadline = bench_now_ns() + PHASE_LIMIT_NS;
