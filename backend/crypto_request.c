@@ -13,7 +13,8 @@
  *   - readable < 72 + iv + src (+ aad), writable < dst (+ hash) + 1
  *   - CBC/ECB length not a multiple of 16, XTS shorter than 16
  *   - chaining: cipher or hash range outside src, hash_result_len not the
- *     session's
+ *     session's; without a cipher also iv_len != 0, or dst_data_len
+ *     neither 0 nor src_data_len
  *   - engine failure or out of memory                       ERR
  * Only the 72-byte header is read once into a private copy; lengths are
  * never re-read from guest memory.
@@ -22,7 +23,9 @@
  * (zero copy), segment by segment with the IV chained, whenever the pieces
  * are cut at block boundaries (CBC, CTR, ECB); otherwise, and for XTS and
  * chaining requests, src (dst) is used in place when it is one contiguous
- * host range, else gathered into / scattered from a temporary buffer.
+ * host range, else gathered into / scattered from a temporary buffer.  A
+ * chain without a cipher (hash or HMAC alone) digests the guest's buffers
+ * in place, piece by piece.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -264,6 +267,83 @@ static int do_cipher(struct session *s, bool enc, const uint8_t *hdr,
 	return st;
 }
 
+/*
+ * Append the pieces of stream range [off, off + len) to parts (at most max
+ * in all); returns the new count.  The caller checked the bounds and sized
+ * parts for every iovec of the stream.
+ */
+static size_t stream_parts(const struct stream *s, uint64_t off, uint64_t len,
+			   struct ce_buf *parts, size_t n)
+{
+	for (unsigned i = 0; i < s->n && len; i++) {
+		uint64_t l = s->iov[i].iov_len, k;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		k = l - off < len ? l - off : len;
+		parts[n++] = (struct ce_buf){ (uint8_t *)s->iov[i].iov_base + off, k };
+		len -= k;
+		off = 0;
+	}
+	return n;
+}
+
+/*
+ * A chain without a cipher: the hash or HMAC of aad || src[h_off, +h_len),
+ * straight from the guest's buffers (nothing is copied).  The destination
+ * is empty, or as long as the source and then receives the source (a
+ * cipher that does nothing).
+ */
+static int do_digest(struct session *s, const uint8_t *hdr,
+		     const struct stream *rd, const struct stream *wr,
+		     uint64_t rlen, uint64_t wlen)
+{
+	uint32_t iv_len = le32(hdr + 24), src_len = le32(hdr + 28);
+	uint32_t dst_len = le32(hdr + 32), h_off = le32(hdr + 44);
+	uint32_t h_len = le32(hdr + 48), aad_len = le32(hdr + 52);
+	uint32_t hr_len = le32(hdr + 56);
+	uint64_t src_off = CR_HDR_LEN + (uint64_t)iv_len;
+	struct ce_buf stack_parts[16], *parts = stack_parts;
+	uint8_t tag[CE_MAX_TAG];
+	size_t n, taglen = sizeof(tag);
+	int st = VIRTIO_CRYPTO_OK;
+
+	if (iv_len || (dst_len && dst_len != src_len))
+		return VIRTIO_CRYPTO_BADMSG;
+	if (hr_len != s->hash_result_len)
+		return VIRTIO_CRYPTO_BADMSG;
+	if ((uint64_t)h_off + h_len > src_len)
+		return VIRTIO_CRYPTO_BADMSG;
+	if (rlen < src_off + src_len + aad_len ||
+	    wlen < (uint64_t)dst_len + hr_len)
+		return VIRTIO_CRYPTO_BADMSG;
+	if (rd->n > sizeof(stack_parts) / sizeof(stack_parts[0])) {
+		parts = calloc(rd->n, sizeof(*parts));
+		if (!parts)
+			return VIRTIO_CRYPTO_ERR;
+	}
+	n = stream_parts(rd, src_off + src_len, aad_len, parts, 0);
+	n = stream_parts(rd, src_off + h_off, h_len, parts, n);
+	if (ce_digest(s->mac, parts, n, tag, &taglen) || taglen < hr_len)
+		st = VIRTIO_CRYPTO_ERR;
+	if (parts != stack_parts)
+		free(parts);
+	if (st != VIRTIO_CRYPTO_OK)
+		return st;
+	if (dst_len) {
+		struct flat src;
+
+		if (flat_get(&src, rd, src_off, src_len, true))
+			return VIRTIO_CRYPTO_ERR;
+		stream_copy(wr, 0, src.p, dst_len, true);
+		free(src.tmp);
+	}
+	stream_copy(wr, dst_len, tag, hr_len, true);
+	return VIRTIO_CRYPTO_OK;
+}
+
 static int do_chain(struct session *s, bool enc, const uint8_t *hdr,
 		    const struct stream *rd, const struct stream *wr,
 		    uint64_t rlen, uint64_t wlen)
@@ -312,7 +392,7 @@ static int do_chain(struct session *s, bool enc, const uint8_t *hdr,
 	parts[0] = (struct ce_buf){ aad.p, aad_len };
 	if (s->chain_order == VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER) {
 		parts[1] = (struct ce_buf){ src.p + h_off, h_len };
-		if (ce_hmac(s->mac, parts, 2, tag, &taglen)) {
+		if (ce_digest(s->mac, parts, 2, tag, &taglen)) {
 			st = VIRTIO_CRYPTO_ERR;
 			goto done;
 		}
@@ -321,7 +401,7 @@ static int do_chain(struct session *s, bool enc, const uint8_t *hdr,
 		st = run_cipher(s, enc, iv, src.p + c_off, out + c_off, c_len);
 		parts[1] = (struct ce_buf){ out + h_off, h_len };
 		if (st == VIRTIO_CRYPTO_OK &&
-		    ce_hmac(s->mac, parts, 2, tag, &taglen))
+		    ce_digest(s->mac, parts, 2, tag, &taglen))
 			st = VIRTIO_CRYPTO_ERR;
 	}
 	if (st == VIRTIO_CRYPTO_OK && taglen < hr_len)
@@ -369,6 +449,8 @@ static int execute(struct session_table *t, const struct vq_chain *c,
 		st = VIRTIO_CRYPTO_BADMSG;
 	else if (op_type == VIRTIO_CRYPTO_SYM_OP_CIPHER)
 		st = do_cipher(s, enc, hdr, rd, wr, c->rlen, c->wlen - 1);
+	else if (!s->cipher)
+		st = do_digest(s, hdr, rd, wr, c->rlen, c->wlen - 1);
 	else
 		st = do_chain(s, enc, hdr, rd, wr, c->rlen, c->wlen - 1);
 	st_put(t, s);

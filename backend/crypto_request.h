@@ -4,7 +4,7 @@
  *
  * Owns: parsing the 72-byte request header, validating every length
  * against the request and the chain, running the cipher (and, for
- * algorithm chaining, the HMAC) through the session's engine, writing dst,
+ * algorithm chaining, the hash or HMAC) through the session's engine, writing dst,
  * hash result and the status byte into guest memory.
  *
  * Chain layout (virtio spec, "Crypto Device"): readable [op_data_req (72)]

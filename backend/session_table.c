@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,14 +94,79 @@ static int cipher_of(uint32_t alg, uint32_t keylen, enum ce_alg *out)
 							    : VIRTIO_CRYPTO_BADMSG;
 }
 
-static int validate(const struct session_params *p, enum ce_alg *cipher,
-		    enum ce_alg *mac)
+/* The digest of a chain: a plain hash (hash mode PLAIN) or an HMAC (AUTH). */
+static int digest_of(uint32_t mode, uint32_t alg, enum ce_alg *out)
+{
+	static const struct {
+		uint32_t mode, virtio;
+		enum ce_alg ce;
+	} map[] = {
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN, VIRTIO_CRYPTO_HASH_MD5, CE_ALG_MD5 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN, VIRTIO_CRYPTO_HASH_SHA1, CE_ALG_SHA1 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN, VIRTIO_CRYPTO_HASH_SHA_224, CE_ALG_SHA224 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN, VIRTIO_CRYPTO_HASH_SHA_256, CE_ALG_SHA256 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN, VIRTIO_CRYPTO_HASH_SHA_384, CE_ALG_SHA384 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN, VIRTIO_CRYPTO_HASH_SHA_512, CE_ALG_SHA512 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH, VIRTIO_CRYPTO_MAC_HMAC_MD5, CE_ALG_HMAC_MD5 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH, VIRTIO_CRYPTO_MAC_HMAC_SHA1, CE_ALG_HMAC_SHA1 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH, VIRTIO_CRYPTO_MAC_HMAC_SHA_224, CE_ALG_HMAC_SHA224 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH, VIRTIO_CRYPTO_MAC_HMAC_SHA_256, CE_ALG_HMAC_SHA256 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH, VIRTIO_CRYPTO_MAC_HMAC_SHA_384, CE_ALG_HMAC_SHA384 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH, VIRTIO_CRYPTO_MAC_HMAC_SHA_512, CE_ALG_HMAC_SHA512 },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (map[i].mode == mode && map[i].virtio == alg) {
+			*out = map[i].ce;
+			return VIRTIO_CRYPTO_OK;
+		}
+	}
+	return VIRTIO_CRYPTO_NOTSUPP;
+}
+
+/*
+ * Algorithm chaining: AES-CBC/CTR with an HMAC in either order, or no
+ * cipher (VIRTIO_CRYPTO_NO_CIPHER) and a plain hash or an HMAC alone.
+ */
+static int validate_chain(const struct session_params *p, bool has_cipher,
+			  enum ce_alg cipher, enum ce_alg *mac)
+{
+	int st;
+
+	if (has_cipher) {
+		if (cipher != CE_ALG_AES_CBC && cipher != CE_ALG_AES_CTR)
+			return VIRTIO_CRYPTO_NOTSUPP;
+		if (p->chain_order != VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER &&
+		    p->chain_order != VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH)
+			return VIRTIO_CRYPTO_BADMSG;
+		if (p->hash_mode != VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH)
+			return VIRTIO_CRYPTO_NOTSUPP;
+	}
+	st = digest_of(p->hash_mode, p->mac_alg, mac);
+	if (st != VIRTIO_CRYPTO_OK)
+		return st;
+	if (p->hash_result_len == 0 || p->hash_result_len > ce_digest_len(*mac))
+		return VIRTIO_CRYPTO_BADMSG;
+	if (ce_alg_is_hash(*mac))
+		return VIRTIO_CRYPTO_OK;	/* PLAIN: no key to check */
+	if (p->auth_key_len > CE_MAX_MAC_KEY || (p->auth_key_len && !p->auth_key))
+		return VIRTIO_CRYPTO_BADMSG;
+	return VIRTIO_CRYPTO_OK;
+}
+
+static int validate(const struct session_params *p, bool *has_cipher,
+		    enum ce_alg *cipher, enum ce_alg *mac)
 {
 	int st;
 
 	if (p->op_type != VIRTIO_CRYPTO_SYM_OP_CIPHER &&
 	    p->op_type != VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING)
 		return VIRTIO_CRYPTO_NOTSUPP;
+	*has_cipher = p->op_type == VIRTIO_CRYPTO_SYM_OP_CIPHER ||
+		      p->cipher_alg != VIRTIO_CRYPTO_NO_CIPHER;
+	if (!*has_cipher)	/* a digest alone: no key, no direction */
+		return p->key_len ? VIRTIO_CRYPTO_BADMSG
+				  : validate_chain(p, false, 0, mac);
 	st = cipher_of(p->cipher_alg, p->key_len, cipher);
 	if (st != VIRTIO_CRYPTO_OK)
 		return st;
@@ -111,44 +177,20 @@ static int validate(const struct session_params *p, enum ce_alg *cipher,
 		return VIRTIO_CRYPTO_BADMSG;
 	if (p->op_type == VIRTIO_CRYPTO_SYM_OP_CIPHER)
 		return VIRTIO_CRYPTO_OK;
-
-	/* algorithm chaining: AES-CBC/CTR + HMAC-SHA1/SHA256, both orders */
-	if (*cipher != CE_ALG_AES_CBC && *cipher != CE_ALG_AES_CTR)
-		return VIRTIO_CRYPTO_NOTSUPP;
-	if (p->chain_order != VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER &&
-	    p->chain_order != VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH)
-		return VIRTIO_CRYPTO_BADMSG;
-	if (p->hash_mode != VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH)
-		return VIRTIO_CRYPTO_NOTSUPP;
-	switch (p->mac_alg) {
-	case VIRTIO_CRYPTO_MAC_HMAC_SHA1:
-		*mac = CE_ALG_HMAC_SHA1;
-		if (p->hash_result_len == 0 || p->hash_result_len > 20)
-			return VIRTIO_CRYPTO_BADMSG;
-		break;
-	case VIRTIO_CRYPTO_MAC_HMAC_SHA_256:
-		*mac = CE_ALG_HMAC_SHA256;
-		if (p->hash_result_len == 0 || p->hash_result_len > 32)
-			return VIRTIO_CRYPTO_BADMSG;
-		break;
-	default:
-		return VIRTIO_CRYPTO_NOTSUPP;
-	}
-	if (p->auth_key_len > CE_MAX_MAC_KEY || (p->auth_key_len && !p->auth_key))
-		return VIRTIO_CRYPTO_BADMSG;
-	return VIRTIO_CRYPTO_OK;
+	return validate_chain(p, true, *cipher, mac);
 }
 
 int st_create(struct session_table *t, const struct session_params *p,
 	      uint64_t *id)
 {
 	enum ce_alg cipher = 0, mac = 0;
+	bool has_cipher = false;
 	struct session *s;
 	char err[160] = "";
 	int st, r;
 	unsigned i;
 
-	st = validate(p, &cipher, &mac);
+	st = validate(p, &has_cipher, &cipher, &mac);
 	if (st != VIRTIO_CRYPTO_OK)
 		return st;
 
@@ -172,17 +214,21 @@ int st_create(struct session_table *t, const struct session_params *p,
 	s->aad_len = p->aad_len;
 	s->ce_cipher = cipher;
 	s->refs = 1;
-	r = ce_session_new(t->eng, &s->cipher, cipher, p->key, p->key_len,
-			   err, sizeof(err));
-	if (r) {
-		log_warn("cipher session refused by engine: %s", err);
-		goto fail;
+	if (has_cipher) {
+		r = ce_session_new(t->eng, &s->cipher, cipher, p->key,
+				   p->key_len, err, sizeof(err));
+		if (r) {
+			log_warn("cipher session refused by engine: %s", err);
+			goto fail;
+		}
 	}
 	if (p->op_type == VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING) {
 		static const uint8_t nokey[1];
+		size_t klen = ce_alg_is_hash(mac) ? 0 : p->auth_key_len;
+
 		r = ce_session_new(t->eng, &s->mac, mac,
-				   p->auth_key_len ? p->auth_key : nokey,
-				   p->auth_key_len, err, sizeof(err));
+				   klen ? p->auth_key : nokey, klen,
+				   err, sizeof(err));
 		if (r) {
 			log_warn("MAC session refused by engine: %s", err);
 			goto fail;

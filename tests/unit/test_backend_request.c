@@ -464,6 +464,190 @@ static void test_chaining_hmac(void **state)
 	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_BADMSG);
 }
 
+/* A chain without a cipher: hash mode PLAIN (hash) or AUTH (HMAC). */
+static int digest_session(struct fx *f, uint32_t mode, uint32_t alg,
+			  const uint8_t *akey, uint32_t akey_len,
+			  uint32_t hr_len, uint64_t *id)
+{
+	struct session_params p = {
+		.op_type = VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING,
+		.cipher_alg = VIRTIO_CRYPTO_NO_CIPHER,
+		.direction = VIRTIO_CRYPTO_OP_ENCRYPT,
+		.chain_order = VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER,
+		.hash_mode = mode, .mac_alg = alg, .hash_result_len = hr_len,
+		.auth_key_len = akey_len, .auth_key = akey };
+
+	return st_create(f->d->sessions, &p, id);
+}
+
+static const struct {
+	uint32_t hash, mac;
+	const char *md;
+} digest_algs[] = {
+	{ VIRTIO_CRYPTO_HASH_MD5, VIRTIO_CRYPTO_MAC_HMAC_MD5, "MD5" },
+	{ VIRTIO_CRYPTO_HASH_SHA1, VIRTIO_CRYPTO_MAC_HMAC_SHA1, "SHA1" },
+	{ VIRTIO_CRYPTO_HASH_SHA_224, VIRTIO_CRYPTO_MAC_HMAC_SHA_224, "SHA224" },
+	{ VIRTIO_CRYPTO_HASH_SHA_256, VIRTIO_CRYPTO_MAC_HMAC_SHA_256, "SHA256" },
+	{ VIRTIO_CRYPTO_HASH_SHA_384, VIRTIO_CRYPTO_MAC_HMAC_SHA_384, "SHA384" },
+	{ VIRTIO_CRYPTO_HASH_SHA_512, VIRTIO_CRYPTO_MAC_HMAC_SHA_512, "SHA512" },
+};
+
+/* A digest request: src scattered over pieces, no destination. */
+static void digest_req(struct req *r, uint64_t sid, const uint8_t *src,
+		       uint32_t len, uint32_t h_off, uint32_t h_len,
+		       const uint8_t *aad, uint32_t aad_len, uint32_t hr_len)
+{
+	memset(r, 0, sizeof(*r));
+	fg_chain_hdr(r->hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 0, len, 0,
+		     0, 0, h_off, h_len, aad_len, hr_len);
+	r->src = src;
+	r->src_len = len;
+	r->aad = aad;
+	r->aad_len = aad_len;
+	r->out_len = hr_len;
+	r->src_pieces = 3;
+	r->out_pieces = 2;
+	r->status_in_last = true;
+}
+
+static void test_hash_and_hmac_alone(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t akey[131], data[300];
+	static const uint8_t aad[13] = "header-bytes";
+	uint8_t want[EVP_MAX_MD_SIZE], mac_in[13 + 300];
+	unsigned wlen;
+	uint64_t sid;
+	struct req r;
+
+	for (unsigned i = 0; i < sizeof(akey); i++)
+		akey[i] = (uint8_t)(i * 7 + 1);
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 5);
+	for (unsigned a = 0; a < sizeof(digest_algs) / sizeof(digest_algs[0]); a++) {
+		const EVP_MD *md = EVP_get_digestbyname(digest_algs[a].md);
+		unsigned dlen = (unsigned)EVP_MD_get_size(md);
+
+		/* the plain hash of a scattered source, whole and truncated */
+		assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
+						digest_algs[a].hash, NULL, 0, dlen,
+						&sid), VIRTIO_CRYPTO_OK);
+		digest_req(&r, sid, data, 300, 0, 300, NULL, 0, dlen);
+		assert_int_equal(run(f, &r), VIRTIO_CRYPTO_OK);
+		EVP_Digest(data, 300, want, &wlen, md, NULL);
+		assert_memory_equal(r.out, want, dlen);
+		/* the empty message */
+		digest_req(&r, sid, NULL, 0, 0, 0, NULL, 0, dlen);
+		assert_int_equal(run(f, &r), VIRTIO_CRYPTO_OK);
+		EVP_Digest("", 0, want, &wlen, md, NULL);
+		assert_memory_equal(r.out, want, dlen);
+		assert_int_equal(st_close(f->d->sessions, sid), VIRTIO_CRYPTO_OK);
+
+		/* the HMAC (key longer than the block) of aad || src[5, 295) */
+		assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH,
+						digest_algs[a].mac, akey,
+						sizeof(akey), 12, &sid),
+				 VIRTIO_CRYPTO_OK);
+		digest_req(&r, sid, data, 300, 5, 290, aad, 13, 12);
+		assert_int_equal(run(f, &r), VIRTIO_CRYPTO_OK);
+		memcpy(mac_in, aad, 13);
+		memcpy(mac_in + 13, data + 5, 290);
+		HMAC(md, akey, sizeof(akey), mac_in, 13 + 290, want, &wlen);
+		assert_memory_equal(r.out, want, 12);
+		assert_int_equal(r.out[12], VIRTIO_CRYPTO_OK);
+		assert_int_equal(st_close(f->d->sessions, sid), VIRTIO_CRYPTO_OK);
+	}
+
+	/* a destination as long as the source receives the source */
+	assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH,
+					VIRTIO_CRYPTO_MAC_HMAC_SHA_256, akey, 20,
+					32, &sid), VIRTIO_CRYPTO_OK);
+	digest_req(&r, sid, data, 64, 0, 64, NULL, 0, 32);
+	fg_chain_hdr(r.hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 0, 64, 64,
+		     0, 0, 0, 64, 0, 32);
+	r.out_len = 64 + 32;
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_OK);
+	assert_memory_equal(r.out, data, 64);
+	HMAC(EVP_sha256(), akey, 20, data, 64, want, &wlen);
+	assert_memory_equal(r.out + 64, want, 32);
+
+	/* malformed requests: BADMSG, nothing written */
+	digest_req(&r, sid, data, 64, 0, 64, NULL, 0, 32);
+	fg_chain_hdr(r.hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 0, 64, 50,
+		     0, 0, 0, 64, 0, 32);		/* dst neither 0 nor src */
+	r.out_len = 50 + 32;
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_BADMSG);
+	assert_int_equal(r.out[0], 0xee);
+	digest_req(&r, sid, data, 64, 0, 64, NULL, 0, 32);
+	fg_chain_hdr(r.hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 16, 64, 0,
+		     0, 0, 0, 64, 0, 32);		/* an IV without a cipher */
+	r.iv = IV;
+	r.iv_len = 16;
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_BADMSG);
+	digest_req(&r, sid, data, 64, 0, 64, NULL, 0, 20);	/* not the session's */
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_BADMSG);
+	digest_req(&r, sid, data, 64, 60, 8, NULL, 0, 32);	/* beyond src */
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_BADMSG);
+	digest_req(&r, sid, data, 64, 0, 64, NULL, 0, 32);
+	r.out_len = 31;					/* no room for the digest */
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_BADMSG);
+	assert_int_equal(st_close(f->d->sessions, sid), VIRTIO_CRYPTO_OK);
+
+	/* refused sessions */
+	assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
+					VIRTIO_CRYPTO_HASH_SHA_256, NULL, 0, 33, &sid),
+			 VIRTIO_CRYPTO_BADMSG);
+	assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
+					VIRTIO_CRYPTO_HASH_SHA_256, NULL, 0, 0, &sid),
+			 VIRTIO_CRYPTO_BADMSG);
+	assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
+					VIRTIO_CRYPTO_HASH_SHA3_256, NULL, 0, 32, &sid),
+			 VIRTIO_CRYPTO_NOTSUPP);
+	assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_NESTED,
+					VIRTIO_CRYPTO_HASH_SHA_256, NULL, 0, 32, &sid),
+			 VIRTIO_CRYPTO_NOTSUPP);
+	/* a MAC algorithm number under hash mode PLAIN is not a hash */
+	assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
+					VIRTIO_CRYPTO_MAC_CMAC_AES, NULL, 0, 16, &sid),
+			 VIRTIO_CRYPTO_NOTSUPP);
+	{
+		struct session_params p = {
+			.op_type = VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING,
+			.cipher_alg = VIRTIO_CRYPTO_NO_CIPHER, .key_len = 16,
+			.key = K128, .hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
+			.mac_alg = VIRTIO_CRYPTO_HASH_SHA1, .hash_result_len = 20 };
+
+		assert_int_equal(st_create(f->d->sessions, &p, &sid),
+				 VIRTIO_CRYPTO_BADMSG);	/* a key without a cipher */
+	}
+	assert_int_equal(st_count(f->d->sessions), 0);
+}
+
+/* Real chains take every HMAC, SHA-512 here (64-byte tag). */
+static void test_chaining_hmac_sha512(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t akey[100] = { 9, 8, 7 };
+	uint8_t mac_in[64], tag[64];
+	unsigned taglen;
+	struct req r;
+	uint64_t sid = chain_session(f, VIRTIO_CRYPTO_CIPHER_AES_CBC,
+				     VIRTIO_CRYPTO_MAC_HMAC_SHA_512,
+				     VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH,
+				     VIRTIO_CRYPTO_OP_ENCRYPT, akey, sizeof(akey), 64);
+
+	memset(&r, 0, sizeof(r));
+	fg_chain_hdr(r.hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 16, 64, 64,
+		     0, 64, 0, 64, 0, 64);
+	r.iv = IV; r.iv_len = 16; r.src = PT; r.src_len = 64;
+	r.out_len = 64 + 64;
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_OK);
+	assert_memory_equal(r.out, CT128, 64);
+	memcpy(mac_in, CT128, 64);
+	HMAC(EVP_sha512(), akey, sizeof(akey), mac_in, 64, tag, &taglen);
+	assert_memory_equal(r.out + 64, tag, 64);
+}
+
 static void test_status_codes(void **state)
 {
 	struct fx *f = *state;
@@ -814,6 +998,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_mode_and_key_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scattered_src_dst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chaining_hmac, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hash_and_hmac_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chaining_hmac_sha512, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_limit_and_params, setup, teardown),
