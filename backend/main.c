@@ -22,10 +22,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto_engine.h"
 #include "log.h"
+#include "session_table.h"
 #include "vhost_user.h"
 
 static int stop_pipe[2] = { -1, -1 };
@@ -176,6 +178,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level(verbosity);
+	{
+		struct timespec now;
+
+		/* session ids never repeat across lifetimes (session_table.c) */
+		clock_gettime(CLOCK_REALTIME, &now);
+		st_ids_start((uint64_t)now.tv_sec * 1000000000u +
+			     (uint64_t)now.tv_nsec);
+	}
 
 	if (ce_engine_open(&eng, kind, NULL, err, sizeof(err))) {
 		log_err("engine %s: %s", engine_name, err);

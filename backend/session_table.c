@@ -1,14 +1,21 @@
 /*
  * session_table.c - sessions of one connection (see session_table.h).
  *
- * Ids: slot index in the low 20 bits, a generation counter above, so a
- * closed id is never reused for a new session and lookup is O(1).  Ids stay
- * positive as int64 (QEMU reads negative ids as errors).
- * Locking: one mutex over the slot array and the reference counts.
+ * Ids: one counter for the whole process, shared by every connection,
+ * started at the wall clock in nanoseconds when the daemon starts
+ * (st_ids_start) and advanced by one per session.  An id therefore never
+ * repeats: not on another connection, and not in a later lifetime of the
+ * daemon, since no lifetime creates sessions faster than one per
+ * nanosecond.  Ids stay positive as int64 (QEMU reads negative ids as
+ * errors) until the year 2262.  Lookup: an open-addressing hash table
+ * (linear probing, at most half full) from id to session.
+ * Locking: one mutex over the table and the reference counts.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,28 +24,45 @@
 #include "log.h"
 #include "session_table.h"
 
-#define SLOT_BITS 20
-#define SLOT_MASK ((1u << SLOT_BITS) - 1)
+#define ST_MAX_SESSIONS (1u << 20)
 
 struct session_table {
 	pthread_mutex_t lock;
 	struct ce_engine *eng;
 	unsigned max, count;
-	uint64_t gen;
-	struct session **slot;
+	size_t mask;			/* hash table size - 1 (a power of 2) */
+	struct session **slot;		/* the hash table */
 };
+
+static _Atomic uint64_t next_id = 1;
+
+void st_ids_start(uint64_t first)
+{
+	if (first == 0 || first > INT64_MAX)
+		first = 1;
+	atomic_store(&next_id, first);
+}
+
+static size_t hash_of(const struct session_table *t, uint64_t id)
+{
+	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 20) & t->mask;
+}
 
 int st_create_table(struct session_table **out, struct ce_engine *eng,
 		    unsigned max_sessions)
 {
 	struct session_table *t;
+	size_t size = 4;
 
-	if (max_sessions == 0 || max_sessions > SLOT_MASK)
+	if (max_sessions == 0 || max_sessions > ST_MAX_SESSIONS)
 		return -EINVAL;
+	while (size < 2 * (size_t)max_sessions)
+		size *= 2;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t->slot = calloc(max_sessions, sizeof(*t->slot));
+	t->mask = size - 1;
+	t->slot = calloc(size, sizeof(*t->slot));
 	if (!t->slot) {
 		free(t);
 		return -ENOMEM;
@@ -63,7 +87,7 @@ void st_destroy_table(struct session_table *t)
 {
 	if (!t)
 		return;
-	for (unsigned i = 0; i < t->max; i++)
+	for (size_t i = 0; i <= t->mask; i++)
 		if (t->slot[i])
 			session_free(t->slot[i]);
 	pthread_mutex_destroy(&t->lock);
@@ -188,7 +212,7 @@ int st_create(struct session_table *t, const struct session_params *p,
 	struct session *s;
 	char err[160] = "";
 	int st, r;
-	unsigned i;
+	size_t i;
 
 	st = validate(p, &has_cipher, &cipher, &mac);
 	if (st != VIRTIO_CRYPTO_OK)
@@ -235,12 +259,11 @@ int st_create(struct session_table *t, const struct session_params *p,
 		}
 	}
 
+	s->id = atomic_fetch_add(&next_id, 1);
 	pthread_mutex_lock(&t->lock);
-	for (i = 0; i < t->max && t->slot[i]; i++)
+	/* at most half full (count was reserved above): a free entry exists */
+	for (i = hash_of(t, s->id); t->slot[i]; i = (i + 1) & t->mask)
 		;
-	/* a free slot exists: count was reserved above */
-	t->gen++;
-	s->id = (t->gen << SLOT_BITS) | i;
 	t->slot[i] = s;
 	pthread_mutex_unlock(&t->lock);
 	*id = s->id;
@@ -255,27 +278,58 @@ fail:
 	return VIRTIO_CRYPTO_ERR;
 }
 
+/* The table index of id, or -1. */
+static ssize_t find_locked(const struct session_table *t, uint64_t id)
+{
+	for (size_t i = hash_of(t, id); t->slot[i]; i = (i + 1) & t->mask)
+		if (t->slot[i]->id == id)
+			return (ssize_t)i;
+	return -1;
+}
+
 static struct session *lookup_locked(struct session_table *t, uint64_t id)
 {
-	uint64_t i = id & SLOT_MASK;
+	ssize_t i = find_locked(t, id);
 
-	if (i >= t->max || !t->slot[i] || t->slot[i]->id != id)
-		return NULL;
-	return t->slot[i];
+	return i < 0 ? NULL : t->slot[i];
+}
+
+/* Empty entry i, moving later entries of its probe run back into place. */
+static void remove_locked(struct session_table *t, size_t i)
+{
+	size_t j = i;
+
+	t->slot[i] = NULL;
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & t->mask;
+		if (!t->slot[j])
+			return;
+		home = hash_of(t, t->slot[j]->id);
+		/* j stays if its home lies cyclically in (i, j] */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		t->slot[i] = t->slot[j];
+		t->slot[j] = NULL;
+		i = j;
+	}
 }
 
 int st_close(struct session_table *t, uint64_t id)
 {
 	struct session *s;
+	ssize_t i;
 	int free_now;
 
 	pthread_mutex_lock(&t->lock);
-	s = lookup_locked(t, id);
-	if (!s) {
+	i = find_locked(t, id);
+	if (i < 0) {
 		pthread_mutex_unlock(&t->lock);
 		return VIRTIO_CRYPTO_INVSESS;
 	}
-	t->slot[id & SLOT_MASK] = NULL;
+	s = t->slot[i];
+	remove_locked(t, (size_t)i);
 	t->count--;
 	s->closed = 1;
 	free_now = --s->refs == 0;

@@ -50,6 +50,14 @@ struct session {
 
 struct session_table;
 
+/*
+ * Where the process-wide id counter starts (main: the wall clock in ns, so
+ * that ids never repeat across connections or lifetimes; tests and fuzz
+ * targets: a fixed value).  Without a call ids start at 1.
+ */
+void st_ids_start(uint64_t first);
+
+/* max_sessions: 1 .. 2^20. */
 int st_create_table(struct session_table **out, struct ce_engine *eng,
 		    unsigned max_sessions);
 void st_destroy_table(struct session_table *t);

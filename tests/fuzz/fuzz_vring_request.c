@@ -8,9 +8,10 @@
  * byte 1-2 = avail idx the driver claims, byte 3-4 = start index; the rest
  * is copied over the 16 KiB fake guest memory starting at the descriptor
  * table (gpa 0x100000, ring of 16).  Sessions exist before the run: id
- * 0x100000 AES-128-CBC encrypt, 0x200001 AES-256-XTS decrypt, 0x300002
- * AES-CBC + HMAC-SHA256 chaining (cipher then hash), 0x400003 AES-CTR +
- * HMAC-SHA1 (hash then cipher).
+ * 0x100000 AES-128-CBC encrypt, 0x100001 AES-256-XTS decrypt, 0x100002
+ * AES-CBC + HMAC-SHA256 chaining (cipher then hash), 0x100003 AES-CTR +
+ * HMAC-SHA1 (hash then cipher), 0x100004 SHA-512 alone, 0x100005 HMAC-MD5
+ * alone.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -95,6 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fg_init(&g, MEM, NUM) || cd_create(&d, eng, 8, (flags & 2) ? 2 : 0))
 		abort();
 	d->mem = g.gm;
+	st_ids_start(0x100000);
 	sessions(d);
 	memcpy(g.mem, data, size < MEM ? size : MEM);
 	fg_set_indices(&g, start);

@@ -816,6 +816,69 @@ static void test_session_limit_and_params(void **state)
 	assert_int_equal(st_count(f->d->sessions), 0);
 }
 
+/* Ids never repeat across connections, and lookup survives churn. */
+static void test_session_ids(void **state)
+{
+	struct fx *f = *state;
+	struct session_params p = { .op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER,
+		.cipher_alg = VIRTIO_CRYPTO_CIPHER_AES_CBC,
+		.direction = VIRTIO_CRYPTO_OP_ENCRYPT, .key_len = 16, .key = K128 };
+	struct session_table *t1, *t2;
+	uint64_t live[64], dead[64], last = 0, id;
+	bool used[64] = { false };
+	unsigned ndead = 0, seed = 12345;
+
+	st_ids_start(5000000000000000000ull);
+	assert_int_equal(st_create_table(&t1, f->eng, 64), 0);
+	assert_int_equal(st_create_table(&t2, f->eng, 64), 0);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(st_create(i % 2 ? t2 : t1, &p, &id), VIRTIO_CRYPTO_OK);
+		assert_true(id > last);		/* across both connections */
+		assert_true((int64_t)id > 0);
+		last = id;
+	}
+	assert_int_equal(st_count(t1), 3);
+	st_destroy_table(t2);
+
+	/* 4000 random creates and closes on a full-to-empty table */
+	st_destroy_table(t1);
+	assert_int_equal(st_create_table(&t1, f->eng, 64), 0);
+	for (int step = 0; step < 4000; step++) {
+		unsigned k;
+
+		seed = seed * 1103515245u + 12345u;
+		k = (seed >> 16) % 64;
+		if (used[k]) {
+			assert_int_equal(st_close(t1, live[k]), VIRTIO_CRYPTO_OK);
+			dead[ndead++ % 64] = live[k];
+			used[k] = false;
+		} else {
+			assert_int_equal(st_create(t1, &p, &live[k]), VIRTIO_CRYPTO_OK);
+			used[k] = true;
+		}
+		if (step % 97)
+			continue;
+		for (unsigned j = 0; j < 64; j++) {
+			struct session *s = used[j] ? st_get(t1, live[j]) : NULL;
+
+			if (!used[j])
+				continue;
+			assert_non_null(s);
+			assert_true(s->id == live[j]);
+			st_put(t1, s);
+		}
+		for (unsigned j = 0; j < ndead && j < 64; j++)
+			assert_null(st_get(t1, dead[j]));
+	}
+	for (unsigned j = 0; j < 64; j++)
+		if (used[j])
+			assert_int_equal(st_close(t1, live[j]), VIRTIO_CRYPTO_OK);
+	assert_int_equal(st_count(t1), 0);
+	assert_int_equal(st_close(t1, live[0]), VIRTIO_CRYPTO_INVSESS);
+	st_destroy_table(t1);
+	assert_int_equal(st_create_table(&t1, f->eng, (1u << 20) + 1), -EINVAL);
+}
+
 static void put32(uint8_t *p, uint32_t v)
 {
 	memcpy(p, &v, 4);
@@ -1003,6 +1066,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_limit_and_params, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_message_layouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_many_in_flight, setup_pool, teardown),
 		cmocka_unit_test_setup_teardown(test_where_large_requests_run, setup_pool_default, teardown),
