@@ -37,7 +37,15 @@ struct cd_job {
 	struct wp_job job;
 	struct cd_queue *q;
 	struct vq_chain chain;
+	size_t charged;			/* to the connection's budget */
 };
+
+/* What a queued job holds: itself and its chain's buffer list. */
+static size_t job_cost(const struct vq_chain *c)
+{
+	return sizeof(struct cd_job) +
+	       (c->cap > VQ_INLINE_IOV ? c->cap * sizeof(struct iovec) : 0);
+}
 
 static void close_fd(int *fd)
 {
@@ -57,6 +65,7 @@ int cd_create(struct crypto_device **out, struct ce_engine *eng,
 	gm_init(&d->mem);
 	d->event_idx = true;
 	d->inline_max = CD_INLINE_MAX;
+	mb_init(&d->budget, MB_DEFAULT_MAX);
 	for (unsigned i = 0; i < CD_MAX_QUEUES; i++) {
 		struct cd_queue *q = &d->q[i];
 		q->dev = d;
@@ -77,6 +86,11 @@ int cd_create(struct crypto_device **out, struct ce_engine *eng,
 	}
 	*out = d;
 	return 0;
+}
+
+void cd_set_memory_max(struct crypto_device *d, size_t bytes)
+{
+	d->budget.max = bytes;
 }
 
 void cd_destroy(struct crypto_device *d)
@@ -317,7 +331,8 @@ static void run_chain(struct cd_queue *q, struct vq_chain *c, bool may_signal)
 	uint32_t used = 0;
 
 	if (c->err == 0) {
-		int st = crypto_request_execute(q->dev->sessions, c, &used);
+		int st = crypto_request_execute(q->dev->sessions, c,
+						&q->dev->budget, &used);
 		log_debug("vring %u: head %u status %d", q->index, c->head, st);
 	}
 	complete(q, c->head, used, may_signal);
@@ -331,6 +346,7 @@ static void job_fn(struct wp_job *j)
 	atomic_fetch_sub(&q->queued, 1);
 	run_chain(q, &cj->chain, true);
 	vq_chain_release(&cj->chain);
+	mb_put(&q->dev->budget, cj->charged);
 	free(cj);
 }
 
@@ -354,15 +370,23 @@ void cd_kick(struct crypto_device *d, unsigned qi)
 	cd_process(d, qi);
 }
 
-/* Hand a popped chain to the pool: the chain moves into a job. */
+/* Hand a popped chain to the pool: the chain moves into a job.  False
+ * when the job does not fit in the budget (or memory): nothing queued. */
 static bool submit(struct crypto_device *d, struct cd_queue *q,
 		   struct vq_chain *c)
 {
-	struct cd_job *cj = malloc(sizeof(*cj));
+	size_t cost = job_cost(c);
+	struct cd_job *cj;
 
-	if (!cj)
+	if (!mb_take(&d->budget, cost))
 		return false;
+	cj = malloc(sizeof(*cj));
+	if (!cj) {
+		mb_put(&d->budget, cost);
+		return false;
+	}
 	vq_chain_move(&cj->chain, c);
+	cj->charged = cost;
 	cj->q = q;
 	cj->job.fn = job_fn;
 	atomic_fetch_add(&q->queued, 1);
@@ -371,12 +395,40 @@ static bool submit(struct crypto_device *d, struct cd_queue *q,
 	return true;
 }
 
+/* Answer a chain with status ERR without running it (over the budget). */
+static void refuse_chain(struct cd_queue *q, struct vq_chain *c)
+{
+	uint32_t used = 0;
+
+	q->refused++;
+	crypto_request_refuse(c, &used);
+	complete(q, c->head, used, false);
+}
+
+/* Run the held large request here, or queue it when it is too long for
+ * the connection thread; refused when the budget is exhausted.  Returns
+ * how many completed here (0 or 1). */
+static unsigned dispatch_last(struct crypto_device *d, struct cd_queue *q,
+			      struct vq_chain *held)
+{
+	if (held->rlen <= CD_INLINE_LAST_MAX) {
+		run_chain(q, held, false);
+		return 1;
+	}
+	if (submit(d, q, held))
+		return 0;
+	refuse_chain(q, held);
+	return 1;
+}
+
 /* Pop everything available.  Small requests (and malformed chains) run
  * right here: waking another thread costs more than they do.  Of the large
- * ones, the last of the batch also runs here (it is the only one when a
- * single request is in flight, and a worker would add a wake-up for
- * nothing); the others go to the pool, which runs them while this thread
- * does its own.  Returns how many were completed inline. */
+ * ones, the last of the batch also runs here when it is at most
+ * CD_INLINE_LAST_MAX (it is the only one when a single request is in
+ * flight, and a worker would add a wake-up for nothing); the others go to
+ * the pool, which runs them while this thread does its own.  A request
+ * whose job does not fit in the connection's budget gets ERR.  Returns
+ * how many were completed inline. */
 static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
 			struct vq_chain *c)
 {
@@ -410,7 +462,7 @@ static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
 		} else if (d->pool && c->rlen > d->inline_max) {
 			/* the newest large one is kept, the one before goes */
 			if (holding && !submit(d, q, &held)) {
-				run_chain(q, &held, false);
+				refuse_chain(q, &held);
 				inline_done++;
 			}
 			vq_chain_release(&held);
@@ -421,10 +473,8 @@ static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
 		run_chain(q, c, false);
 		inline_done++;
 	}
-	if (holding) {
-		run_chain(q, &held, false);
-		inline_done++;
-	}
+	if (holding)
+		inline_done += dispatch_last(d, q, &held);
 	vq_chain_release(&held);
 	return inline_done;
 }

@@ -26,6 +26,7 @@
 
 #include "crypto_engine.h"
 #include "guest_memory.h"
+#include "mem_budget.h"
 #include "session_table.h"
 #include "virtqueue.h"
 #include "worker_pool.h"
@@ -35,6 +36,11 @@
  * 72-byte header and the IV) run on the dispatcher thread: the crypto takes
  * less than waking another thread.  Larger ones go to the worker pool. */
 #define CD_INLINE_MAX (16384u + 72u + 16u)
+/* The last large request of a batch runs on the dispatcher thread only up
+ * to this size: larger ones always go to the pool, so that the connection
+ * thread answers vhost-user messages (QEMU waits for CREATE_SESSION and
+ * GET_VRING_BASE synchronously) within about a millisecond. */
+#define CD_INLINE_LAST_MAX (256u << 10)
 
 struct crypto_device;
 
@@ -55,6 +61,7 @@ struct cd_queue {
 	uint64_t desc_uva, avail_uva, used_uva;
 	uint64_t requests, bad_chains;	/* statistics (dispatcher thread) */
 	uint64_t pooled;		/* of them, handed to the worker pool */
+	uint64_t refused;		/* answered ERR: over the memory budget */
 };
 
 struct crypto_device {
@@ -63,12 +70,16 @@ struct crypto_device {
 	struct session_table *sessions;
 	struct worker_pool *pool;	/* NULL: requests run inline */
 	uint64_t inline_max;		/* see CD_INLINE_MAX; 0: pool for all */
+	struct mem_budget budget;	/* jobs and bounce buffers (mem_budget.h) */
 	bool event_idx;
 };
 
 /* workers == 0 runs requests on the dispatcher thread. */
 int cd_create(struct crypto_device **out, struct ce_engine *eng,
 	      unsigned max_sessions, unsigned workers);
+/* The bound of d->budget in bytes (default MB_DEFAULT_MAX); call before
+ * the rings run. */
+void cd_set_memory_max(struct crypto_device *d, size_t bytes);
 /* Drain, close every fd, unmap memory, free sessions and threads. */
 void cd_destroy(struct crypto_device *d);
 
