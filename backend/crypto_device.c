@@ -16,6 +16,11 @@
  * request in flight never waits for a worker to wake up) and the others go
  * to the worker pool and complete in any order.
  *
+ * Fairness to the control path: one cd_process call pops at most
+ * CD_PROCESS_MAX chains; a guest that keeps its ring full makes the
+ * connection thread come back (cd_process_more) after it has looked at
+ * the vhost-user socket, never keeps it popping for ever.
+ *
  * Completion batching: a finished request is pushed at once; the call
  * eventfd is signalled only if no other request of the same queue is still
  * waiting in the pool (the last one to finish signals for all), and then
@@ -326,7 +331,8 @@ static void signal_batch(struct cd_queue *q)
 	pthread_mutex_unlock(&q->lock);
 }
 
-static void run_chain(struct cd_queue *q, struct vq_chain *c, bool may_signal)
+/* Execute a chain (not a malformed one); the used length to push. */
+static uint32_t execute_chain(struct cd_queue *q, const struct vq_chain *c)
 {
 	uint32_t used = 0;
 
@@ -335,7 +341,12 @@ static void run_chain(struct cd_queue *q, struct vq_chain *c, bool may_signal)
 						&q->dev->budget, &used);
 		log_debug("vring %u: head %u status %d", q->index, c->head, st);
 	}
-	complete(q, c->head, used, may_signal);
+	return used;
+}
+
+static void run_chain(struct cd_queue *q, struct vq_chain *c, bool may_signal)
+{
+	complete(q, c->head, execute_chain(q, c), may_signal);
 }
 
 static void job_fn(struct wp_job *j)
@@ -343,11 +354,16 @@ static void job_fn(struct wp_job *j)
 	struct cd_job *cj = (struct cd_job *)((char *)j - offsetof(struct cd_job, job));
 	struct cd_queue *q = cj->q;
 
+	uint32_t used;
+	uint16_t head = cj->chain.head;
+
 	atomic_fetch_sub(&q->queued, 1);
-	run_chain(q, &cj->chain, true);
+	used = execute_chain(q, &cj->chain);
+	/* give the memory back before the completion a drain waits for */
 	vq_chain_release(&cj->chain);
 	mb_put(&q->dev->budget, cj->charged);
 	free(cj);
+	complete(q, head, used, true);
 }
 
 void cd_kick(struct crypto_device *d, unsigned qi)
@@ -427,17 +443,18 @@ static unsigned dispatch_last(struct crypto_device *d, struct cd_queue *q,
  * CD_INLINE_LAST_MAX (it is the only one when a single request is in
  * flight, and a worker would add a wake-up for nothing); the others go to
  * the pool, which runs them while this thread does its own.  A request
- * whose job does not fit in the connection's budget gets ERR.  Returns
- * how many were completed inline. */
+ * whose job does not fit in the connection's budget gets ERR.  Pops at
+ * most *budget chains (counting it down).  Returns how many were
+ * completed inline. */
 static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
-			struct vq_chain *c)
+			struct vq_chain *c, unsigned *budget)
 {
 	unsigned inline_done = 0;
 	struct vq_chain held;
 	bool holding = false;
 
 	vq_chain_init(&held);
-	for (;;) {
+	for (; *budget; (*budget)--) {
 		int r = vq_pop(&q->vq, &d->mem, c);
 
 		if (r <= 0) {
@@ -479,29 +496,51 @@ static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
 	return inline_done;
 }
 
-void cd_process(struct crypto_device *d, unsigned qi)
+bool cd_process(struct crypto_device *d, unsigned qi)
 {
 	struct cd_queue *q = queue(d, qi);
 	struct vq_chain chain;
-	unsigned inline_done = 0;
+	unsigned inline_done = 0, budget = CD_PROCESS_MAX;
 
 	if (!q)
-		return;
+		return false;
+	q->more = false;
 	if (!can_run(q)) {
 		log_debug("vring %u cannot run yet (started %d enabled %d addr %d "
 			  "ready %d): kick kept", qi, q->started, q->enabled,
 			  q->addr_set, vq_ready(&q->vq));
 		q->kick_pending = true;
-		return;
+		return false;
 	}
 	q->kick_pending = false;
 	vq_chain_init(&chain);
 	do {
-		inline_done += pop_all(d, q, &chain);
+		inline_done += pop_all(d, q, &chain, &budget);
+		if (!budget) {
+			/* notifications stay off: the caller comes back */
+			q->more = true;
+			break;
+		}
 	} while (vq_enable_notify(&q->vq) && !q->vq.broken && !q->kick_pending);
 	vq_chain_release(&chain);
 	/* completions done here (inline requests, bad chains) are signalled
 	 * once for the batch */
 	if (inline_done)
 		signal_batch(q);
+	return q->more;
+}
+
+bool cd_has_more(const struct crypto_device *d)
+{
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++)
+		if (d->q[i].more)
+			return true;
+	return false;
+}
+
+void cd_process_more(struct crypto_device *d)
+{
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++)
+		if (d->q[i].more)
+			cd_process(d, i);
 }

@@ -41,6 +41,10 @@
  * thread answers vhost-user messages (QEMU waits for CREATE_SESSION and
  * GET_VRING_BASE synchronously) within about a millisecond. */
 #define CD_INLINE_LAST_MAX (256u << 10)
+/* Chains one cd_process call pops before it returns to the caller's poll
+ * loop (a guest that refills its ring as fast as it is served cannot keep
+ * the connection thread from the vhost-user socket). */
+#define CD_PROCESS_MAX 256u
 
 struct crypto_device;
 
@@ -56,6 +60,7 @@ struct cd_queue {
 	bool started;			/* kick fd set and not stopped */
 	bool enabled;			/* not disabled by SET_VRING_ENABLE 0 */
 	bool kick_pending;		/* kicked while it could not run */
+	bool more;			/* stopped at CD_PROCESS_MAX: resume */
 	unsigned num;
 	bool addr_set;
 	uint64_t desc_uva, avail_uva, used_uva;
@@ -108,7 +113,15 @@ void cd_set_event_idx(struct crypto_device *d, bool on);
 
 /* Kick eventfd readable: consume it and process the queue. */
 void cd_kick(struct crypto_device *d, unsigned qi);
-/* Pop and run (or submit) everything available on queue qi. */
-void cd_process(struct crypto_device *d, unsigned qi);
+/*
+ * Pop and run (or submit) what is available on queue qi, at most
+ * CD_PROCESS_MAX chains.  True when it stopped there with more available:
+ * call cd_process_more soon (after a look at the socket).
+ */
+bool cd_process(struct crypto_device *d, unsigned qi);
+/* Some queue stopped at CD_PROCESS_MAX. */
+bool cd_has_more(const struct crypto_device *d);
+/* Resume every queue that stopped at CD_PROCESS_MAX. */
+void cd_process_more(struct crypto_device *d);
 
 #endif

@@ -65,21 +65,32 @@ struct fx {
 	struct crypto_device *d;
 };
 
-static int setup_workers(void **state, unsigned workers, unsigned max_sessions)
+static int setup_ring(void **state, unsigned workers, unsigned max_sessions,
+		      unsigned num)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	char err[200];
 
 	assert_non_null(f);
-	assert_int_equal(fg_init(&f->g, 20 << 20, NUM), 0);
+	assert_int_equal(fg_init(&f->g, 20 << 20, num), 0);
 	assert_int_equal(ce_engine_open(&f->eng, CE_KIND_SOFTWARE, NULL, err, sizeof(err)), 0);
 	assert_int_equal(cd_create(&f->d, f->eng, max_sessions, workers), 0);
 	f->d->mem = f->g.gm;		/* host memory: nothing to unmap */
-	assert_int_equal(cd_set_num(f->d, 0, NUM), 0);
+	assert_int_equal(cd_set_num(f->d, 0, num), 0);
 	assert_int_equal(cd_set_addr(f->d, 0, f->g.desc, f->g.avail, f->g.used), 0);
 	assert_int_equal(cd_set_kick(f->d, 0, -1), 0);
 	*state = f;
 	return 0;
+}
+
+static int setup_workers(void **state, unsigned workers, unsigned max_sessions)
+{
+	return setup_ring(state, workers, max_sessions, NUM);
+}
+
+static int setup_512(void **state)
+{
+	return setup_ring(state, 0, 4, 512);
 }
 
 static int setup(void **state)
@@ -1238,6 +1249,34 @@ static void test_large_requests_leave_the_connection_thread(void **state)
 	cd_set_memory_max(f->d, MB_DEFAULT_MAX);
 }
 
+/* One cd_process pops at most CD_PROCESS_MAX chains, then says so. */
+static void test_process_returns_to_the_poll_loop(void **state)
+{
+	struct fx *f = *state;
+	uint64_t sid = new_session(f, VIRTIO_CRYPTO_CIPHER_AES_CBC, K128, 16,
+				   VIRTIO_CRYPTO_OP_ENCRYPT);
+	static const uint8_t src[64];
+	uint8_t *out, *stp[300];
+	unsigned n = CD_PROCESS_MAX + 44;
+	uint32_t id, len, got = 0;
+
+	fg_reset_heap(&f->g);
+	for (unsigned i = 0; i < n; i++)
+		queue_cbc_encrypt(f, sid, src, 64, &out, &stp[i]);
+	assert_true(cd_process(f->d, 0));
+	assert_true(cd_has_more(f->d));
+	while (fg_get_used(&f->g, &id, &len))
+		got++;
+	assert_int_equal(got, CD_PROCESS_MAX);
+	cd_process_more(f->d);
+	assert_false(cd_has_more(f->d));
+	while (fg_get_used(&f->g, &id, &len))
+		got++;
+	assert_int_equal(got, n);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(*stp[i], VIRTIO_CRYPTO_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1258,6 +1297,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_memory_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_chain_chunked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_requests_leave_the_connection_thread, setup_pool_default, teardown),
+		cmocka_unit_test_setup_teardown(test_process_returns_to_the_poll_loop, setup_512, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
