@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * crypto_device.c - device logic of one connection (see crypto_device.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * crypto_device.h - the device logic of one front-end connection: guest
  * memory, the data virtqueues, the session table and the worker pool, and

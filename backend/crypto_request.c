@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * crypto_request.c - parse, validate and execute one virtio-crypto data
  * request (see crypto_request.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * crypto_request.h - one virtio-crypto data request (struct
  * virtio_crypto_op_data_req and its buffers) executed over a popped chain.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * main.c - vhost-user-crypto: command line, signals and the accept loop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mem_budget.h - the bytes one front-end connection may make the daemon
  * hold beyond its fixed structures: queued jobs with their buffer lists and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vhost_user.c - vhost-user back-end protocol for virtio-crypto (see
  * vhost_user.h).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # suite-40-backend.sh - vhost-user-crypto without a VM: cmocka unit tests
 # (plain and ASan+UBSan builds), a short libFuzzer run of each fuzz target
 # on its committed seed corpus, and end-to-end checks of the daemon binary

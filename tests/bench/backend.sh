@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/bench/backend.sh - non-VM benchmark of vhost-user-crypto: the
 # daemon's request path over fake guest memory against raw OpenSSL EVP on
 # one core (build/backend-bench, pinned to CPU 0 when taskset exists).

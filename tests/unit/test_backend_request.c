@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_backend_request.c - virtio-crypto data requests through the
  * back-end's device logic (crypto_device + crypto_request + session_table)
