@@ -8,7 +8,9 @@
 #   make demo       install dependencies, then run the end-to-end demo
 #   make bench      run the benchmarks (prints ratios against the peers)
 #   make fuzz       build the libFuzzer targets into build/fuzz/
-#   make install    install the programs (PREFIX=/usr/local) and the systemd unit
+#   make install    install the programs (PREFIX=/usr/local), the systemd units
+#                   and the man pages; make uninstall removes them
+#   make deb        Debian packages into build/deb/ (debian/, dpkg-buildpackage)
 
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -29,7 +31,7 @@ LDLIBS += -lcrypto
 PROGRAMS :=
 TEST_PROGRAMS :=
 
-.PHONY: all programs tests test demo bench fuzz install clean
+.PHONY: all programs tests test demo bench fuzz install uninstall deb clean
 all: programs
 
 include lib/lib.mk
@@ -44,6 +46,13 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# --version: the one version of the project is the file VERSION (lib/version.h).
+VCD_VERSION := $(shell cat VERSION)
+VERSIONED_OBJS := $(addprefix $(BUILD)/obj/,backend/main.o chat/server_main.o \
+	chat/client_main.o chat/bench_main.o)
+$(VERSIONED_OBJS): CPPFLAGS += -DVCD_VERSION='"$(VCD_VERSION)"'
+$(VERSIONED_OBJS): VERSION
 
 test:
 	tools/install-deps

@@ -28,6 +28,7 @@
 #include "crypto_engine.h"
 #include "log.h"
 #include "session_table.h"
+#include "version.h"
 #include "vhost_user.h"
 
 static int stop_pipe[2] = { -1, -1 };
@@ -45,7 +46,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: vhost-user-crypto --socket PATH [--engine auto|devcrypto|openssl]\n"
-"                         [--max-sessions N] [--workers N] [-v]... [--help]\n"
+"                         [--max-sessions N] [--workers N] [-v]... [--help] [--version]\n"
 "\n"
 "vhost-user back-end for QEMU's virtio-crypto device (cryptodev-vhost-user).\n"
 "  --socket PATH       UNIX socket to listen on (QEMU: -chardev socket,path=PATH)\n"
@@ -54,8 +55,9 @@ static void usage(FILE *f)
 "  --max-sessions N    sessions per guest (default 1024; NOSPC when full)\n"
 "  --workers N         threads executing requests (default: online CPUs;\n"
 "                      0 runs requests on the connection thread)\n"
-"  -v                  more log output (repeat for debug)\n"
-"  --help              this text\n");
+"  -v, --verbose       more log output (repeat for debug)\n"
+"  --help              this text\n"
+"  --version           print the version and exit\n");
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -109,6 +111,7 @@ int main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = NULL, *engine_name = "auto";
@@ -160,6 +163,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			vcd_print_version("vhost-user-crypto");
 			return 0;
 		default:
 			usage(stderr);
