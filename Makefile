@@ -68,12 +68,28 @@ bench:
 
 PREFIX ?= /usr/local
 UNITDIR ?= /etc/systemd/system
+MANDIR ?= $(PREFIX)/share/man
+INSTALL_PROGRAMS := chat-server chat-client chat-bench vhost-user-crypto
+INSTALL_UNITS := backend/systemd/vhost-user-crypto@.service chat/systemd/chat-server.service
+MAN_PAGES := $(wildcard man/*.[1-8])
+# man/NAME.S -> $(MANDIR)/manS/NAME.S
+man_dest = $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(1)))/$(notdir $(1))
 install: programs
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR)
-	install -m 755 $(BUILD)/chat-server $(BUILD)/chat-client $(BUILD)/chat-bench \
-		$(BUILD)/vhost-user-crypto $(DESTDIR)$(PREFIX)/bin/
-	sed 's|/usr/local/bin|$(PREFIX)/bin|' backend/systemd/vhost-user-crypto@.service \
-		>$(DESTDIR)$(UNITDIR)/vhost-user-crypto@.service
+	install -m 755 $(addprefix $(BUILD)/,$(INSTALL_PROGRAMS)) $(DESTDIR)$(PREFIX)/bin/
+	for u in $(INSTALL_UNITS); do \
+		sed 's|/usr/local/bin|$(PREFIX)/bin|' $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
+	$(foreach p,$(MAN_PAGES),install -D -m 644 $(p) $(call man_dest,$(p)) &&) true
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(INSTALL_PROGRAMS)) \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(INSTALL_UNITS))) \
+		$(foreach p,$(MAN_PAGES),$(call man_dest,$(p)))
+
+# Debian packages (debian/) into build/deb/: tools/build-deb.
+deb:
+	tools/build-deb
 
 clean:
 	rm -rf build/obj build/san build/fuzz $(PROGRAMS) $(TEST_PROGRAMS)
