@@ -30,6 +30,11 @@ LDLIBS += -lcrypto
 
 PROGRAMS :=
 TEST_PROGRAMS :=
+# --version: the one version of the project is the file VERSION (lib/version.h);
+# the objects that print it are VERSIONED_OBJS below (and the guest chat-client
+# of tests/vm/e2e.mk).
+VCD_VERSION := $(shell cat VERSION)
+VCD_VERSION_FLAG := -DVCD_VERSION='"$(VCD_VERSION)"'
 
 .PHONY: all programs tests test demo bench fuzz install uninstall deb clean
 all: programs
@@ -47,11 +52,9 @@ $(BUILD)/obj/%.o: %.c
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
-# --version: the one version of the project is the file VERSION (lib/version.h).
-VCD_VERSION := $(shell cat VERSION)
 VERSIONED_OBJS := $(addprefix $(BUILD)/obj/,backend/main.o chat/server_main.o \
 	chat/client_main.o chat/bench_main.o)
-$(VERSIONED_OBJS): CPPFLAGS += -DVCD_VERSION='"$(VCD_VERSION)"'
+$(VERSIONED_OBJS): CPPFLAGS += $(VCD_VERSION_FLAG)
 $(VERSIONED_OBJS): VERSION
 
 test:
