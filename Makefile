@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Top-level build.  Each part adds its programs through its own fragment
 # (lib/lib.mk, chat/chat.mk, backend/backend.mk, tests/tests.mk); this file
 # owns the flags, the object rule and the user-facing targets.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # backend/: the vhost-user-crypto daemon, its unit tests, fuzz targets and
 # the non-VM benchmark.
 #   $(BUILD)/vhost-user-crypto            the daemon

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * guest_memory.c - region table and bounds-checked translation (see
  * guest_memory.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * main.c - vhost-user-crypto: command line, signals and the accept loop.
  *
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "crypto_engine.h"
+#include "crypto_device.h"
 #include "log.h"
 #include "session_table.h"
 #include "version.h"
@@ -46,13 +48,17 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: vhost-user-crypto --socket PATH [--engine auto|devcrypto|openssl]\n"
-"                         [--max-sessions N] [--workers N] [-v]... [--help] [--version]\n"
+"                         [--max-sessions N] [--max-memory MIB] [--workers N]\n"
+"                         [-v]... [--help] [--version]\n"
 "\n"
 "vhost-user back-end for QEMU's virtio-crypto device (cryptodev-vhost-user).\n"
 "  --socket PATH       UNIX socket to listen on (QEMU: -chardev socket,path=PATH)\n"
 "  --engine KIND       auto (default: host /dev/crypto if usable, else OpenSSL),\n"
 "                      devcrypto (host /dev/crypto only), openssl (software)\n"
 "  --max-sessions N    sessions per guest (default 1024; NOSPC when full)\n"
+"  --max-memory MIB    memory one guest may make the daemon hold for its\n"
+"                      requests in flight: queued jobs, bounce buffers\n"
+"                      (default 64; over it a request gets status ERR)\n"
 "  --workers N         threads executing requests (default: online CPUs;\n"
 "                      0 runs requests on the connection thread)\n"
 "  -v, --verbose       more log output (repeat for debug)\n"
@@ -108,6 +114,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "engine", required_argument, NULL, 'e' },
 		{ "max-sessions", required_argument, NULL, 'm' },
+		{ "max-memory", required_argument, NULL, 'M' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -116,6 +123,7 @@ int main(int argc, char **argv)
 	};
 	const char *path = NULL, *engine_name = "auto";
 	unsigned long max_sessions = 1024, workers;
+	unsigned long max_memory_mib = MB_DEFAULT_MAX >> 20;
 	enum ce_kind kind = CE_KIND_AUTO;
 	struct ce_engine *eng = NULL;
 	struct sigaction sa;
@@ -124,7 +132,7 @@ int main(int argc, char **argv)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	workers = ncpu > 0 ? (unsigned long)ncpu : 1;
-	while ((c = getopt_long(argc, argv, "s:e:m:w:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:e:m:M:w:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			path = optarg;
@@ -148,6 +156,15 @@ int main(int argc, char **argv)
 			    max_sessions == 0) {
 				fprintf(stderr, "vhost-user-crypto: --max-sessions "
 					"must be 1..1000000, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'M':
+			if (parse_uint(optarg, 1u << 20, &max_memory_mib) ||
+			    max_memory_mib == 0) {
+				fprintf(stderr, "vhost-user-crypto: --max-memory "
+					"must be 1..1048576 (MiB), not '%s'\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -244,6 +261,7 @@ int main(int argc, char **argv)
 			close(cfd);
 			continue;
 		}
+		cd_set_memory_max(dev, (size_t)max_memory_mib << 20);
 		log_info("front-end connected");
 		vu_conn_init(&conn, cfd, dev);
 		r = vu_serve(&conn, stop_pipe[0]);

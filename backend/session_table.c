@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * session_table.c - sessions of one connection (see session_table.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * session_table.h - the symmetric crypto sessions of one front-end
  * connection, keyed by the 64-bit id the back-end hands out.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sigbus_guard.c - SIGBUS inside a guarded mapping becomes a zero page (see
  * sigbus_guard.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sigbus_guard.h - keep the daemon alive when a front-end shrinks a file
  * under guest memory the daemon has mapped.

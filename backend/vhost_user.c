@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vhost_user.c - vhost-user back-end protocol for virtio-crypto (see
  * vhost_user.h).
@@ -469,7 +470,8 @@ int vu_serve(struct vu_conn *c, int stop_fd)
 							    .events = POLLIN };
 			}
 		}
-		r = poll(pfd, n, -1);
+		/* a queue with more to pop: look at the fds, then go on */
+		r = poll(pfd, n, cd_has_more(c->dev) ? 0 : -1);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -477,6 +479,7 @@ int vu_serve(struct vu_conn *c, int stop_fd)
 		}
 		if (pfd[1].revents)
 			return 1;
+		cd_process_more(c->dev);
 		for (unsigned i = 2; i < n; i++)
 			if (pfd[i].revents)	/* POLLIN, or an error cd_kick drops */
 				cd_kick(c->dev, qmap[i]);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * bench_main.c - chat-bench: command line and the phases of one run.
  *

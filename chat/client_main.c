@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_main.c - chat-client: command-line options, passphrase, crypto
  * engine and connection setup, then the event loop with the terminal or

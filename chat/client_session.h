@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_session.h - one chat client's protocol session: the frames from the
  * server (WELCOME, JOINED, LEFT, RELAY, WHO_REPLY, REFUSED, ERROR), the room

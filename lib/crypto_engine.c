@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * crypto_engine.c - the public crypto engine API: argument checking and
  * dispatch to an engine (software or device), and AUTO's choice per session.

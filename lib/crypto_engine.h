@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * crypto_engine.h - one small session-based symmetric crypto API with two
  * engines behind it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * engine_device.c - the device engine: the cryptodev-linux ioctl ABI
  * (driver/uapi/cryptodev.h) on a device node, /dev/crypto by default.  On

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * engine_ops.h - the internal interface between the dispatcher
  * (crypto_engine.c) and the engines behind it, one file per engine

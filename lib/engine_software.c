@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * engine_software.c - the software engine: AES (CBC, CTR, ECB, XTS), HMAC
  * and plain hashes (MD5, SHA-1, SHA-2) through OpenSSL libcrypto EVP, in

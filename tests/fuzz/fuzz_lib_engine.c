@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_lib_engine.c - libFuzzer target for the crypto engine library:
  * arbitrary algorithms, key lengths, data lengths, directions, in-place use

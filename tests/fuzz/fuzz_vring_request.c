@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_vring_request.c - libFuzzer target: guest memory contents (split
  * ring, descriptor tables, request headers, buffers) under the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_backend_vhost_user.c - the back-end's vhost-user message handling
  * over a socketpair, with the test playing QEMU: feature and protocol

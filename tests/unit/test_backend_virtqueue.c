@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_backend_virtqueue.c - ring handling of the vhost-user-crypto back-end
  * over fake guest memory: guest address translation, direct and indirect

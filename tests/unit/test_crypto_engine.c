@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_crypto_engine.c - cmocka unit tests of lib/crypto_engine.h.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/vm/driver-checks.sh - guest side of tests/suite-60-vm-driver.sh.
 #
 # Usage: driver-checks.sh CHAIN BACKEND SESSIONS...

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/vm/e2e.mk - the chat-client as a static guest program (build/guest/).
 #
 # Owns: build/guest/chat-client, the same sources as the host chat-client
