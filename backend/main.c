@@ -30,6 +30,7 @@
 #include "crypto_device.h"
 #include "log.h"
 #include "session_table.h"
+#include "version.h"
 #include "vhost_user.h"
 
 static int stop_pipe[2] = { -1, -1 };
@@ -48,7 +49,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: vhost-user-crypto --socket PATH [--engine auto|devcrypto|openssl]\n"
 "                         [--max-sessions N] [--max-memory MIB] [--workers N]\n"
-"                         [-v]... [--help]\n"
+"                         [-v]... [--help] [--version]\n"
 "\n"
 "vhost-user back-end for QEMU's virtio-crypto device (cryptodev-vhost-user).\n"
 "  --socket PATH       UNIX socket to listen on (QEMU: -chardev socket,path=PATH)\n"
@@ -60,8 +61,9 @@ static void usage(FILE *f)
 "                      (default 64; over it a request gets status ERR)\n"
 "  --workers N         threads executing requests (default: online CPUs;\n"
 "                      0 runs requests on the connection thread)\n"
-"  -v                  more log output (repeat for debug)\n"
-"  --help              this text\n");
+"  -v, --verbose       more log output (repeat for debug)\n"
+"  --help              this text\n"
+"  --version           print the version and exit\n");
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -116,6 +118,7 @@ int main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = NULL, *engine_name = "auto";
@@ -177,6 +180,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			vcd_print_version("vhost-user-crypto");
 			return 0;
 		default:
 			usage(stderr);

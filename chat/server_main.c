@@ -8,6 +8,7 @@
 #include "server.h"
 
 #include "frame.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: chat-server [--listen ADDR] [--port N] [--max-clients N] [--max-queue BYTES] [-v]\n"
+"       chat-server --help | --version\n"
 "\n"
 "Relays end-to-end encrypted chat messages between clients (it never sees\n"
 "their plaintext).  Protocol: docs/protocol.md.\n"
@@ -31,6 +33,7 @@ static void usage(FILE *f)
 "                      disconnected as too slow (default %u; suffix k or m)\n"
 "  -v, --verbose       log joins, leaves and errors to stderr\n"
 "  -h, --help          this text\n"
+"      --version       print the version and exit\n"
 "\n"
 "SIGINT or SIGTERM closes every connection and exits 0.\n",
 		CHAT_DEFAULT_PORT, CHAT_DEFAULT_MAX_CLIENTS, CHAT_DEFAULT_MAX_QUEUE);
@@ -68,6 +71,7 @@ int main(int argc, char **argv)
 		{ "max-queue", required_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct chat_server_opts o = {
@@ -106,6 +110,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			vcd_print_version("chat-server");
 			return 0;
 		default:
 			usage(stderr);
