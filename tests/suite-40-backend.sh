@@ -180,4 +180,11 @@ for variant in plain:build/vhost-user-crypto san:build/san/vhost-user-crypto; do
 	t_check "$name: no sanitizer report in the logs" sh -c "! grep -q 'Sanitizer\|runtime error' '$LOGS/$name.log' '$LOGS/$name-busy.log'"
 done
 
+# ---- the systemd unit's sandbox (issue 13: exposure <= 2.0)
+unit=backend/systemd/vhost-user-crypto@.service
+score=$(systemd-analyze security --offline=true "$unit" 2>/dev/null |
+	sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+t_check "$unit: systemd-analyze security exposure ${score:-?} <= 2.0" \
+	awk -v s="${score:-99}" 'BEGIN { exit !(s <= 2.0) }'
+
 t_summary
