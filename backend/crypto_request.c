@@ -34,6 +34,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,15 @@
 #include "crypto_request.h"
 
 #define CR_CHUNK (64u << 10)	/* bounce buffer, a multiple of the block */
+
+/* Offsets of the request header's fields (linux/virtio_crypto.h). */
+#define REQ(f) offsetof(struct virtio_crypto_op_data_req, f)
+#define HDR(f) REQ(header.f)
+#define SYM(f) REQ(u.sym_req.f)
+#define CIPHER(f) SYM(u.cipher.para.f)
+#define CHAIN(f) SYM(u.chain.para.f)
+_Static_assert(sizeof(struct virtio_crypto_op_data_req) == CR_HDR_LEN,
+	       "the request header is 72 bytes");
 
 struct stream {
 	const struct iovec *iov;
@@ -329,8 +339,9 @@ static int do_cipher(struct session *s, bool enc, const uint8_t *hdr,
 		     const struct stream *rd, const struct stream *wr,
 		     uint64_t rlen, uint64_t wlen, struct mem_budget *b)
 {
-	uint32_t iv_len = le32(hdr + 24), src_len = le32(hdr + 28);
-	uint32_t dst_len = le32(hdr + 32);
+	uint32_t iv_len = le32(hdr + CIPHER(iv_len));
+	uint32_t src_len = le32(hdr + CIPHER(src_data_len));
+	uint32_t dst_len = le32(hdr + CIPHER(dst_data_len));
 	uint8_t iv[CE_IV_LEN] = { 0 };
 	struct flat src, dst;
 	int st;
@@ -419,6 +430,27 @@ static int digest_streams(struct session *s, const struct stream *rd,
 	return st;
 }
 
+/* The lengths of an algorithm-chaining request, from the private header. */
+struct chain_para {
+	uint32_t iv_len, src_len, dst_len, c_off, c_len, h_off, h_len;
+	uint32_t aad_len, hr_len;
+};
+
+static struct chain_para chain_para(const uint8_t *hdr)
+{
+	return (struct chain_para){
+		.iv_len = le32(hdr + CHAIN(iv_len)),
+		.src_len = le32(hdr + CHAIN(src_data_len)),
+		.dst_len = le32(hdr + CHAIN(dst_data_len)),
+		.c_off = le32(hdr + CHAIN(cipher_start_src_offset)),
+		.c_len = le32(hdr + CHAIN(len_to_cipher)),
+		.h_off = le32(hdr + CHAIN(hash_start_src_offset)),
+		.h_len = le32(hdr + CHAIN(len_to_hash)),
+		.aad_len = le32(hdr + CHAIN(aad_len)),
+		.hr_len = le32(hdr + CHAIN(hash_result_len)),
+	};
+}
+
 /*
  * A chain without a cipher: the hash or HMAC of aad || src[h_off, +h_len),
  * straight from the guest's buffers (nothing is copied).  The destination
@@ -429,10 +461,10 @@ static int do_digest(struct session *s, const uint8_t *hdr,
 		     const struct stream *rd, const struct stream *wr,
 		     uint64_t rlen, uint64_t wlen, struct mem_budget *b)
 {
-	uint32_t iv_len = le32(hdr + 24), src_len = le32(hdr + 28);
-	uint32_t dst_len = le32(hdr + 32), h_off = le32(hdr + 44);
-	uint32_t h_len = le32(hdr + 48), aad_len = le32(hdr + 52);
-	uint32_t hr_len = le32(hdr + 56);
+	struct chain_para p = chain_para(hdr);
+	uint32_t iv_len = p.iv_len, src_len = p.src_len, dst_len = p.dst_len;
+	uint32_t h_off = p.h_off, h_len = p.h_len, aad_len = p.aad_len;
+	uint32_t hr_len = p.hr_len;
 	uint64_t src_off = CR_HDR_LEN + (uint64_t)iv_len;
 	uint8_t tag[CE_MAX_TAG];
 	size_t taglen;
@@ -470,11 +502,10 @@ static int do_chain(struct session *s, bool enc, const uint8_t *hdr,
 		    const struct stream *rd, const struct stream *wr,
 		    uint64_t rlen, uint64_t wlen, struct mem_budget *b)
 {
-	uint32_t iv_len = le32(hdr + 24), src_len = le32(hdr + 28);
-	uint32_t dst_len = le32(hdr + 32), c_off = le32(hdr + 36);
-	uint32_t c_len = le32(hdr + 40), h_off = le32(hdr + 44);
-	uint32_t h_len = le32(hdr + 48), aad_len = le32(hdr + 52);
-	uint32_t hr_len = le32(hdr + 56);
+	struct chain_para p = chain_para(hdr);
+	uint32_t iv_len = p.iv_len, src_len = p.src_len, dst_len = p.dst_len;
+	uint32_t c_off = p.c_off, c_len = p.c_len, h_off = p.h_off;
+	uint32_t h_len = p.h_len, aad_len = p.aad_len, hr_len = p.hr_len;
 	uint8_t iv[CE_IV_LEN] = { 0 }, tag[CE_MAX_TAG];
 	uint64_t src_off = CR_HDR_LEN + (uint64_t)iv_len;
 	uint64_t aad_off = src_off + src_len;
@@ -537,10 +568,10 @@ static int execute(struct session_table *t, const struct vq_chain *c,
 	if (c->rlen < CR_HDR_LEN)
 		return VIRTIO_CRYPTO_BADMSG;
 	stream_copy(rd, 0, hdr, CR_HDR_LEN, false);
-	opcode = le32(hdr + 0);
-	memcpy(&sid, hdr + 8, 8);
+	opcode = le32(hdr + HDR(opcode));
+	memcpy(&sid, hdr + HDR(session_id), sizeof(sid));
 	sid = le64toh(sid);
-	op_type = le32(hdr + 64);
+	op_type = le32(hdr + SYM(op_type));
 
 	if (opcode == VIRTIO_CRYPTO_CIPHER_ENCRYPT)
 		enc = true;
