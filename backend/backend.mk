@@ -1,10 +1,11 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # backend/: the vhost-user-crypto daemon, its unit tests, fuzz targets and
 # the non-VM benchmark.
 #   $(BUILD)/vhost-user-crypto            the daemon
 #   $(BUILD)/test_backend_*               cmocka unit tests (suite-40-backend)
 #   $(BUILD)/backend-bench                request path vs raw OpenSSL EVP
 #   build/fuzz/fuzz_vhost_user, build/fuzz/fuzz_vring_request   (make fuzz)
-BACKEND_CORE := guest_memory virtqueue session_table crypto_session_msg \
+BACKEND_CORE := guest_memory sigbus_guard virtqueue session_table crypto_session_msg \
 	crypto_request worker_pool crypto_device vhost_user log
 BACKEND_CORE_OBJS := $(BACKEND_CORE:%=$(BUILD)/obj/backend/%.o)
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * crypto_device.c - device logic of one connection (see crypto_device.h).
  *
@@ -15,6 +16,11 @@
  * larger ones, the last one popped in a batch runs there too (a lone
  * request in flight never waits for a worker to wake up) and the others go
  * to the worker pool and complete in any order.
+ *
+ * Fairness to the control path: one cd_process call pops at most
+ * CD_PROCESS_MAX chains; a guest that keeps its ring full makes the
+ * connection thread come back (cd_process_more) after it has looked at
+ * the vhost-user socket, never keeps it popping for ever.
  *
  * Completion batching: a finished request is pushed at once; the call
  * eventfd is signalled only if no other request of the same queue is still
@@ -37,7 +43,15 @@ struct cd_job {
 	struct wp_job job;
 	struct cd_queue *q;
 	struct vq_chain chain;
+	size_t charged;			/* to the connection's budget */
 };
+
+/* What a queued job holds: itself and its chain's buffer list. */
+static size_t job_cost(const struct vq_chain *c)
+{
+	return sizeof(struct cd_job) +
+	       (c->cap > VQ_INLINE_IOV ? c->cap * sizeof(struct iovec) : 0);
+}
 
 static void close_fd(int *fd)
 {
@@ -57,6 +71,7 @@ int cd_create(struct crypto_device **out, struct ce_engine *eng,
 	gm_init(&d->mem);
 	d->event_idx = true;
 	d->inline_max = CD_INLINE_MAX;
+	mb_init(&d->budget, MB_DEFAULT_MAX);
 	for (unsigned i = 0; i < CD_MAX_QUEUES; i++) {
 		struct cd_queue *q = &d->q[i];
 		q->dev = d;
@@ -77,6 +92,11 @@ int cd_create(struct crypto_device **out, struct ce_engine *eng,
 	}
 	*out = d;
 	return 0;
+}
+
+void cd_set_memory_max(struct crypto_device *d, size_t bytes)
+{
+	d->budget.max = bytes;
 }
 
 void cd_destroy(struct crypto_device *d)
@@ -312,15 +332,22 @@ static void signal_batch(struct cd_queue *q)
 	pthread_mutex_unlock(&q->lock);
 }
 
-static void run_chain(struct cd_queue *q, struct vq_chain *c, bool may_signal)
+/* Execute a chain (not a malformed one); the used length to push. */
+static uint32_t execute_chain(struct cd_queue *q, const struct vq_chain *c)
 {
 	uint32_t used = 0;
 
 	if (c->err == 0) {
-		int st = crypto_request_execute(q->dev->sessions, c, &used);
+		int st = crypto_request_execute(q->dev->sessions, c,
+						&q->dev->budget, &used);
 		log_debug("vring %u: head %u status %d", q->index, c->head, st);
 	}
-	complete(q, c->head, used, may_signal);
+	return used;
+}
+
+static void run_chain(struct cd_queue *q, struct vq_chain *c, bool may_signal)
+{
+	complete(q, c->head, execute_chain(q, c), may_signal);
 }
 
 static void job_fn(struct wp_job *j)
@@ -328,10 +355,16 @@ static void job_fn(struct wp_job *j)
 	struct cd_job *cj = (struct cd_job *)((char *)j - offsetof(struct cd_job, job));
 	struct cd_queue *q = cj->q;
 
+	uint32_t used;
+	uint16_t head = cj->chain.head;
+
 	atomic_fetch_sub(&q->queued, 1);
-	run_chain(q, &cj->chain, true);
+	used = execute_chain(q, &cj->chain);
+	/* give the memory back before the completion a drain waits for */
 	vq_chain_release(&cj->chain);
+	mb_put(&q->dev->budget, cj->charged);
 	free(cj);
+	complete(q, head, used, true);
 }
 
 void cd_kick(struct crypto_device *d, unsigned qi)
@@ -354,15 +387,23 @@ void cd_kick(struct crypto_device *d, unsigned qi)
 	cd_process(d, qi);
 }
 
-/* Hand a popped chain to the pool: the chain moves into a job. */
+/* Hand a popped chain to the pool: the chain moves into a job.  False
+ * when the job does not fit in the budget (or memory): nothing queued. */
 static bool submit(struct crypto_device *d, struct cd_queue *q,
 		   struct vq_chain *c)
 {
-	struct cd_job *cj = malloc(sizeof(*cj));
+	size_t cost = job_cost(c);
+	struct cd_job *cj;
 
-	if (!cj)
+	if (!mb_take(&d->budget, cost))
 		return false;
+	cj = malloc(sizeof(*cj));
+	if (!cj) {
+		mb_put(&d->budget, cost);
+		return false;
+	}
 	vq_chain_move(&cj->chain, c);
+	cj->charged = cost;
 	cj->q = q;
 	cj->job.fn = job_fn;
 	atomic_fetch_add(&q->queued, 1);
@@ -371,21 +412,50 @@ static bool submit(struct crypto_device *d, struct cd_queue *q,
 	return true;
 }
 
+/* Answer a chain with status ERR without running it (over the budget). */
+static void refuse_chain(struct cd_queue *q, struct vq_chain *c)
+{
+	uint32_t used = 0;
+
+	q->refused++;
+	crypto_request_refuse(c, &used);
+	complete(q, c->head, used, false);
+}
+
+/* Run the held large request here, or queue it when it is too long for
+ * the connection thread; refused when the budget is exhausted.  Returns
+ * how many completed here (0 or 1). */
+static unsigned dispatch_last(struct crypto_device *d, struct cd_queue *q,
+			      struct vq_chain *held)
+{
+	if (held->rlen <= CD_INLINE_LAST_MAX) {
+		run_chain(q, held, false);
+		return 1;
+	}
+	if (submit(d, q, held))
+		return 0;
+	refuse_chain(q, held);
+	return 1;
+}
+
 /* Pop everything available.  Small requests (and malformed chains) run
  * right here: waking another thread costs more than they do.  Of the large
- * ones, the last of the batch also runs here (it is the only one when a
- * single request is in flight, and a worker would add a wake-up for
- * nothing); the others go to the pool, which runs them while this thread
- * does its own.  Returns how many were completed inline. */
+ * ones, the last of the batch also runs here when it is at most
+ * CD_INLINE_LAST_MAX (it is the only one when a single request is in
+ * flight, and a worker would add a wake-up for nothing); the others go to
+ * the pool, which runs them while this thread does its own.  A request
+ * whose job does not fit in the connection's budget gets ERR.  Pops at
+ * most *budget chains (counting it down).  Returns how many were
+ * completed inline. */
 static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
-			struct vq_chain *c)
+			struct vq_chain *c, unsigned *budget)
 {
 	unsigned inline_done = 0;
 	struct vq_chain held;
 	bool holding = false;
 
 	vq_chain_init(&held);
-	for (;;) {
+	for (; *budget; (*budget)--) {
 		int r = vq_pop(&q->vq, &d->mem, c);
 
 		if (r <= 0) {
@@ -410,7 +480,7 @@ static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
 		} else if (d->pool && c->rlen > d->inline_max) {
 			/* the newest large one is kept, the one before goes */
 			if (holding && !submit(d, q, &held)) {
-				run_chain(q, &held, false);
+				refuse_chain(q, &held);
 				inline_done++;
 			}
 			vq_chain_release(&held);
@@ -421,37 +491,57 @@ static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
 		run_chain(q, c, false);
 		inline_done++;
 	}
-	if (holding) {
-		run_chain(q, &held, false);
-		inline_done++;
-	}
+	if (holding)
+		inline_done += dispatch_last(d, q, &held);
 	vq_chain_release(&held);
 	return inline_done;
 }
 
-void cd_process(struct crypto_device *d, unsigned qi)
+bool cd_process(struct crypto_device *d, unsigned qi)
 {
 	struct cd_queue *q = queue(d, qi);
 	struct vq_chain chain;
-	unsigned inline_done = 0;
+	unsigned inline_done = 0, budget = CD_PROCESS_MAX;
 
 	if (!q)
-		return;
+		return false;
+	q->more = false;
 	if (!can_run(q)) {
 		log_debug("vring %u cannot run yet (started %d enabled %d addr %d "
 			  "ready %d): kick kept", qi, q->started, q->enabled,
 			  q->addr_set, vq_ready(&q->vq));
 		q->kick_pending = true;
-		return;
+		return false;
 	}
 	q->kick_pending = false;
 	vq_chain_init(&chain);
 	do {
-		inline_done += pop_all(d, q, &chain);
+		inline_done += pop_all(d, q, &chain, &budget);
+		if (!budget) {
+			/* notifications stay off: the caller comes back */
+			q->more = true;
+			break;
+		}
 	} while (vq_enable_notify(&q->vq) && !q->vq.broken && !q->kick_pending);
 	vq_chain_release(&chain);
 	/* completions done here (inline requests, bad chains) are signalled
 	 * once for the batch */
 	if (inline_done)
 		signal_batch(q);
+	return q->more;
+}
+
+bool cd_has_more(const struct crypto_device *d)
+{
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++)
+		if (d->q[i].more)
+			return true;
+	return false;
+}
+
+void cd_process_more(struct crypto_device *d)
+{
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++)
+		if (d->q[i].more)
+			cd_process(d, i);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * crypto_device.h - the device logic of one front-end connection: guest
  * memory, the data virtqueues, the session table and the worker pool, and
@@ -26,6 +27,7 @@
 
 #include "crypto_engine.h"
 #include "guest_memory.h"
+#include "mem_budget.h"
 #include "session_table.h"
 #include "virtqueue.h"
 #include "worker_pool.h"
@@ -35,6 +37,15 @@
  * 72-byte header and the IV) run on the dispatcher thread: the crypto takes
  * less than waking another thread.  Larger ones go to the worker pool. */
 #define CD_INLINE_MAX (16384u + 72u + 16u)
+/* The last large request of a batch runs on the dispatcher thread only up
+ * to this size: larger ones always go to the pool, so that the connection
+ * thread answers vhost-user messages (QEMU waits for CREATE_SESSION and
+ * GET_VRING_BASE synchronously) within about a millisecond. */
+#define CD_INLINE_LAST_MAX (256u << 10)
+/* Chains one cd_process call pops before it returns to the caller's poll
+ * loop (a guest that refills its ring as fast as it is served cannot keep
+ * the connection thread from the vhost-user socket). */
+#define CD_PROCESS_MAX 256u
 
 struct crypto_device;
 
@@ -50,11 +61,13 @@ struct cd_queue {
 	bool started;			/* kick fd set and not stopped */
 	bool enabled;			/* not disabled by SET_VRING_ENABLE 0 */
 	bool kick_pending;		/* kicked while it could not run */
+	bool more;			/* stopped at CD_PROCESS_MAX: resume */
 	unsigned num;
 	bool addr_set;
 	uint64_t desc_uva, avail_uva, used_uva;
 	uint64_t requests, bad_chains;	/* statistics (dispatcher thread) */
 	uint64_t pooled;		/* of them, handed to the worker pool */
+	uint64_t refused;		/* answered ERR: over the memory budget */
 };
 
 struct crypto_device {
@@ -63,12 +76,16 @@ struct crypto_device {
 	struct session_table *sessions;
 	struct worker_pool *pool;	/* NULL: requests run inline */
 	uint64_t inline_max;		/* see CD_INLINE_MAX; 0: pool for all */
+	struct mem_budget budget;	/* jobs and bounce buffers (mem_budget.h) */
 	bool event_idx;
 };
 
 /* workers == 0 runs requests on the dispatcher thread. */
 int cd_create(struct crypto_device **out, struct ce_engine *eng,
 	      unsigned max_sessions, unsigned workers);
+/* The bound of d->budget in bytes (default MB_DEFAULT_MAX); call before
+ * the rings run. */
+void cd_set_memory_max(struct crypto_device *d, size_t bytes);
 /* Drain, close every fd, unmap memory, free sessions and threads. */
 void cd_destroy(struct crypto_device *d);
 
@@ -97,7 +114,15 @@ void cd_set_event_idx(struct crypto_device *d, bool on);
 
 /* Kick eventfd readable: consume it and process the queue. */
 void cd_kick(struct crypto_device *d, unsigned qi);
-/* Pop and run (or submit) everything available on queue qi. */
-void cd_process(struct crypto_device *d, unsigned qi);
+/*
+ * Pop and run (or submit) what is available on queue qi, at most
+ * CD_PROCESS_MAX chains.  True when it stopped there with more available:
+ * call cd_process_more soon (after a look at the socket).
+ */
+bool cd_process(struct crypto_device *d, unsigned qi);
+/* Some queue stopped at CD_PROCESS_MAX. */
+bool cd_has_more(const struct crypto_device *d);
+/* Resume every queue that stopped at CD_PROCESS_MAX. */
+void cd_process_more(struct crypto_device *d);
 
 #endif

@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * crypto_request.h - one virtio-crypto data request (struct
  * virtio_crypto_op_data_req and its buffers) executed over a popped chain.
  *
  * Owns: parsing the 72-byte request header, validating every length
  * against the request and the chain, running the cipher (and, for
- * algorithm chaining, the HMAC) through the session's engine, writing dst,
+ * algorithm chaining, the hash or HMAC) through the session's engine, writing dst,
  * hash result and the status byte into guest memory.
  *
  * Chain layout (virtio spec, "Crypto Device"): readable [op_data_req (72)]
@@ -19,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "mem_budget.h"
 #include "session_table.h"
 #include "virtqueue.h"
 
@@ -29,9 +31,14 @@
  * status byte when the chain has one writable byte.  Returns the status
  * written (VIRTIO_CRYPTO_OK, _BADMSG, _NOTSUPP, _INVSESS, _ERR), or -1 when
  * the chain has no writable byte to hold a status.  *used_len receives the
- * length to report in the used ring.
+ * length to report in the used ring.  Temporary buffers are charged to b
+ * (ERR when they do not fit).
  */
 int crypto_request_execute(struct session_table *t, const struct vq_chain *c,
-			   uint32_t *used_len);
+			   struct mem_budget *b, uint32_t *used_len);
+
+/* Answer chain c with ERR without running it (when its memory does not fit
+ * the budget).  Returns the status written or -1 as above. */
+int crypto_request_refuse(const struct vq_chain *c, uint32_t *used_len);
 
 #endif

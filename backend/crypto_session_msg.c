@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * crypto_session_msg.c - decode QEMU's crypto session payloads (see
  * crypto_session_msg.h for both layouts).  Pure byte parsing, no state.

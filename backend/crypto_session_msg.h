@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * crypto_session_msg.h - the payload of VHOST_USER_CREATE_CRYPTO_SESSION
  * (26) as QEMU sends it, in both layouts, and the reply it expects.

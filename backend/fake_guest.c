@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fake_guest.c - driver side of a split ring over fake guest memory (see
  * fake_guest.h).  Test and benchmark code only.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fake_guest.h - an in-process stand-in for a guest driver, for the unit
  * tests, fuzz targets and the benchmark (never linked into the daemon).

@@ -1,17 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * guest_memory.c - region table and bounds-checked translation (see
  * guest_memory.h).
  *
  * Owns: mmap/munmap of front-end memory fds.  Does not own the fds.
+ * Mappings are left out of core dumps (MADV_DONTDUMP: guest secrets), a
+ * memfd that allows sealing is sealed against shrinking, and every file
+ * mapping is guarded against SIGBUS (sigbus_guard.c) for the files that
+ * cannot be sealed.
  * All range checks are written as "offset <= size && len <= size - offset"
  * so that no addition can wrap.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "guest_memory.h"
+#include "sigbus_guard.h"
 
 void gm_init(struct guest_memory *gm)
 {
@@ -21,8 +28,10 @@ void gm_init(struct guest_memory *gm)
 void gm_clear(struct guest_memory *gm)
 {
 	for (unsigned i = 0; i < gm->n; i++)
-		if (gm->r[i].map_base)
+		if (gm->r[i].map_base) {
+			sbg_remove(gm->r[i].map_base);
 			munmap(gm->r[i].map_base, gm->r[i].map_len);
+		}
 	gm_init(gm);
 }
 
@@ -71,9 +80,17 @@ int gm_add_fd(struct guest_memory *gm, uint64_t gpa, uint64_t size,
 		return -errno;
 	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < len)
 		return -EINVAL;
+	/* a memfd that allows sealing: it can no longer shrink under us */
+	if (S_ISREG(st.st_mode))
+		(void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK);
 	p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
+	(void)madvise(p, (size_t)len, MADV_DONTDUMP);
+	if (sbg_add(p, (size_t)len) < 0) {
+		munmap(p, (size_t)len);
+		return -ENOSPC;
+	}
 	gm->r[gm->n++] = (struct gm_region){
 		.gpa = gpa, .size = size, .uva = uva,
 		.host = (uint8_t *)p + mmap_offset,

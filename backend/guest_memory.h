@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * guest_memory.h - the guest's RAM as the back-end sees it: a table of
  * regions (guest-physical address, size, front-end virtual address, host

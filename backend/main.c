@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * main.c - vhost-user-crypto: command line, signals and the accept loop.
  *
@@ -22,10 +23,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto_engine.h"
+#include "crypto_device.h"
 #include "log.h"
+#include "session_table.h"
+#include "version.h"
 #include "vhost_user.h"
 
 static int stop_pipe[2] = { -1, -1 };
@@ -43,17 +48,22 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: vhost-user-crypto --socket PATH [--engine auto|devcrypto|openssl]\n"
-"                         [--max-sessions N] [--workers N] [-v]... [--help]\n"
+"                         [--max-sessions N] [--max-memory MIB] [--workers N]\n"
+"                         [-v]... [--help] [--version]\n"
 "\n"
 "vhost-user back-end for QEMU's virtio-crypto device (cryptodev-vhost-user).\n"
 "  --socket PATH       UNIX socket to listen on (QEMU: -chardev socket,path=PATH)\n"
 "  --engine KIND       auto (default: host /dev/crypto if usable, else OpenSSL),\n"
 "                      devcrypto (host /dev/crypto only), openssl (software)\n"
 "  --max-sessions N    sessions per guest (default 1024; NOSPC when full)\n"
+"  --max-memory MIB    memory one guest may make the daemon hold for its\n"
+"                      requests in flight: queued jobs, bounce buffers\n"
+"                      (default 64; over it a request gets status ERR)\n"
 "  --workers N         threads executing requests (default: online CPUs;\n"
 "                      0 runs requests on the connection thread)\n"
-"  -v                  more log output (repeat for debug)\n"
-"  --help              this text\n");
+"  -v, --verbose       more log output (repeat for debug)\n"
+"  --help              this text\n"
+"  --version           print the version and exit\n");
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -104,13 +114,16 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "engine", required_argument, NULL, 'e' },
 		{ "max-sessions", required_argument, NULL, 'm' },
+		{ "max-memory", required_argument, NULL, 'M' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = NULL, *engine_name = "auto";
 	unsigned long max_sessions = 1024, workers;
+	unsigned long max_memory_mib = MB_DEFAULT_MAX >> 20;
 	enum ce_kind kind = CE_KIND_AUTO;
 	struct ce_engine *eng = NULL;
 	struct sigaction sa;
@@ -119,7 +132,7 @@ int main(int argc, char **argv)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	workers = ncpu > 0 ? (unsigned long)ncpu : 1;
-	while ((c = getopt_long(argc, argv, "s:e:m:w:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:e:m:M:w:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			path = optarg;
@@ -146,6 +159,15 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'M':
+			if (parse_uint(optarg, 1u << 20, &max_memory_mib) ||
+			    max_memory_mib == 0) {
+				fprintf(stderr, "vhost-user-crypto: --max-memory "
+					"must be 1..1048576 (MiB), not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'w':
 			if (parse_uint(optarg, 256, &workers)) {
 				fprintf(stderr, "vhost-user-crypto: --workers must "
@@ -158,6 +180,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			vcd_print_version("vhost-user-crypto");
 			return 0;
 		default:
 			usage(stderr);
@@ -176,6 +201,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level(verbosity);
+	{
+		struct timespec now;
+
+		/* session ids never repeat across lifetimes (session_table.c) */
+		clock_gettime(CLOCK_REALTIME, &now);
+		st_ids_start((uint64_t)now.tv_sec * 1000000000u +
+			     (uint64_t)now.tv_nsec);
+	}
 
 	if (ce_engine_open(&eng, kind, NULL, err, sizeof(err))) {
 		log_err("engine %s: %s", engine_name, err);
@@ -228,6 +261,7 @@ int main(int argc, char **argv)
 			close(cfd);
 			continue;
 		}
+		cd_set_memory_max(dev, (size_t)max_memory_mib << 20);
 		log_info("front-end connected");
 		vu_conn_init(&conn, cfd, dev);
 		r = vu_serve(&conn, stop_pipe[0]);

@@ -1,13 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * session_table.c - sessions of one connection (see session_table.h).
  *
- * Ids: slot index in the low 20 bits, a generation counter above, so a
- * closed id is never reused for a new session and lookup is O(1).  Ids stay
- * positive as int64 (QEMU reads negative ids as errors).
- * Locking: one mutex over the slot array and the reference counts.
+ * Ids: one counter for the whole process, shared by every connection,
+ * started at the wall clock in nanoseconds when the daemon starts
+ * (st_ids_start) and advanced by one per session.  An id therefore never
+ * repeats: not on another connection, and not in a later lifetime of the
+ * daemon, since no lifetime creates sessions faster than one per
+ * nanosecond.  Ids stay positive as int64 (QEMU reads negative ids as
+ * errors) until the year 2262.  Lookup: an open-addressing hash table
+ * (linear probing, at most half full) from id to session.
+ * Locking: one mutex over the table and the reference counts.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,28 +25,45 @@
 #include "log.h"
 #include "session_table.h"
 
-#define SLOT_BITS 20
-#define SLOT_MASK ((1u << SLOT_BITS) - 1)
+#define ST_MAX_SESSIONS (1u << 20)
 
 struct session_table {
 	pthread_mutex_t lock;
 	struct ce_engine *eng;
 	unsigned max, count;
-	uint64_t gen;
-	struct session **slot;
+	size_t mask;			/* hash table size - 1 (a power of 2) */
+	struct session **slot;		/* the hash table */
 };
+
+static _Atomic uint64_t next_id = 1;
+
+void st_ids_start(uint64_t first)
+{
+	if (first == 0 || first > INT64_MAX)
+		first = 1;
+	atomic_store(&next_id, first);
+}
+
+static size_t hash_of(const struct session_table *t, uint64_t id)
+{
+	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 20) & t->mask;
+}
 
 int st_create_table(struct session_table **out, struct ce_engine *eng,
 		    unsigned max_sessions)
 {
 	struct session_table *t;
+	size_t size = 4;
 
-	if (max_sessions == 0 || max_sessions > SLOT_MASK)
+	if (max_sessions == 0 || max_sessions > ST_MAX_SESSIONS)
 		return -EINVAL;
+	while (size < 2 * (size_t)max_sessions)
+		size *= 2;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t->slot = calloc(max_sessions, sizeof(*t->slot));
+	t->mask = size - 1;
+	t->slot = calloc(size, sizeof(*t->slot));
 	if (!t->slot) {
 		free(t);
 		return -ENOMEM;
@@ -62,7 +88,7 @@ void st_destroy_table(struct session_table *t)
 {
 	if (!t)
 		return;
-	for (unsigned i = 0; i < t->max; i++)
+	for (size_t i = 0; i <= t->mask; i++)
 		if (t->slot[i])
 			session_free(t->slot[i]);
 	pthread_mutex_destroy(&t->lock);
@@ -93,14 +119,79 @@ static int cipher_of(uint32_t alg, uint32_t keylen, enum ce_alg *out)
 							    : VIRTIO_CRYPTO_BADMSG;
 }
 
-static int validate(const struct session_params *p, enum ce_alg *cipher,
-		    enum ce_alg *mac)
+/* The digest of a chain: a plain hash (hash mode PLAIN) or an HMAC (AUTH). */
+static int digest_of(uint32_t mode, uint32_t alg, enum ce_alg *out)
+{
+	static const struct {
+		uint32_t mode, virtio;
+		enum ce_alg ce;
+	} map[] = {
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN, VIRTIO_CRYPTO_HASH_MD5, CE_ALG_MD5 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN, VIRTIO_CRYPTO_HASH_SHA1, CE_ALG_SHA1 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN, VIRTIO_CRYPTO_HASH_SHA_224, CE_ALG_SHA224 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN, VIRTIO_CRYPTO_HASH_SHA_256, CE_ALG_SHA256 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN, VIRTIO_CRYPTO_HASH_SHA_384, CE_ALG_SHA384 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN, VIRTIO_CRYPTO_HASH_SHA_512, CE_ALG_SHA512 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH, VIRTIO_CRYPTO_MAC_HMAC_MD5, CE_ALG_HMAC_MD5 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH, VIRTIO_CRYPTO_MAC_HMAC_SHA1, CE_ALG_HMAC_SHA1 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH, VIRTIO_CRYPTO_MAC_HMAC_SHA_224, CE_ALG_HMAC_SHA224 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH, VIRTIO_CRYPTO_MAC_HMAC_SHA_256, CE_ALG_HMAC_SHA256 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH, VIRTIO_CRYPTO_MAC_HMAC_SHA_384, CE_ALG_HMAC_SHA384 },
+		{ VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH, VIRTIO_CRYPTO_MAC_HMAC_SHA_512, CE_ALG_HMAC_SHA512 },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (map[i].mode == mode && map[i].virtio == alg) {
+			*out = map[i].ce;
+			return VIRTIO_CRYPTO_OK;
+		}
+	}
+	return VIRTIO_CRYPTO_NOTSUPP;
+}
+
+/*
+ * Algorithm chaining: AES-CBC/CTR with an HMAC in either order, or no
+ * cipher (VIRTIO_CRYPTO_NO_CIPHER) and a plain hash or an HMAC alone.
+ */
+static int validate_chain(const struct session_params *p, bool has_cipher,
+			  enum ce_alg cipher, enum ce_alg *mac)
+{
+	int st;
+
+	if (has_cipher) {
+		if (cipher != CE_ALG_AES_CBC && cipher != CE_ALG_AES_CTR)
+			return VIRTIO_CRYPTO_NOTSUPP;
+		if (p->chain_order != VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER &&
+		    p->chain_order != VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH)
+			return VIRTIO_CRYPTO_BADMSG;
+		if (p->hash_mode != VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH)
+			return VIRTIO_CRYPTO_NOTSUPP;
+	}
+	st = digest_of(p->hash_mode, p->mac_alg, mac);
+	if (st != VIRTIO_CRYPTO_OK)
+		return st;
+	if (p->hash_result_len == 0 || p->hash_result_len > ce_digest_len(*mac))
+		return VIRTIO_CRYPTO_BADMSG;
+	if (ce_alg_is_hash(*mac))
+		return VIRTIO_CRYPTO_OK;	/* PLAIN: no key to check */
+	if (p->auth_key_len > CE_MAX_MAC_KEY || (p->auth_key_len && !p->auth_key))
+		return VIRTIO_CRYPTO_BADMSG;
+	return VIRTIO_CRYPTO_OK;
+}
+
+static int validate(const struct session_params *p, bool *has_cipher,
+		    enum ce_alg *cipher, enum ce_alg *mac)
 {
 	int st;
 
 	if (p->op_type != VIRTIO_CRYPTO_SYM_OP_CIPHER &&
 	    p->op_type != VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING)
 		return VIRTIO_CRYPTO_NOTSUPP;
+	*has_cipher = p->op_type == VIRTIO_CRYPTO_SYM_OP_CIPHER ||
+		      p->cipher_alg != VIRTIO_CRYPTO_NO_CIPHER;
+	if (!*has_cipher)	/* a digest alone: no key, no direction */
+		return p->key_len ? VIRTIO_CRYPTO_BADMSG
+				  : validate_chain(p, false, 0, mac);
 	st = cipher_of(p->cipher_alg, p->key_len, cipher);
 	if (st != VIRTIO_CRYPTO_OK)
 		return st;
@@ -111,44 +202,20 @@ static int validate(const struct session_params *p, enum ce_alg *cipher,
 		return VIRTIO_CRYPTO_BADMSG;
 	if (p->op_type == VIRTIO_CRYPTO_SYM_OP_CIPHER)
 		return VIRTIO_CRYPTO_OK;
-
-	/* algorithm chaining: AES-CBC/CTR + HMAC-SHA1/SHA256, both orders */
-	if (*cipher != CE_ALG_AES_CBC && *cipher != CE_ALG_AES_CTR)
-		return VIRTIO_CRYPTO_NOTSUPP;
-	if (p->chain_order != VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER &&
-	    p->chain_order != VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH)
-		return VIRTIO_CRYPTO_BADMSG;
-	if (p->hash_mode != VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH)
-		return VIRTIO_CRYPTO_NOTSUPP;
-	switch (p->mac_alg) {
-	case VIRTIO_CRYPTO_MAC_HMAC_SHA1:
-		*mac = CE_ALG_HMAC_SHA1;
-		if (p->hash_result_len == 0 || p->hash_result_len > 20)
-			return VIRTIO_CRYPTO_BADMSG;
-		break;
-	case VIRTIO_CRYPTO_MAC_HMAC_SHA_256:
-		*mac = CE_ALG_HMAC_SHA256;
-		if (p->hash_result_len == 0 || p->hash_result_len > 32)
-			return VIRTIO_CRYPTO_BADMSG;
-		break;
-	default:
-		return VIRTIO_CRYPTO_NOTSUPP;
-	}
-	if (p->auth_key_len > CE_MAX_MAC_KEY || (p->auth_key_len && !p->auth_key))
-		return VIRTIO_CRYPTO_BADMSG;
-	return VIRTIO_CRYPTO_OK;
+	return validate_chain(p, true, *cipher, mac);
 }
 
 int st_create(struct session_table *t, const struct session_params *p,
 	      uint64_t *id)
 {
 	enum ce_alg cipher = 0, mac = 0;
+	bool has_cipher = false;
 	struct session *s;
 	char err[160] = "";
 	int st, r;
-	unsigned i;
+	size_t i;
 
-	st = validate(p, &cipher, &mac);
+	st = validate(p, &has_cipher, &cipher, &mac);
 	if (st != VIRTIO_CRYPTO_OK)
 		return st;
 
@@ -172,29 +239,32 @@ int st_create(struct session_table *t, const struct session_params *p,
 	s->aad_len = p->aad_len;
 	s->ce_cipher = cipher;
 	s->refs = 1;
-	r = ce_session_new(t->eng, &s->cipher, cipher, p->key, p->key_len,
-			   err, sizeof(err));
-	if (r) {
-		log_warn("cipher session refused by engine: %s", err);
-		goto fail;
+	if (has_cipher) {
+		r = ce_session_new(t->eng, &s->cipher, cipher, p->key,
+				   p->key_len, err, sizeof(err));
+		if (r) {
+			log_warn("cipher session refused by engine: %s", err);
+			goto fail;
+		}
 	}
 	if (p->op_type == VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING) {
 		static const uint8_t nokey[1];
+		size_t klen = ce_alg_is_hash(mac) ? 0 : p->auth_key_len;
+
 		r = ce_session_new(t->eng, &s->mac, mac,
-				   p->auth_key_len ? p->auth_key : nokey,
-				   p->auth_key_len, err, sizeof(err));
+				   klen ? p->auth_key : nokey, klen,
+				   err, sizeof(err));
 		if (r) {
 			log_warn("MAC session refused by engine: %s", err);
 			goto fail;
 		}
 	}
 
+	s->id = atomic_fetch_add(&next_id, 1);
 	pthread_mutex_lock(&t->lock);
-	for (i = 0; i < t->max && t->slot[i]; i++)
+	/* at most half full (count was reserved above): a free entry exists */
+	for (i = hash_of(t, s->id); t->slot[i]; i = (i + 1) & t->mask)
 		;
-	/* a free slot exists: count was reserved above */
-	t->gen++;
-	s->id = (t->gen << SLOT_BITS) | i;
 	t->slot[i] = s;
 	pthread_mutex_unlock(&t->lock);
 	*id = s->id;
@@ -209,27 +279,58 @@ fail:
 	return VIRTIO_CRYPTO_ERR;
 }
 
+/* The table index of id, or -1. */
+static ssize_t find_locked(const struct session_table *t, uint64_t id)
+{
+	for (size_t i = hash_of(t, id); t->slot[i]; i = (i + 1) & t->mask)
+		if (t->slot[i]->id == id)
+			return (ssize_t)i;
+	return -1;
+}
+
 static struct session *lookup_locked(struct session_table *t, uint64_t id)
 {
-	uint64_t i = id & SLOT_MASK;
+	ssize_t i = find_locked(t, id);
 
-	if (i >= t->max || !t->slot[i] || t->slot[i]->id != id)
-		return NULL;
-	return t->slot[i];
+	return i < 0 ? NULL : t->slot[i];
+}
+
+/* Empty entry i, moving later entries of its probe run back into place. */
+static void remove_locked(struct session_table *t, size_t i)
+{
+	size_t j = i;
+
+	t->slot[i] = NULL;
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & t->mask;
+		if (!t->slot[j])
+			return;
+		home = hash_of(t, t->slot[j]->id);
+		/* j stays if its home lies cyclically in (i, j] */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		t->slot[i] = t->slot[j];
+		t->slot[j] = NULL;
+		i = j;
+	}
 }
 
 int st_close(struct session_table *t, uint64_t id)
 {
 	struct session *s;
+	ssize_t i;
 	int free_now;
 
 	pthread_mutex_lock(&t->lock);
-	s = lookup_locked(t, id);
-	if (!s) {
+	i = find_locked(t, id);
+	if (i < 0) {
 		pthread_mutex_unlock(&t->lock);
 		return VIRTIO_CRYPTO_INVSESS;
 	}
-	t->slot[id & SLOT_MASK] = NULL;
+	s = t->slot[i];
+	remove_locked(t, (size_t)i);
 	t->count--;
 	s->closed = 1;
 	free_now = --s->refs == 0;

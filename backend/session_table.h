@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * session_table.h - the symmetric crypto sessions of one front-end
  * connection, keyed by the 64-bit id the back-end hands out.
@@ -23,14 +24,14 @@
 /* Session parameters in virtio-crypto terms (values from virtio_crypto.h). */
 struct session_params {
 	uint32_t op_type;	/* VIRTIO_CRYPTO_SYM_OP_CIPHER / _ALGORITHM_CHAINING */
-	uint32_t cipher_alg;	/* VIRTIO_CRYPTO_CIPHER_AES_* */
+	uint32_t cipher_alg;	/* VIRTIO_CRYPTO_CIPHER_AES_*, chains also _NO_CIPHER */
 	uint32_t direction;	/* VIRTIO_CRYPTO_OP_ENCRYPT / _DECRYPT */
 	uint32_t key_len;
 	const uint8_t *key;
 	/* chaining only */
 	uint32_t chain_order;	/* VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_* */
-	uint32_t hash_mode;	/* only VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH */
-	uint32_t mac_alg;	/* VIRTIO_CRYPTO_MAC_HMAC_SHA1 / _SHA_256 */
+	uint32_t hash_mode;	/* VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN / _AUTH */
+	uint32_t mac_alg;	/* PLAIN: VIRTIO_CRYPTO_HASH_*, AUTH: _MAC_HMAC_* */
 	uint32_t hash_result_len;
 	uint32_t auth_key_len;
 	const uint8_t *auth_key;
@@ -42,14 +43,22 @@ struct session {
 	uint32_t op_type, cipher_alg, direction, chain_order, mac_alg;
 	uint32_t hash_result_len, aad_len;
 	enum ce_alg ce_cipher;
-	struct ce_session *cipher;
-	struct ce_session *mac;		/* chaining only */
+	struct ce_session *cipher;	/* NULL: chain without a cipher */
+	struct ce_session *mac;		/* chaining only: hash or HMAC */
 	int refs;			/* table's reference + users */
 	int closed;
 };
 
 struct session_table;
 
+/*
+ * Where the process-wide id counter starts (main: the wall clock in ns, so
+ * that ids never repeat across connections or lifetimes; tests and fuzz
+ * targets: a fixed value).  Without a call ids start at 1.
+ */
+void st_ids_start(uint64_t first);
+
+/* max_sessions: 1 .. 2^20. */
 int st_create_table(struct session_table **out, struct ce_engine *eng,
 		    unsigned max_sessions);
 void st_destroy_table(struct session_table *t);

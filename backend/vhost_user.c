@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vhost_user.c - vhost-user back-end protocol for virtio-crypto (see
  * vhost_user.h).
@@ -16,9 +17,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/virtio_crypto.h>
@@ -212,10 +214,23 @@ static uint64_t rd64(const uint8_t *p)
 	return v;
 }
 
+/* True for an eventfd (an anonymous inode the kernel names so). */
+static bool is_eventfd(int fd)
+{
+	char path[64], name[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, name, sizeof(name) - 1);
+	if (n < 0)
+		return false;
+	name[n] = 0;
+	return strcmp(name, "anon_inode:[eventfd]") == 0;
+}
+
 /* The one fd of a SET_VRING_KICK/CALL/ERR message, or -1 with NOFD. */
 static int vring_fd(struct vu_msg *m, unsigned *qi, int *fd)
 {
-	struct stat st;
 	uint64_t v;
 
 	if (m->size < 8)
@@ -231,9 +246,8 @@ static int vring_fd(struct vu_msg *m, unsigned *qi, int *fd)
 		close_fds(m);
 		return -EINVAL;
 	}
-	/* eventfds are anonymous inodes; a file would always poll readable */
-	if (fstat(m->fds[0], &st) < 0 || S_ISREG(st.st_mode) ||
-	    S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)) {
+	/* only an eventfd: a file, pipe or socket would poll or block wrongly */
+	if (!is_eventfd(m->fds[0])) {
 		close_fds(m);
 		return -EINVAL;
 	}
@@ -456,7 +470,8 @@ int vu_serve(struct vu_conn *c, int stop_fd)
 							    .events = POLLIN };
 			}
 		}
-		r = poll(pfd, n, -1);
+		/* a queue with more to pop: look at the fds, then go on */
+		r = poll(pfd, n, cd_has_more(c->dev) ? 0 : -1);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -464,6 +479,7 @@ int vu_serve(struct vu_conn *c, int stop_fd)
 		}
 		if (pfd[1].revents)
 			return 1;
+		cd_process_more(c->dev);
 		for (unsigned i = 2; i < n; i++)
 			if (pfd[i].revents)	/* POLLIN, or an error cd_kick drops */
 				cd_kick(c->dev, qmap[i]);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vhost_user.h - the vhost-user back-end protocol on one connected socket
  * (QEMU docs/interop/vhost-user.rst), for a virtio-crypto device.

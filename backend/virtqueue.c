@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * virtqueue.c - split virtqueue, device side (see virtqueue.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * virtqueue.h - one split virtqueue in guest memory, from the device side.
  *

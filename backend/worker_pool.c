@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * worker_pool.c - threads + FIFO job queue (see worker_pool.h).
  * One mutex and one condition variable; a job is taken from the head and

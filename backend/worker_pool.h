@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * worker_pool.h - a fixed set of threads running submitted jobs in FIFO
  * order of start (they finish in any order).

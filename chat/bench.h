@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * bench.h - shared state of chat-bench (a load generator for chat servers).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * bench_conn.c - one chat-bench connection: connect, read, write.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * bench_main.c - chat-bench: command line and the phases of one run.
  *
@@ -22,6 +23,7 @@
 #include "fd_limit.h"
 #include "frame.h"
 #include "room_crypto.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -72,6 +74,7 @@ static void usage(FILE *f)
 "                  --size B --seconds T [--passphrase X | --raw]\n"
 "                  [--open all|probe] [--window W] [--hold SECONDS]\n"
 "                  [--spin-us U] [-v]\n"
+"       chat-bench --help | --version\n"
 "\n"
 "Opens N connections to a chat server; S of them send B-byte messages at R\n"
 "messages/s each (0 = as fast as the server takes them) for T seconds.\n"
@@ -96,7 +99,9 @@ static void usage(FILE *f)
 "                    every write, which remote clients never cost\n"
 "  --hold SECONDS    after connecting, idle this long before sending\n"
 "                    (prints \"connected N clients\" on stderr first)\n"
-"  -v                report every garbled message\n"
+"  -v, --verbose     report every garbled message\n"
+"  -h, --help        this text\n"
+"      --version     print the version and exit\n"
 "S must be smaller than N (the last client is never a sender).  Frames: B >= 16.\n");
 }
 
@@ -371,6 +376,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		{ "spin-us", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	double v, have_port = 0, clients = -1, senders = -1, rate = -1, size = -1,
@@ -402,6 +408,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
 			break;
 		case 'v': b->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
+		case 'V': vcd_print_version("chat-bench"); exit(0);
 		default: usage(stderr); return -1;
 		}
 		if (dst) {

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # chat/chat.mk - build rules for the chat programs.
 #
 # ---- server side: chat-server, chat-bench, frame tests, fuzz target -------

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_body.c - encode and decode the typed plaintext body of a chat
  * message (layout in client_body.h).  Owns nothing else.

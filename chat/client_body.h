@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_body.h - the typed plaintext body inside a sealed chat message.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_conn.c - connect, buffered non-blocking I/O and frame cutting for
  * the chat client (see client_conn.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_conn.h - the client's connection to the server: connecting
  * (getaddrinfo, IPv4/IPv6/host names), a non-blocking socket, an input

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_fmt.c - format one event line for display (see client_fmt.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_fmt.h - how the client prints one event line:
  *   [HH:MM:SS] <nick> text     a message

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_frontends.h - the two ways the chat client meets its user:
  *   client_pipe.c  stdin is not a terminal: each line is a message, each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_lineedit.c - the chat client's line editor (see client_lineedit.h).
  * Widths: one column per UTF-8 character (wide characters may misplace the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_lineedit.h - a small line editor for a terminal in non-canonical
  * mode, built so that other output can be printed above the line at any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_loop.c - poll loop of the chat client and its orderly end (see
  * client_loop.h).

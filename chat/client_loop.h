@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_loop.h - the chat client's event loop: poll() on the socket and on
  * the front end's input (stdin), the output queue written only when the

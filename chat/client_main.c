@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_main.c - chat-client: command-line options, passphrase, crypto
  * engine and connection setup, then the event loop with the terminal or
@@ -18,6 +19,7 @@
 
 #include "client_frontends.h"
 #include "client_passphrase.h"
+#include "version.h"
 
 static volatile sig_atomic_t stop_flag, suspend_flag;
 
@@ -35,6 +37,7 @@ static void usage(FILE *f)
 "usage: chat-client [--nick NAME] [--passphrase-file F]\n"
 "                   [--crypto auto|device|software] [--crypto-device PATH]\n"
 "                   [--linger SECONDS] HOST [PORT]\n"
+"       chat-client --help | --version\n"
 "\n"
 "Join the end-to-end encrypted chat room served by chat-server at HOST\n"
 "(IPv4, IPv6 or a host name), PORT %d by default.\n"
@@ -49,6 +52,7 @@ static void usage(FILE *f)
 "                        typed is sent, stay in the room this long printing\n"
 "                        events (default 0), then leave\n"
 "  --help                this text\n"
+"  --version             print the version and exit\n"
 "\n"
 "On a terminal: type and press Enter to send; /nick NAME, /who, /quit, /help.\n"
 "Without one: each stdin line is a message (at most %u bytes), each event one\n"
@@ -65,6 +69,7 @@ int main(int argc, char **argv)
 		{ "crypto-device", required_argument, NULL, 'd' },
 		{ "linger", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *nick = NULL, *pass_file = NULL, *device = NULL, *host, *port;
@@ -101,6 +106,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'h': usage(stdout); return 0;
+		case 'V': vcd_print_version("chat-client"); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

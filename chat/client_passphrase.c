@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_passphrase.c - read the room passphrase (see client_passphrase.h).
  */

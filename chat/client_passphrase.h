@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_passphrase.h - where the chat client gets the room passphrase:
  * --passphrase-file (its first line), else the environment variable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_peers.c - the id -> peer table of a client (see client_peers.h).
  * Linear probing over a power-of-two array kept at most half full.

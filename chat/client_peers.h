@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_peers.h - what a client knows about the other members of the room,
  * keyed by connection id: nickname (learnt from authenticated messages),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_pipe.c - the chat client without a terminal (see
  * client_frontends.h): stdin lines become messages, events become stdout

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_session.c - the chat client's protocol handling (see
  * client_session.h): frames in, events out, our messages sealed and queued.

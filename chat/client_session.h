@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_session.h - one chat client's protocol session: the frames from the
  * server (WELCOME, PRESENCE, RELAY, WHO_REPLY, PING, REFUSED, ERROR), the room

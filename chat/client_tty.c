@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_tty.c - the chat client on an interactive terminal (see
  * client_frontends.h).  The terminal goes to non-canonical, no-echo mode

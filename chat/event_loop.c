@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * event_loop.c - the epoll event loop behind chat-server and chat-bench.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * event_loop.h - a small epoll event loop (one thread, level-triggered).
  *

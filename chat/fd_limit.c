@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fd_limit.c - raise RLIMIT_NOFILE (see fd_limit.h).
  */

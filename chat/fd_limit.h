@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fd_limit.h - raise this process's open-file limit for many sockets.
  *

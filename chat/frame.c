@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * frame.c - encoders and decoders for the chat wire protocol's frames.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * frame.h - the chat wire protocol's framing: what the server sees.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * outq.c - refcounted frame buffers and bounded per-client output FIFOs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * outq.h - shared, refcounted frame buffers and per-client output queues.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * room_crypto.c - room key derivation, seal/open of one message, replay
  * window (see room_crypto.h for the layout and docs/e2e-encryption.md for

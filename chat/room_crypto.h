@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * room_crypto.h - end-to-end encryption of chat messages inside a room.
  *

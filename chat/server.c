@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server.c - the chat relay server (see server.h for what it owns).
  *

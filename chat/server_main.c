@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * server_main.c - command line of chat-server.
  *
@@ -7,6 +8,7 @@
 #include "server.h"
 
 #include "frame.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +21,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: chat-server [--listen ADDR] [--port N] [OPTIONS]\n"
+"       chat-server --help | --version\n"
 "\n"
 "Relays end-to-end encrypted chat messages between clients (it never sees\n"
 "their plaintext).  Protocol: docs/protocol.md.\n"
@@ -31,6 +34,7 @@ static void usage(FILE *f)
 "                      disconnected as too slow (default %u)\n"
 "  -v, --verbose       log joins, leaves, limits and errors to stderr\n"
 "  -h, --help          this text\n"
+"      --version       print the version and exit\n"
 "\n"
 "Limits against hostile clients (per connection unless said; 0 turns one off):\n"
 "  --msg-rate N        frames a client may send per second (default %u)\n"
@@ -117,6 +121,7 @@ static const struct option opts[] = {
 	{ "who-page", required_argument, NULL, OPT_WHO_PAGE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -197,6 +202,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			vcd_print_version("chat-server");
 			return 0;
 		case '?':
 			usage(stderr);

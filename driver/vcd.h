@@ -39,6 +39,7 @@ extern unsigned int vcd_param_data_queues;
 extern unsigned int vcd_param_max_request;
 extern unsigned int vcd_param_timeout_ms;
 extern unsigned int vcd_param_zc_threshold;
+extern unsigned int vcd_param_async_zc_threshold;
 extern unsigned int vcd_param_async_max;
 extern unsigned int vcd_param_async_bytes;
 extern bool vcd_param_use_device;

@@ -13,7 +13,8 @@
  * hashes, chained MACs and XTS only whole), otherwise in the guest kernel
  * (multi-part hashing, CFB/OFB/Camellia/Blowfish/NULL, what the device
  * refused or cannot take in one request).  Buffers: the caller's pages for
- * requests of at least zc_threshold bytes (unless COP_FLAG_NO_ZC, or src
+ * requests of at least zc_threshold bytes (async_zc_threshold for
+ * CIOCASYNCCRYPT; unless COP_FLAG_NO_ZC, or src
  * and dst overlap without being equal), else a kernel copy, whole or, for
  * long synchronous requests, one window at a time.  A destination that is
  * not writable fails with EFAULT before the device sees the request.
@@ -154,6 +155,8 @@ static int vcd_job_buffers(struct vcd_job *job, bool async)
 	const struct crypt_op *cop = &job->cop;
 	struct vcd_session *s = job->s;
 	bool has_dst = s->cipher, overlap;
+	unsigned int zc_min = async ? vcd_param_async_zc_threshold :
+				      vcd_param_zc_threshold;
 	size_t len = cop->len, n;
 	bool zc;
 	int err;
@@ -164,8 +167,8 @@ static int vcd_job_buffers(struct vcd_job *job, bool async)
 	overlap = has_dst && !job->inplace &&
 		  vcd_user_ranges_overlap(cop->src, cop->dst, len);
 	/* Overlapping: exact semantics need a copy of the whole source. */
-	zc = !(cop->flags & COP_FLAG_NO_ZC) && vcd_param_zc_threshold &&
-	     len >= vcd_param_zc_threshold && !overlap;
+	zc = !(cop->flags & COP_FLAG_NO_ZC) && zc_min && len >= zc_min &&
+	     !overlap;
 	if (zc) {
 		job->bufs = VCD_JOB_ZC;
 		err = vcd_buf_pin(&job->src, cop->src, len, job->inplace);

@@ -42,10 +42,15 @@ module_param_named(timeout_ms, vcd_param_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(timeout_ms,
 		 "ms a request waits for the device before the device is reset and the request fails with EIO, 0 = forever (default 10000)");
 
-unsigned int vcd_param_zc_threshold = 16384;
+unsigned int vcd_param_zc_threshold = 4096;
 module_param_named(zc_threshold, vcd_param_zc_threshold, uint, 0644);
 MODULE_PARM_DESC(zc_threshold,
-		 "requests of at least this many bytes go to the device straight from the caller's pages, 0 = never (default 16384)");
+		 "CIOCCRYPT requests of at least this many bytes go to the device straight from the caller's pages, 0 = never (default 4096)");
+
+unsigned int vcd_param_async_zc_threshold = 512;
+module_param_named(async_zc_threshold, vcd_param_async_zc_threshold, uint, 0644);
+MODULE_PARM_DESC(async_zc_threshold,
+		 "the same for CIOCASYNCCRYPT requests, 0 = never (default 512)");
 
 unsigned int vcd_param_async_max = 64;
 module_param_named(async_max, vcd_param_async_max, uint, 0644);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * crypto_engine.c - the public crypto engine API: argument checking and
  * dispatch to an engine (software or device), and AUTO's choice per session.
@@ -49,6 +50,47 @@ void ce_seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The digests: message name, OpenSSL digest name, length. */
+static const struct {
+	enum ce_alg alg;
+	const char *name, *md;
+	size_t len;
+} digests[] = {
+	{ CE_ALG_HMAC_SHA1, "HMAC-SHA1", "SHA1", 20 },
+	{ CE_ALG_HMAC_SHA256, "HMAC-SHA256", "SHA256", 32 },
+	{ CE_ALG_HMAC_SHA224, "HMAC-SHA224", "SHA224", 28 },
+	{ CE_ALG_HMAC_SHA384, "HMAC-SHA384", "SHA384", 48 },
+	{ CE_ALG_HMAC_SHA512, "HMAC-SHA512", "SHA512", 64 },
+	{ CE_ALG_HMAC_MD5, "HMAC-MD5", "MD5", 16 },
+	{ CE_ALG_SHA1, "SHA1", "SHA1", 20 },
+	{ CE_ALG_SHA224, "SHA224", "SHA224", 28 },
+	{ CE_ALG_SHA256, "SHA256", "SHA256", 32 },
+	{ CE_ALG_SHA384, "SHA384", "SHA384", 48 },
+	{ CE_ALG_SHA512, "SHA512", "SHA512", 64 },
+	{ CE_ALG_MD5, "MD5", "MD5", 16 },
+};
+
+size_t ce_digest_len(enum ce_alg alg)
+{
+	for (size_t i = 0; i < sizeof(digests) / sizeof(digests[0]); i++)
+		if (digests[i].alg == alg)
+			return digests[i].len;
+	return 0;
+}
+
+const char *ce_digest_md_name(enum ce_alg alg)
+{
+	for (size_t i = 0; i < sizeof(digests) / sizeof(digests[0]); i++)
+		if (digests[i].alg == alg)
+			return digests[i].md;
+	return NULL;
+}
+
+int ce_alg_is_hash(enum ce_alg alg)
+{
+	return alg >= CE_ALG_SHA1 && alg <= CE_ALG_MD5;
+}
+
 const char *ce_alg_name(enum ce_alg alg, size_t keylen)
 {
 	static const char *const names[][3] = {
@@ -66,11 +108,12 @@ const char *ce_alg_name(enum ce_alg alg, size_t keylen)
 	case CE_ALG_AES_XTS:
 		return keylen == 32 ? "AES-128-XTS" :
 		       keylen == 64 ? "AES-256-XTS" : "AES-XTS (bad key length)";
-	case CE_ALG_HMAC_SHA1:
-		return "HMAC-SHA1";
-	case CE_ALG_HMAC_SHA256:
-		return "HMAC-SHA256";
+	default:
+		break;
 	}
+	for (size_t i = 0; i < sizeof(digests) / sizeof(digests[0]); i++)
+		if (digests[i].alg == alg)
+			return digests[i].name;
 	return "unknown algorithm";
 }
 
@@ -94,9 +137,9 @@ static int is_cipher(enum ce_alg alg)
 	       alg == CE_ALG_AES_ECB || alg == CE_ALG_AES_XTS;
 }
 
-static int is_hmac(enum ce_alg alg)
+static int is_digest(enum ce_alg alg)
 {
-	return alg == CE_ALG_HMAC_SHA1 || alg == CE_ALG_HMAC_SHA256;
+	return ce_digest_len(alg) != 0;
 }
 
 int ce_kind_parse(const char *s, enum ce_kind *out)
@@ -223,8 +266,17 @@ static int check_key(enum ce_alg alg, size_t keylen, char *err, size_t errlen)
 			  "AES-XTS key must be 32 or 64 bytes (two halves), not %zu",
 			  keylen);
 		return -EINVAL;
-	case CE_ALG_HMAC_SHA1:
-	case CE_ALG_HMAC_SHA256:
+	default:
+		break;
+	}
+	if (ce_alg_is_hash(alg)) {
+		if (keylen == 0)
+			return 0;
+		ce_seterr(err, errlen, "%s takes no key (got %zu bytes)",
+			  ce_alg_name(alg, 0), keylen);
+		return -EINVAL;
+	}
+	if (is_digest(alg)) {
 		if (keylen <= CE_MAX_MAC_KEY)
 			return 0;
 		ce_seterr(err, errlen, "HMAC key must be at most %d bytes, not %zu",
@@ -374,13 +426,13 @@ int ce_decrypt(struct ce_session *s, const uint8_t *iv, const uint8_t *in,
 	return do_cipher(s, 1, iv, in, out, len, iv_out);
 }
 
-int ce_hmac(struct ce_session *s, const struct ce_buf *parts, size_t n,
-	    uint8_t *tag, size_t *taglen)
+int ce_digest(struct ce_session *s, const struct ce_buf *parts, size_t n,
+	      uint8_t *tag, size_t *taglen)
 {
-	if (!s || !is_hmac(s->alg) || !tag || !taglen || (n && !parts))
+	if (!s || !is_digest(s->alg) || !tag || !taglen || (n && !parts))
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (parts[i].len && !parts[i].p)
 			return -EINVAL;
-	return s->ops->hmac(s->impl, parts, n, tag, taglen);
+	return s->ops->digest(s->impl, parts, n, tag, taglen);
 }

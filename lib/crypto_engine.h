@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * crypto_engine.h - one small session-based symmetric crypto API with two
  * engines behind it.
@@ -40,12 +41,22 @@ enum ce_alg {
 	CE_ALG_AES_XTS,		/* key 32/64 (two halves), iv 16, len >= 16 */
 	CE_ALG_HMAC_SHA1,	/* any key length; 20-byte tag */
 	CE_ALG_HMAC_SHA256,	/* any key length; 32-byte tag */
+	CE_ALG_HMAC_SHA224,	/* any key length; 28-byte tag */
+	CE_ALG_HMAC_SHA384,	/* any key length; 48-byte tag */
+	CE_ALG_HMAC_SHA512,	/* any key length; 64-byte tag */
+	CE_ALG_HMAC_MD5,	/* any key length; 16-byte tag */
+	CE_ALG_SHA1,		/* plain hashes: no key (keylen 0) */
+	CE_ALG_SHA224,
+	CE_ALG_SHA256,
+	CE_ALG_SHA384,
+	CE_ALG_SHA512,
+	CE_ALG_MD5,
 };
 
 #define CE_DEFAULT_DEVICE "/dev/crypto"
 #define CE_MAX_KEY	64	/* cipher keys */
 #define CE_MAX_MAC_KEY	512	/* HMAC keys */
-#define CE_MAX_TAG	32
+#define CE_MAX_TAG	64	/* longest digest (SHA-512) */
 #define CE_IV_LEN	16
 
 struct ce_engine;
@@ -96,14 +107,21 @@ int ce_decrypt(struct ce_session *s, const uint8_t *iv, const uint8_t *in,
 	       uint8_t *out, size_t len, uint8_t *iv_out);
 
 /*
- * One-shot HMAC over the concatenation of up to n (data, len) parts.  tag
- * must hold CE_MAX_TAG bytes; *taglen is set to the tag length (20 or 32).
+ * One-shot digest over the concatenation of up to n (data, len) parts: the
+ * HMAC for HMAC sessions, the plain hash for CE_ALG_SHA1 .. CE_ALG_MD5.  tag
+ * must hold CE_MAX_TAG bytes; *taglen is set to ce_digest_len(alg).
  */
 struct ce_buf {
 	const uint8_t *p;
 	size_t len;
 };
-int ce_hmac(struct ce_session *s, const struct ce_buf *parts, size_t n,
-	    uint8_t *tag, size_t *taglen);
+int ce_digest(struct ce_session *s, const struct ce_buf *parts, size_t n,
+	      uint8_t *tag, size_t *taglen);
+
+/* Digest length of a hash or HMAC algorithm; 0 for ciphers. */
+size_t ce_digest_len(enum ce_alg alg);
+
+/* True for the plain hashes (sessions without a key). */
+int ce_alg_is_hash(enum ce_alg alg);
 
 #endif /* VCD_CRYPTO_ENGINE_H */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * engine_device.c - the device engine: the cryptodev-linux ioctl ABI
  * (driver/uapi/cryptodev.h) on a device node, /dev/crypto by default.  On
@@ -5,7 +6,7 @@
  *
  * Owns: one O_RDWR|O_CLOEXEC descriptor per engine, one CIOCGSESSION per
  * session (CIOCFSESSION on free), CIOCCRYPT per operation.  Chaining values
- * for CBC/CTR come back from the node through COP_FLAG_WRITE_IV; an HMAC over
+ * for CBC/CTR come back from the node through COP_FLAG_WRITE_IV; a digest over
  * several parts is sent as one concatenated buffer so that concurrent calls
  * on one session never interleave multi-part hash state in the node.
  *
@@ -101,6 +102,16 @@ static int dev_session_new(void *state, void **out, enum ce_alg alg,
 	case CE_ALG_AES_XTS: so.cipher = CRYPTO_AES_XTS; break;
 	case CE_ALG_HMAC_SHA1: so.mac = CRYPTO_SHA1_HMAC; break;
 	case CE_ALG_HMAC_SHA256: so.mac = CRYPTO_SHA2_256_HMAC; break;
+	case CE_ALG_HMAC_SHA224: so.mac = CRYPTO_SHA2_224_HMAC; break;
+	case CE_ALG_HMAC_SHA384: so.mac = CRYPTO_SHA2_384_HMAC; break;
+	case CE_ALG_HMAC_SHA512: so.mac = CRYPTO_SHA2_512_HMAC; break;
+	case CE_ALG_HMAC_MD5: so.mac = CRYPTO_MD5_HMAC; break;
+	case CE_ALG_SHA1: so.mac = CRYPTO_SHA1; break;
+	case CE_ALG_SHA224: so.mac = CRYPTO_SHA2_224; break;
+	case CE_ALG_SHA256: so.mac = CRYPTO_SHA2_256; break;
+	case CE_ALG_SHA384: so.mac = CRYPTO_SHA2_384; break;
+	case CE_ALG_SHA512: so.mac = CRYPTO_SHA2_512; break;
+	case CE_ALG_MD5: so.mac = CRYPTO_MD5; break;
 	}
 	if (so.cipher) {
 		so.keylen = (uint32_t)keylen;
@@ -126,7 +137,7 @@ static int dev_session_new(void *state, void **out, enum ce_alg alg,
 	s->st = st;
 	s->alg = alg;
 	s->ses = so.ses;
-	s->taglen = alg == CE_ALG_HMAC_SHA1 ? 20 : 32;
+	s->taglen = ce_digest_len(alg);
 	*out = s;
 	return 0;
 }
@@ -170,7 +181,7 @@ static int dev_cipher(void *p, int decrypt, const uint8_t *iv,
 	return rc;
 }
 
-static int dev_hmac(void *p, const struct ce_buf *parts, size_t n,
+static int dev_digest(void *p, const struct ce_buf *parts, size_t n,
 		    uint8_t *tag, size_t *taglen)
 {
 	struct dev_session *s = p;
@@ -222,5 +233,5 @@ const struct ce_engine_ops ce_device_ops = {
 	.session_new = dev_session_new,
 	.session_free = dev_session_free,
 	.cipher = dev_cipher,
-	.hmac = dev_hmac,
+	.digest = dev_digest,
 };

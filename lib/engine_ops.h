@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * engine_ops.h - the internal interface between the dispatcher
  * (crypto_engine.c) and the engines behind it, one file per engine
@@ -43,8 +44,8 @@ struct ce_engine_ops {
 	int (*cipher)(void *sess, int decrypt, const uint8_t *iv,
 		      const uint8_t *in, uint8_t *out, size_t len,
 		      uint8_t *iv_out);
-	/* HMAC sessions only; tag holds CE_MAX_TAG bytes. */
-	int (*hmac)(void *sess, const struct ce_buf *parts, size_t n,
+	/* Hash and HMAC sessions only; tag holds CE_MAX_TAG bytes. */
+	int (*digest)(void *sess, const struct ce_buf *parts, size_t n,
 		    uint8_t *tag, size_t *taglen);
 };
 
@@ -57,6 +58,10 @@ void ce_seterr(char *err, size_t errlen, const char *fmt, ...)
 
 /* "AES-128-CBC", "HMAC-SHA256", ... for messages. */
 const char *ce_alg_name(enum ce_alg alg, size_t keylen);
+
+/* OpenSSL's name of the digest under a hash or HMAC algorithm ("SHA256"),
+ * NULL for ciphers. */
+const char *ce_digest_md_name(enum ce_alg alg);
 
 /* out = iv + nblocks as one 128-bit big-endian integer (mod 2^128). */
 void ce_ctr_advance(const uint8_t iv[CE_IV_LEN], uint64_t nblocks,

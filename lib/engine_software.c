@@ -1,10 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * engine_software.c - the software engine: AES (CBC, CTR, ECB, XTS) and
- * HMAC (SHA-1, SHA-256) through OpenSSL libcrypto EVP, in this process.
+ * engine_software.c - the software engine: AES (CBC, CTR, ECB, XTS), HMAC
+ * and plain hashes (MD5, SHA-1, SHA-2) through OpenSSL libcrypto EVP, in
+ * this process.
  *
  * Owns: OpenSSL cipher/MAC objects per session.  The key schedule is done
  * once, at session creation, into keyed template contexts (one per
- * direction for ciphers, one for HMAC).  Operations run on working contexts
+ * direction for ciphers, one for HMAC; a hash keeps only its EVP_MD and
+ * starts each digest afresh).  Operations run on working contexts
  * copied from the templates and kept in a small per-session pool of slots
  * taken with one atomic exchange (no lock): a call takes a free slot, resets
  * only the IV (EVP_CipherInit_ex with NULL cipher and key) or the HMAC state
@@ -39,7 +42,7 @@ struct sw_state {
 
 struct sw_slot {
 	alignas(64) atomic_int busy;
-	void *ctx;		/* EVP_CIPHER_CTX or EVP_MAC_CTX, made lazily */
+	void *ctx;		/* EVP_CIPHER_CTX, EVP_MAC_CTX or EVP_MD_CTX, lazily */
 };
 
 struct sw_session {
@@ -49,6 +52,7 @@ struct sw_session {
 	EVP_CIPHER_CTX *tmpl[2];
 	EVP_MAC *mac;
 	EVP_MAC_CTX *mtmpl;
+	EVP_MD *md;			/* plain hashes */
 };
 
 static atomic_uint next_hint;
@@ -106,6 +110,8 @@ static void sw_session_free(void *p)
 		for (int i = 0; i < SW_POOL; i++) {
 			if (s->cipher)
 				EVP_CIPHER_CTX_free(s->slot[d][i].ctx);
+			else if (s->md)
+				EVP_MD_CTX_free(s->slot[d][i].ctx);
 			else
 				EVP_MAC_CTX_free(s->slot[d][i].ctx);
 		}
@@ -114,6 +120,7 @@ static void sw_session_free(void *p)
 	EVP_MAC_CTX_free(s->mtmpl);
 	EVP_CIPHER_free(s->cipher);
 	EVP_MAC_free(s->mac);
+	EVP_MD_free(s->md);
 	free(s);
 }
 
@@ -134,12 +141,18 @@ static int sw_session_new(void *state, void **out, enum ce_alg alg,
 	memset(s, 0, sz);
 	s->alg = alg;
 
-	if (alg == CE_ALG_HMAC_SHA1 || alg == CE_ALG_HMAC_SHA256) {
+	if (ce_alg_is_hash(alg)) {
+		s->md = EVP_MD_fetch(NULL, ce_digest_md_name(alg), NULL);
+		if (!s->md)
+			goto ossl_fail;
+		*out = s;
+		return 0;
+	}
+	if (ce_digest_md_name(alg)) {
 		OSSL_PARAM params[2];
 
 		params[0] = OSSL_PARAM_construct_utf8_string(
-			OSSL_MAC_PARAM_DIGEST,
-			alg == CE_ALG_HMAC_SHA1 ? "SHA1" : "SHA256", 0);
+			OSSL_MAC_PARAM_DIGEST, (char *)ce_digest_md_name(alg), 0);
 		params[1] = OSSL_PARAM_construct_end();
 		s->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 		if (!s->mac || !(s->mtmpl = EVP_MAC_CTX_new(s->mac)) ||
@@ -291,13 +304,58 @@ static int run_mac(EVP_MAC_CTX *m, const struct ce_buf *parts, size_t n,
 	return 0;
 }
 
-static int sw_hmac(void *p, const struct ce_buf *parts, size_t n,
-		   uint8_t *tag, size_t *taglen)
+static int run_hash(EVP_MD_CTX *m, const EVP_MD *md,
+		    const struct ce_buf *parts, size_t n,
+		    uint8_t *tag, size_t *taglen)
+{
+	unsigned len = 0;
+
+	if (!EVP_DigestInit_ex(m, md, NULL))
+		return -EIO;
+	for (size_t i = 0; i < n; i++)
+		if (parts[i].len && !EVP_DigestUpdate(m, parts[i].p, parts[i].len))
+			return -EIO;
+	if (!EVP_DigestFinal_ex(m, tag, &len))
+		return -EIO;
+	*taglen = len;
+	return 0;
+}
+
+static int sw_hash(struct sw_session *s, const struct ce_buf *parts,
+		   size_t n, uint8_t *tag, size_t *taglen)
+{
+	struct sw_slot *sl = slot_get(s->slot[0]);
+	EVP_MD_CTX *m;
+	int rc;
+
+	if (sl) {
+		if (!sl->ctx)
+			sl->ctx = EVP_MD_CTX_new();
+		m = sl->ctx;
+	} else {
+		m = EVP_MD_CTX_new();
+	}
+	rc = m ? run_hash(m, s->md, parts, n, tag, taglen) : -ENOMEM;
+	if (sl)
+		slot_put(sl);
+	else
+		EVP_MD_CTX_free(m);
+	if (rc < 0)
+		ERR_clear_error();
+	return rc;
+}
+
+static int sw_digest(void *p, const struct ce_buf *parts, size_t n,
+		     uint8_t *tag, size_t *taglen)
 {
 	struct sw_session *s = p;
-	struct sw_slot *sl = slot_get(s->slot[0]);
+	struct sw_slot *sl;
 	EVP_MAC_CTX *m;
 	int rc;
+
+	if (s->md)
+		return sw_hash(s, parts, n, tag, taglen);
+	sl = slot_get(s->slot[0]);
 
 	if (sl) {
 		if (!sl->ctx)
@@ -324,5 +382,5 @@ const struct ce_engine_ops ce_software_ops = {
 	.session_new = sw_session_new,
 	.session_free = sw_session_free,
 	.cipher = sw_cipher,
-	.hmac = sw_hmac,
+	.digest = sw_digest,
 };

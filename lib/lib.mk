@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # lib/: the crypto engine library, linked into every host program.
 # Also builds the library's unit tests and benchmark (owned with lib/):
 #   $(BUILD)/test_crypto_engine  cmocka unit tests (tests/suite-10-lib.sh)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/lib.sh - shared helpers for the shell test suites (source it).
 #
 # Every suite counts its checks with t_pass/t_fail and ends with t_summary,

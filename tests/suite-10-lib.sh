@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/suite-10-lib.sh - the crypto engine library (lib/): its cmocka unit
 # tests, plain and under ASan+UBSan, and a short run of its libFuzzer target.
 # Expects `make all tests` and `make SAN=1 all tests` to have run

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # suite-20-chat-server.sh - chat-server: frame codec, behaviour over TCP,
 # the limits against hostile clients, sanitizers, valgrind and a short fuzz
 # run.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # suite-30-chat-client.sh - chat-client and its end-to-end encryption.
 #
 # Owns: the client-side checks of issue 2 section 7: room crypto, line

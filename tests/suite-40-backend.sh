@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # suite-40-backend.sh - vhost-user-crypto without a VM: cmocka unit tests
 # (plain and ASan+UBSan builds), a short libFuzzer run of each fuzz target
 # on its committed seed corpus, and end-to-end checks of the daemon binary
@@ -78,101 +79,39 @@ fi
 # ---- end to end over the socket, plain and sanitizer builds
 FRONTEND=$TMP/frontend.py
 cat >"$FRONTEND" <<'PY'
-# A scripted vhost-user front-end (what QEMU does for cryptodev-vhost-user):
-# negotiation, memfd guest RAM, one vring, a session, one AES-128-CBC
-# request (NIST SP 800-38A F.2.1 block 1), kick, wait for the call eventfd.
-import mmap, os, select, socket, struct, sys
+# One scripted front-end run (tests/integration/vhost_user_frontend.py):
+# "features" negotiates; "hold" stays connected; "request" sets up memfd
+# RAM and a ring, creates an AES-128-CBC session and runs one request
+# (NIST SP 800-38A F.2.1 block 1): kick, call eventfd, used ring, result.
+import sys, time
+sys.path.insert(0, "tests/integration")
+from vhost_user_frontend import Frontend, WANT_FEATURES
 
 sock_path, mode = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(sock_path)
-s.settimeout(10)
-
-def send(req, payload=b"", flags=1, fds=()):
-    data = struct.pack("<III", req, flags, len(payload)) + payload
-    if fds:
-        socket.send_fds(s, [data], list(fds))
-    else:
-        s.sendall(data)
-
-def recv(req):
-    hdr = b""
-    while len(hdr) < 12:
-        c = s.recv(12 - len(hdr))
-        assert c, "connection closed"
-        hdr += c
-    r, flags, size = struct.unpack("<III", hdr)
-    assert r == req, (r, req)
-    assert flags == 5, hex(flags)
-    body = b""
-    while len(body) < size:
-        body += s.recv(size - len(body))
-    return body
-
-u64 = lambda v: struct.pack("<Q", v)
-send(1)
-feat = struct.unpack("<Q", recv(1))[0]
-want = (1 << 32) | (1 << 28) | (1 << 29) | (1 << 30)
-assert feat == want, hex(feat)
+fe = Frontend(sock_path)
 if mode == "features":
+    feat = fe.features()
+    assert feat == WANT_FEATURES, hex(feat)
     print("ok features", hex(feat))
     sys.exit(0)
 if mode == "hold":
-    import time
+    assert fe.features() == WANT_FEATURES
     time.sleep(30)
     sys.exit(0)
-send(15)
-pf = struct.unpack("<Q", recv(15))[0]
-assert pf & (1 << 7) and pf & (1 << 3), hex(pf)
-send(16, u64(pf))
-send(3)
-send(2, u64(1 << 30))
-MEM, BASE, UVA, NUM = 1 << 20, 0x100000, 0x7F0000100000, 16
-fd = os.memfd_create("guest")
-os.ftruncate(fd, MEM)
-m = mmap.mmap(fd, MEM)
-send(5, struct.pack("<II", 1, 0) + struct.pack("<QQQQ", BASE, MEM, UVA, 0), flags=9, fds=[fd])
-assert struct.unpack("<Q", recv(5))[0] == 0
-DESC, AVAIL, USED = 0, 0x100, 0x1000
-send(8, struct.pack("<II", 0, NUM))
-send(10, struct.pack("<II", 0, 0))
-send(9, struct.pack("<IIQQQQ", 0, 0, UVA + DESC, UVA + USED, UVA + AVAIL, 0))
-call, kick = os.eventfd(0, os.EFD_NONBLOCK), os.eventfd(0, os.EFD_NONBLOCK)
-send(13, u64(0), fds=[call])
-send(12, u64(0), fds=[kick])
-key = bytes.fromhex("2b7e151628aed2a6abf7158809cf4f3c")
-sess = bytearray(1072)
-sess[0:8] = u64(2)
-sess[8:16] = struct.pack("<II", 3, 16)          # AES-CBC, 16-byte key
-sess[32], sess[33] = 1, 1                       # CIPHER, ENCRYPT
-sess[56:72] = key
-send(26, bytes(sess))
-sid = struct.unpack("<q", recv(26)[1064:1072])[0]
+fe.setup(mem=1 << 20, num=16)
+sid = fe.create_cbc_session(bytes.fromhex("2b7e151628aed2a6abf7158809cf4f3c"))
 assert sid >= 0, sid
-# request: indirect table at 0x2000 -> hdr, iv, src | dst, status
-H, T = 0x3000, 0x2000
-hdr = struct.pack("<IIQII", 0, 0, sid, 0, 0) + struct.pack("<III", 16, 16, 16)
-hdr = hdr.ljust(64, b"\0") + struct.pack("<II", 1, 0)
-m[H:H + 72] = hdr
-m[H + 80:H + 96] = bytes(range(16))
-m[H + 96:H + 112] = bytes.fromhex("6bc1bee22e409f96e93d7e117393172a")
-m[H + 144] = 0xAA
-segs = [(H, 72, 0), (H + 80, 16, 0), (H + 96, 16, 0), (H + 128, 16, 2), (H + 144, 1, 2)]
-for i, (a, l, f) in enumerate(segs):
-    m[T + 16 * i:T + 16 * i + 16] = struct.pack("<QIHH", BASE + a, l, f | (1 if i < 4 else 0), i + 1)
-m[DESC:DESC + 16] = struct.pack("<QIHH", BASE + T, 16 * len(segs), 4, 0)
-m[AVAIL + 4:AVAIL + 6] = struct.pack("<H", 0)
-m[AVAIL + 2:AVAIL + 4] = struct.pack("<H", 1)
-os.eventfd_write(kick, 1)
-r, _, _ = select.select([call], [], [], 10)
-assert r, "no interrupt (call eventfd) within 10 s"
-used_idx = struct.unpack("<H", m[USED + 2:USED + 4])[0]
-assert used_idx == 1, used_idx
-assert m[H + 144] == 0, m[H + 144]
-ct = bytes(m[H + 128:H + 144]).hex()
+H = 0x3000
+fe.m[H + 128:H + 144] = bytes.fromhex("6bc1bee22e409f96e93d7e117393172a")
+fe.put_cbc_request(0, sid, 0x2000, H, bytes(range(16)), H + 128, H + 160, 16)
+fe.publish(0)
+fe.kick_ring()
+assert fe.wait_call(10), "no interrupt (call eventfd) within 10 s"
+assert fe.reap() == [0]
+assert fe.m[H + 112] == 0, fe.m[H + 112]
+ct = bytes(fe.m[H + 160:H + 176]).hex()
 assert ct == "7649abac8119b246cee98e9b12e9197d", ct
-send(11, struct.pack("<II", 0, 0))
-assert struct.unpack("<II", recv(11)) == (0, 1)
+assert fe.get_vring_base() == (0, 1)
 print("ok request", ct)
 PY
 
@@ -240,5 +179,12 @@ for variant in plain:build/vhost-user-crypto san:build/san/vhost-user-crypto; do
 	fi
 	t_check "$name: no sanitizer report in the logs" sh -c "! grep -q 'Sanitizer\|runtime error' '$LOGS/$name.log' '$LOGS/$name-busy.log'"
 done
+
+# ---- the systemd unit's sandbox (issue 13: exposure <= 2.0)
+unit=backend/systemd/vhost-user-crypto@.service
+score=$(systemd-analyze security --offline=true "$unit" 2>/dev/null |
+	sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+t_check "$unit: systemd-analyze security exposure ${score:-?} <= 2.0" \
+	awk -v s="${score:-99}" 'BEGIN { exit !(s <= 2.0) }'
 
 t_summary

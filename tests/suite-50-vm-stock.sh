@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/suite-50-vm-stock.sh - the stock Linux virtio_crypto driver in a VM
 # against both backends on both guest kernels, and vm/run's own behaviour.
 #

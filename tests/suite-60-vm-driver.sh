@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/suite-60-vm-driver.sh - our guest frontend (driver/virtio_cryptodev.ko)
 # in a VM, against both backends on both guest kernels.
 #

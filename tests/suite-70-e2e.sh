@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/suite-70-e2e.sh - the three parts joined (issue: end to end).
 #
 #  1. make demo's script (tools/demo): a guest chat-client on our /dev/crypto

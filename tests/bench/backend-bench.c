@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * backend-bench.c - the vhost-user-crypto request path over fake guest
  * memory against raw OpenSSL EVP, AES-128-CBC encryption on one core.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/bench/chat.sh - chat-server against `ncat --broker`, and at 10,000 clients.
 #
 # Owns: the chat benchmark of issue 2 section 6 (figures in docs/bench-chat.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lib-bench.c - throughput of the crypto engine library against raw OpenSSL.
  *

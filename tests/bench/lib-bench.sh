@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/bench/lib-bench.sh - the crypto engine library against raw OpenSSL
 # EVP (build/lib-bench, source tests/bench/lib-bench.c): AES-128-CBC at 64 B
 # and 16 KiB, 1 and 2 threads on one shared session.  Prints ratios and

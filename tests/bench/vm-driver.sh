@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/bench/vm-driver.sh - our /dev/crypto frontend vs the stock Linux
 # virtio_crypto driver (through AF_ALG), same VM setup, same backend.
 #

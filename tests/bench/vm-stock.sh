@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/bench/vm-stock.sh - guest AES-CBC throughput through the stock Linux
 # virtio_crypto driver (AF_ALG): vhost-user-crypto vs QEMU's builtin backend.
 #

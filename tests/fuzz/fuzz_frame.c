@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_frame.c - libFuzzer target for the chat frame codec (chat/frame.c).
  *

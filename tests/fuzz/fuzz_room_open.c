@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_room_open.c - libFuzzer target for what chat-client parses from
  * other members: sealed messages (chat/room_crypto.c room_open), the

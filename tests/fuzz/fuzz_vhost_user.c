@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_vhost_user.c - libFuzzer target: a stream of vhost-user front-end
  * messages into the vhost-user-crypto back-end (vhost_user.c and the

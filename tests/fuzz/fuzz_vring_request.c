@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_vring_request.c - libFuzzer target: guest memory contents (split
  * ring, descriptor tables, request headers, buffers) under the
@@ -8,9 +9,10 @@
  * byte 1-2 = avail idx the driver claims, byte 3-4 = start index; the rest
  * is copied over the 16 KiB fake guest memory starting at the descriptor
  * table (gpa 0x100000, ring of 16).  Sessions exist before the run: id
- * 0x100000 AES-128-CBC encrypt, 0x200001 AES-256-XTS decrypt, 0x300002
- * AES-CBC + HMAC-SHA256 chaining (cipher then hash), 0x400003 AES-CTR +
- * HMAC-SHA1 (hash then cipher).
+ * 0x100000 AES-128-CBC encrypt, 0x100001 AES-256-XTS decrypt, 0x100002
+ * AES-CBC + HMAC-SHA256 chaining (cipher then hash), 0x100003 AES-CTR +
+ * HMAC-SHA1 (hash then cipher), 0x100004 SHA-512 alone, 0x100005 HMAC-MD5
+ * alone.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,7 +35,7 @@ static void sessions(struct crypto_device *d)
 		13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
 		30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46,
 		47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64 };
-	struct session_params p[4] = {
+	struct session_params p[6] = {
 		{ .op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER,
 		  .cipher_alg = VIRTIO_CRYPTO_CIPHER_AES_CBC,
 		  .direction = VIRTIO_CRYPTO_OP_ENCRYPT, .key_len = 16, .key = key },
@@ -54,10 +56,19 @@ static void sessions(struct crypto_device *d)
 		  .hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH,
 		  .mac_alg = VIRTIO_CRYPTO_MAC_HMAC_SHA1, .hash_result_len = 12,
 		  .auth_key_len = 0, .auth_key = NULL },
+		{ .op_type = VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING,
+		  .cipher_alg = VIRTIO_CRYPTO_NO_CIPHER,
+		  .hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
+		  .mac_alg = VIRTIO_CRYPTO_HASH_SHA_512, .hash_result_len = 64 },
+		{ .op_type = VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING,
+		  .cipher_alg = VIRTIO_CRYPTO_NO_CIPHER,
+		  .hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH,
+		  .mac_alg = VIRTIO_CRYPTO_MAC_HMAC_MD5, .hash_result_len = 16,
+		  .auth_key_len = 64, .auth_key = key },
 	};
 	uint64_t id;
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 6; i++)
 		if (st_create(d->sessions, &p[i], &id) != VIRTIO_CRYPTO_OK)
 			abort();
 }
@@ -86,6 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fg_init(&g, MEM, NUM) || cd_create(&d, eng, 8, (flags & 2) ? 2 : 0))
 		abort();
 	d->mem = g.gm;
+	st_ids_start(0x100000);
 	sessions(d);
 	memcpy(g.mem, data, size < MEM ? size : MEM);
 	fg_set_indices(&g, start);

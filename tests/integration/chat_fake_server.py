@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """chat_fake_server.py - a scripted stand-in for chat-server, to test how
 chat-client reacts to servers that misbehave or to timings a real server
 does not produce on demand.

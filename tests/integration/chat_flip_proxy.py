@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """chat_flip_proxy.py - a TCP proxy that flips one bit in chat SEND frames.
 
 Usage: chat_flip_proxy.py LISTEN_PORT SERVER_PORT [--offset N] [--bit B]

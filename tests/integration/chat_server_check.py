@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """chat_server_check.py - scripted clients that check chat-server over TCP.
 
 Owns: one scenario per subcommand (run by tests/suite-20-chat-server.sh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_backend_request.c - virtio-crypto data requests through the
  * back-end's device logic (crypto_device + crypto_request + session_table)
@@ -15,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -64,21 +66,32 @@ struct fx {
 	struct crypto_device *d;
 };
 
-static int setup_workers(void **state, unsigned workers, unsigned max_sessions)
+static int setup_ring(void **state, unsigned workers, unsigned max_sessions,
+		      unsigned num)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	char err[200];
 
 	assert_non_null(f);
-	assert_int_equal(fg_init(&f->g, 20 << 20, NUM), 0);
+	assert_int_equal(fg_init(&f->g, 20 << 20, num), 0);
 	assert_int_equal(ce_engine_open(&f->eng, CE_KIND_SOFTWARE, NULL, err, sizeof(err)), 0);
 	assert_int_equal(cd_create(&f->d, f->eng, max_sessions, workers), 0);
 	f->d->mem = f->g.gm;		/* host memory: nothing to unmap */
-	assert_int_equal(cd_set_num(f->d, 0, NUM), 0);
+	assert_int_equal(cd_set_num(f->d, 0, num), 0);
 	assert_int_equal(cd_set_addr(f->d, 0, f->g.desc, f->g.avail, f->g.used), 0);
 	assert_int_equal(cd_set_kick(f->d, 0, -1), 0);
 	*state = f;
 	return 0;
+}
+
+static int setup_workers(void **state, unsigned workers, unsigned max_sessions)
+{
+	return setup_ring(state, workers, max_sessions, NUM);
+}
+
+static int setup_512(void **state)
+{
+	return setup_ring(state, 0, 4, 512);
 }
 
 static int setup(void **state)
@@ -464,6 +477,190 @@ static void test_chaining_hmac(void **state)
 	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_BADMSG);
 }
 
+/* A chain without a cipher: hash mode PLAIN (hash) or AUTH (HMAC). */
+static int digest_session(struct fx *f, uint32_t mode, uint32_t alg,
+			  const uint8_t *akey, uint32_t akey_len,
+			  uint32_t hr_len, uint64_t *id)
+{
+	struct session_params p = {
+		.op_type = VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING,
+		.cipher_alg = VIRTIO_CRYPTO_NO_CIPHER,
+		.direction = VIRTIO_CRYPTO_OP_ENCRYPT,
+		.chain_order = VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER,
+		.hash_mode = mode, .mac_alg = alg, .hash_result_len = hr_len,
+		.auth_key_len = akey_len, .auth_key = akey };
+
+	return st_create(f->d->sessions, &p, id);
+}
+
+static const struct {
+	uint32_t hash, mac;
+	const char *md;
+} digest_algs[] = {
+	{ VIRTIO_CRYPTO_HASH_MD5, VIRTIO_CRYPTO_MAC_HMAC_MD5, "MD5" },
+	{ VIRTIO_CRYPTO_HASH_SHA1, VIRTIO_CRYPTO_MAC_HMAC_SHA1, "SHA1" },
+	{ VIRTIO_CRYPTO_HASH_SHA_224, VIRTIO_CRYPTO_MAC_HMAC_SHA_224, "SHA224" },
+	{ VIRTIO_CRYPTO_HASH_SHA_256, VIRTIO_CRYPTO_MAC_HMAC_SHA_256, "SHA256" },
+	{ VIRTIO_CRYPTO_HASH_SHA_384, VIRTIO_CRYPTO_MAC_HMAC_SHA_384, "SHA384" },
+	{ VIRTIO_CRYPTO_HASH_SHA_512, VIRTIO_CRYPTO_MAC_HMAC_SHA_512, "SHA512" },
+};
+
+/* A digest request: src scattered over pieces, no destination. */
+static void digest_req(struct req *r, uint64_t sid, const uint8_t *src,
+		       uint32_t len, uint32_t h_off, uint32_t h_len,
+		       const uint8_t *aad, uint32_t aad_len, uint32_t hr_len)
+{
+	memset(r, 0, sizeof(*r));
+	fg_chain_hdr(r->hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 0, len, 0,
+		     0, 0, h_off, h_len, aad_len, hr_len);
+	r->src = src;
+	r->src_len = len;
+	r->aad = aad;
+	r->aad_len = aad_len;
+	r->out_len = hr_len;
+	r->src_pieces = 3;
+	r->out_pieces = 2;
+	r->status_in_last = true;
+}
+
+static void test_hash_and_hmac_alone(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t akey[131], data[300];
+	static const uint8_t aad[13] = "header-bytes";
+	uint8_t want[EVP_MAX_MD_SIZE], mac_in[13 + 300];
+	unsigned wlen;
+	uint64_t sid;
+	struct req r;
+
+	for (unsigned i = 0; i < sizeof(akey); i++)
+		akey[i] = (uint8_t)(i * 7 + 1);
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 5);
+	for (unsigned a = 0; a < sizeof(digest_algs) / sizeof(digest_algs[0]); a++) {
+		const EVP_MD *md = EVP_get_digestbyname(digest_algs[a].md);
+		unsigned dlen = (unsigned)EVP_MD_get_size(md);
+
+		/* the plain hash of a scattered source, whole and truncated */
+		assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
+						digest_algs[a].hash, NULL, 0, dlen,
+						&sid), VIRTIO_CRYPTO_OK);
+		digest_req(&r, sid, data, 300, 0, 300, NULL, 0, dlen);
+		assert_int_equal(run(f, &r), VIRTIO_CRYPTO_OK);
+		EVP_Digest(data, 300, want, &wlen, md, NULL);
+		assert_memory_equal(r.out, want, dlen);
+		/* the empty message */
+		digest_req(&r, sid, NULL, 0, 0, 0, NULL, 0, dlen);
+		assert_int_equal(run(f, &r), VIRTIO_CRYPTO_OK);
+		EVP_Digest("", 0, want, &wlen, md, NULL);
+		assert_memory_equal(r.out, want, dlen);
+		assert_int_equal(st_close(f->d->sessions, sid), VIRTIO_CRYPTO_OK);
+
+		/* the HMAC (key longer than the block) of aad || src[5, 295) */
+		assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH,
+						digest_algs[a].mac, akey,
+						sizeof(akey), 12, &sid),
+				 VIRTIO_CRYPTO_OK);
+		digest_req(&r, sid, data, 300, 5, 290, aad, 13, 12);
+		assert_int_equal(run(f, &r), VIRTIO_CRYPTO_OK);
+		memcpy(mac_in, aad, 13);
+		memcpy(mac_in + 13, data + 5, 290);
+		HMAC(md, akey, sizeof(akey), mac_in, 13 + 290, want, &wlen);
+		assert_memory_equal(r.out, want, 12);
+		assert_int_equal(r.out[12], VIRTIO_CRYPTO_OK);
+		assert_int_equal(st_close(f->d->sessions, sid), VIRTIO_CRYPTO_OK);
+	}
+
+	/* a destination as long as the source receives the source */
+	assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH,
+					VIRTIO_CRYPTO_MAC_HMAC_SHA_256, akey, 20,
+					32, &sid), VIRTIO_CRYPTO_OK);
+	digest_req(&r, sid, data, 64, 0, 64, NULL, 0, 32);
+	fg_chain_hdr(r.hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 0, 64, 64,
+		     0, 0, 0, 64, 0, 32);
+	r.out_len = 64 + 32;
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_OK);
+	assert_memory_equal(r.out, data, 64);
+	HMAC(EVP_sha256(), akey, 20, data, 64, want, &wlen);
+	assert_memory_equal(r.out + 64, want, 32);
+
+	/* malformed requests: BADMSG, nothing written */
+	digest_req(&r, sid, data, 64, 0, 64, NULL, 0, 32);
+	fg_chain_hdr(r.hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 0, 64, 50,
+		     0, 0, 0, 64, 0, 32);		/* dst neither 0 nor src */
+	r.out_len = 50 + 32;
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_BADMSG);
+	assert_int_equal(r.out[0], 0xee);
+	digest_req(&r, sid, data, 64, 0, 64, NULL, 0, 32);
+	fg_chain_hdr(r.hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 16, 64, 0,
+		     0, 0, 0, 64, 0, 32);		/* an IV without a cipher */
+	r.iv = IV;
+	r.iv_len = 16;
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_BADMSG);
+	digest_req(&r, sid, data, 64, 0, 64, NULL, 0, 20);	/* not the session's */
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_BADMSG);
+	digest_req(&r, sid, data, 64, 60, 8, NULL, 0, 32);	/* beyond src */
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_BADMSG);
+	digest_req(&r, sid, data, 64, 0, 64, NULL, 0, 32);
+	r.out_len = 31;					/* no room for the digest */
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_BADMSG);
+	assert_int_equal(st_close(f->d->sessions, sid), VIRTIO_CRYPTO_OK);
+
+	/* refused sessions */
+	assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
+					VIRTIO_CRYPTO_HASH_SHA_256, NULL, 0, 33, &sid),
+			 VIRTIO_CRYPTO_BADMSG);
+	assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
+					VIRTIO_CRYPTO_HASH_SHA_256, NULL, 0, 0, &sid),
+			 VIRTIO_CRYPTO_BADMSG);
+	assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
+					VIRTIO_CRYPTO_HASH_SHA3_256, NULL, 0, 32, &sid),
+			 VIRTIO_CRYPTO_NOTSUPP);
+	assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_NESTED,
+					VIRTIO_CRYPTO_HASH_SHA_256, NULL, 0, 32, &sid),
+			 VIRTIO_CRYPTO_NOTSUPP);
+	/* a MAC algorithm number under hash mode PLAIN is not a hash */
+	assert_int_equal(digest_session(f, VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
+					VIRTIO_CRYPTO_MAC_CMAC_AES, NULL, 0, 16, &sid),
+			 VIRTIO_CRYPTO_NOTSUPP);
+	{
+		struct session_params p = {
+			.op_type = VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING,
+			.cipher_alg = VIRTIO_CRYPTO_NO_CIPHER, .key_len = 16,
+			.key = K128, .hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
+			.mac_alg = VIRTIO_CRYPTO_HASH_SHA1, .hash_result_len = 20 };
+
+		assert_int_equal(st_create(f->d->sessions, &p, &sid),
+				 VIRTIO_CRYPTO_BADMSG);	/* a key without a cipher */
+	}
+	assert_int_equal(st_count(f->d->sessions), 0);
+}
+
+/* Real chains take every HMAC, SHA-512 here (64-byte tag). */
+static void test_chaining_hmac_sha512(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t akey[100] = { 9, 8, 7 };
+	uint8_t mac_in[64], tag[64];
+	unsigned taglen;
+	struct req r;
+	uint64_t sid = chain_session(f, VIRTIO_CRYPTO_CIPHER_AES_CBC,
+				     VIRTIO_CRYPTO_MAC_HMAC_SHA_512,
+				     VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH,
+				     VIRTIO_CRYPTO_OP_ENCRYPT, akey, sizeof(akey), 64);
+
+	memset(&r, 0, sizeof(r));
+	fg_chain_hdr(r.hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 16, 64, 64,
+		     0, 64, 0, 64, 0, 64);
+	r.iv = IV; r.iv_len = 16; r.src = PT; r.src_len = 64;
+	r.out_len = 64 + 64;
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_OK);
+	assert_memory_equal(r.out, CT128, 64);
+	memcpy(mac_in, CT128, 64);
+	HMAC(EVP_sha512(), akey, sizeof(akey), mac_in, 64, tag, &taglen);
+	assert_memory_equal(r.out + 64, tag, 64);
+}
+
 static void test_status_codes(void **state)
 {
 	struct fx *f = *state;
@@ -630,6 +827,69 @@ static void test_session_limit_and_params(void **state)
 	p.cipher_alg = VIRTIO_CRYPTO_CIPHER_AES_ECB;
 	assert_int_equal(st_create(f->d->sessions, &p, &id), VIRTIO_CRYPTO_NOTSUPP);
 	assert_int_equal(st_count(f->d->sessions), 0);
+}
+
+/* Ids never repeat across connections, and lookup survives churn. */
+static void test_session_ids(void **state)
+{
+	struct fx *f = *state;
+	struct session_params p = { .op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER,
+		.cipher_alg = VIRTIO_CRYPTO_CIPHER_AES_CBC,
+		.direction = VIRTIO_CRYPTO_OP_ENCRYPT, .key_len = 16, .key = K128 };
+	struct session_table *t1, *t2;
+	uint64_t live[64], dead[64], last = 0, id;
+	bool used[64] = { false };
+	unsigned ndead = 0, seed = 12345;
+
+	st_ids_start(5000000000000000000ull);
+	assert_int_equal(st_create_table(&t1, f->eng, 64), 0);
+	assert_int_equal(st_create_table(&t2, f->eng, 64), 0);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(st_create(i % 2 ? t2 : t1, &p, &id), VIRTIO_CRYPTO_OK);
+		assert_true(id > last);		/* across both connections */
+		assert_true((int64_t)id > 0);
+		last = id;
+	}
+	assert_int_equal(st_count(t1), 3);
+	st_destroy_table(t2);
+
+	/* 4000 random creates and closes on a full-to-empty table */
+	st_destroy_table(t1);
+	assert_int_equal(st_create_table(&t1, f->eng, 64), 0);
+	for (int step = 0; step < 4000; step++) {
+		unsigned k;
+
+		seed = seed * 1103515245u + 12345u;
+		k = (seed >> 16) % 64;
+		if (used[k]) {
+			assert_int_equal(st_close(t1, live[k]), VIRTIO_CRYPTO_OK);
+			dead[ndead++ % 64] = live[k];
+			used[k] = false;
+		} else {
+			assert_int_equal(st_create(t1, &p, &live[k]), VIRTIO_CRYPTO_OK);
+			used[k] = true;
+		}
+		if (step % 97)
+			continue;
+		for (unsigned j = 0; j < 64; j++) {
+			struct session *s = used[j] ? st_get(t1, live[j]) : NULL;
+
+			if (!used[j])
+				continue;
+			assert_non_null(s);
+			assert_true(s->id == live[j]);
+			st_put(t1, s);
+		}
+		for (unsigned j = 0; j < ndead && j < 64; j++)
+			assert_null(st_get(t1, dead[j]));
+	}
+	for (unsigned j = 0; j < 64; j++)
+		if (used[j])
+			assert_int_equal(st_close(t1, live[j]), VIRTIO_CRYPTO_OK);
+	assert_int_equal(st_count(t1), 0);
+	assert_int_equal(st_close(t1, live[0]), VIRTIO_CRYPTO_INVSESS);
+	st_destroy_table(t1);
+	assert_int_equal(st_create_table(&t1, f->eng, (1u << 20) + 1), -EINVAL);
 }
 
 static void put32(uint8_t *p, uint32_t v)
@@ -807,6 +1067,217 @@ static void test_where_large_requests_run(void **state)
 	}
 }
 
+/*
+ * One 1 GiB AES-CBC request whose source and destination descriptors all
+ * alias the same 1 MiB of guest memory, cut off block boundaries: it runs
+ * in bounded memory (one bounce chunk), not by flattening 2 GiB.
+ */
+static void test_aliased_gigabyte_request(void **state)
+{
+	struct fx *f = *state;
+	enum { PIECES = 1024, PIECE = (1 << 20) - 3 };	/* 1024 * PIECE % 16 == 0 */
+	static struct fg_seg segs[2 * PIECES + 3];
+	uint64_t sid = new_session(f, VIRTIO_CRYPTO_CIPHER_AES_CBC, K128, 16,
+				   VIRTIO_CRYPTO_OP_ENCRYPT);
+	uint64_t h, iv, buf, st;
+	uint32_t total = (uint32_t)PIECES * PIECE, id, len;
+	struct rusage before, after;
+	uint8_t hdr[72];
+	unsigned n = 0;
+
+	fg_reset_heap(&f->g);
+	h = fg_alloc(&f->g, 72);
+	iv = fg_alloc(&f->g, 16);
+	buf = fg_alloc(&f->g, 1 << 20);
+	st = fg_alloc(&f->g, 1);
+	fg_cipher_hdr(hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 16, total, total);
+	memcpy(fg_ptr(&f->g, h), hdr, 72);
+	memcpy(fg_ptr(&f->g, iv), IV, 16);
+	*(uint8_t *)fg_ptr(&f->g, st) = 0xaa;
+	segs[n++] = (struct fg_seg){ h, 72, false };
+	segs[n++] = (struct fg_seg){ iv, 16, false };
+	for (unsigned i = 0; i < PIECES; i++)
+		segs[n++] = (struct fg_seg){ buf + 1, PIECE, false };
+	for (unsigned i = 0; i < PIECES; i++)
+		segs[n++] = (struct fg_seg){ buf + 2, PIECE, true };
+	segs[n++] = (struct fg_seg){ st, 1, true };
+	getrusage(RUSAGE_SELF, &before);
+	fg_submit(&f->g, segs, n, true);
+	cd_process(f->d, 0);
+	cd_drain(f->d);
+	getrusage(RUSAGE_SELF, &after);
+	assert_true(fg_get_used(&f->g, &id, &len));
+	assert_int_equal(*(uint8_t *)fg_ptr(&f->g, st), VIRTIO_CRYPTO_OK);
+	/* the queued job with its 2051-entry buffer list (64 KiB) and one
+	 * 64 KiB bounce chunk, and no growth of the process */
+	assert_true(atomic_load(&f->d->budget.peak) <= (192u << 10));
+	assert_true(after.ru_maxrss - before.ru_maxrss < 32 * 1024);	/* KiB */
+}
+
+/* A cipher request over src/dst in several pieces (cut inside blocks). */
+static int run_scattered(struct fx *f, struct req *r, uint64_t sid,
+			 const uint8_t *data, uint32_t len, unsigned src_pieces,
+			 unsigned out_pieces)
+{
+	fg_reset_heap(&f->g);
+	cipher_req(r, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, IV, 16, data, len);
+	r->src_pieces = src_pieces;
+	r->out_pieces = out_pieces;
+	r->indirect = true;
+	return run(f, r);
+}
+
+/* Over the connection's budget a request gets ERR and nothing is written. */
+static void test_memory_budget(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t data[200000], want[200000];
+	uint64_t sid = new_session(f, VIRTIO_CRYPTO_CIPHER_AES_CBC, K128, 16,
+				   VIRTIO_CRYPTO_OP_ENCRYPT);
+	uint64_t xts;
+	struct req r;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 11 + 1);
+	/* cut inside blocks: through the bounce chunk, chunk by chunk */
+	assert_int_equal(run_scattered(f, &r, sid, data, 200000, 7, 5),
+			 VIRTIO_CRYPTO_OK);
+	evp_crypt(EVP_aes_128_cbc(), K128, IV, data, want, 200000, 1);
+	assert_memory_equal(r.out, want, 200000);
+	assert_int_equal(atomic_load(&f->d->budget.used), 0);
+
+	/* the same with a budget smaller than the chunk: ERR, dst untouched */
+	cd_set_memory_max(f->d, 32 << 10);
+	assert_int_equal(run_scattered(f, &r, sid, data, 200000, 7, 5),
+			 VIRTIO_CRYPTO_ERR);
+	assert_int_equal(r.out[0], 0xee);
+	assert_int_equal(r.out[199999], 0xee);
+	/* XTS over scattered buffers needs the whole request: over, ERR */
+	xts = new_session(f, VIRTIO_CRYPTO_CIPHER_AES_XTS, K256, 32,
+			  VIRTIO_CRYPTO_OP_ENCRYPT);
+	assert_int_equal(run_scattered(f, &r, xts, data, 65536, 3, 3),
+			 VIRTIO_CRYPTO_ERR);
+	/* a request that runs in place needs nothing: still served */
+	fg_reset_heap(&f->g);
+	cipher_req(&r, VIRTIO_CRYPTO_CIPHER_ENCRYPT, xts, IV, 16, data, 65536);
+	assert_int_equal(run(f, &r), VIRTIO_CRYPTO_OK);
+	assert_int_equal(atomic_load(&f->d->budget.used), 0);
+	cd_set_memory_max(f->d, MB_DEFAULT_MAX);
+}
+
+/* A cipher + HMAC chain far larger than the bounce chunk, cut inside
+ * blocks, in both orders: equal to OpenSSL, in bounded memory. */
+static void test_large_chain_chunked(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t data[200000], want[200000], mac_in[13 + 200000];
+	static const uint8_t akey[32] = { 4, 5, 6 };
+	static const uint8_t aad[13] = "header-bytes";
+	uint8_t tag[64];
+	unsigned taglen;
+	struct req r;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 5 + 3);
+	for (int order = 0; order < 2; order++) {
+		bool etm = order == 0;
+		uint64_t sid = chain_session(f, VIRTIO_CRYPTO_CIPHER_AES_CBC,
+				VIRTIO_CRYPTO_MAC_HMAC_SHA_256,
+				etm ? VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH
+				    : VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER,
+				VIRTIO_CRYPTO_OP_ENCRYPT, akey, sizeof(akey), 32);
+
+		fg_reset_heap(&f->g);
+		memset(&r, 0, sizeof(r));
+		/* cipher [16, 16 + 199968), hash [8, 8 + 199990) */
+		fg_chain_hdr(r.hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, 16, 200000,
+			     200000, 16, 199968, 8, 199990, 13, 32);
+		r.iv = IV; r.iv_len = 16; r.src = data; r.src_len = 200000;
+		r.aad = aad; r.aad_len = 13; r.out_len = 200000 + 32;
+		r.indirect = true; r.src_pieces = 9; r.out_pieces = 6;
+		assert_int_equal(run(f, &r), VIRTIO_CRYPTO_OK);
+		memcpy(want, data, sizeof(want));
+		evp_crypt(EVP_aes_128_cbc(), K128, IV, data + 16, want + 16, 199968, 1);
+		assert_memory_equal(r.out, want, 200000);
+		memcpy(mac_in, aad, 13);
+		memcpy(mac_in + 13, (etm ? want : data) + 8, 199990);
+		HMAC(EVP_sha256(), akey, sizeof(akey), mac_in, 13 + 199990, tag, &taglen);
+		assert_memory_equal(r.out + 200000, tag, 32);
+		assert_true(atomic_load(&f->d->budget.peak) <= (64u << 10) + 4096);
+		assert_int_equal(atomic_load(&f->d->budget.used), 0);
+	}
+}
+
+/* Large requests never run on the connection thread beyond
+ * CD_INLINE_LAST_MAX; over the budget queued jobs are refused (ERR). */
+static void test_large_requests_leave_the_connection_thread(void **state)
+{
+	struct fx *f = *state;
+	uint64_t sid = new_session(f, VIRTIO_CRYPTO_CIPHER_AES_CBC, K128, 16,
+				   VIRTIO_CRYPTO_OP_ENCRYPT);
+	static uint8_t src[1 << 20], want[1 << 20];
+	uint8_t *out[3], *stp[3];
+	uint64_t pooled = f->d->q[0].pooled, refused = f->d->q[0].refused;
+	uint32_t id, len;
+
+	for (unsigned i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 3);
+	evp_crypt(EVP_aes_128_cbc(), K128, IV, src, want, sizeof(src), 1);
+	/* a lone 1 MiB request goes to the pool */
+	fg_reset_heap(&f->g);
+	queue_cbc_encrypt(f, sid, src, sizeof(src), &out[0], &stp[0]);
+	cd_process(f->d, 0);
+	cd_drain(f->d);
+	assert_int_equal(f->d->q[0].pooled - pooled, 1);
+	assert_int_equal(*stp[0], VIRTIO_CRYPTO_OK);
+	assert_memory_equal(out[0], want, sizeof(src));
+	assert_true(fg_get_used(&f->g, &id, &len));
+	assert_int_equal(atomic_load(&f->d->budget.used), 0);
+
+	/* no room for a queued job: three large requests are refused */
+	cd_set_memory_max(f->d, 16);
+	fg_reset_heap(&f->g);
+	for (int i = 0; i < 3; i++)
+		queue_cbc_encrypt(f, sid, src, 300000, &out[i], &stp[i]);
+	cd_process(f->d, 0);
+	cd_drain(f->d);
+	assert_int_equal(f->d->q[0].refused - refused, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(*stp[i], VIRTIO_CRYPTO_ERR);
+		assert_true(fg_get_used(&f->g, &id, &len));
+	}
+	assert_false(fg_get_used(&f->g, &id, &len));
+	cd_set_memory_max(f->d, MB_DEFAULT_MAX);
+}
+
+/* One cd_process pops at most CD_PROCESS_MAX chains, then says so. */
+static void test_process_returns_to_the_poll_loop(void **state)
+{
+	struct fx *f = *state;
+	uint64_t sid = new_session(f, VIRTIO_CRYPTO_CIPHER_AES_CBC, K128, 16,
+				   VIRTIO_CRYPTO_OP_ENCRYPT);
+	static const uint8_t src[64];
+	uint8_t *out, *stp[300];
+	unsigned n = CD_PROCESS_MAX + 44;
+	uint32_t id, len, got = 0;
+
+	fg_reset_heap(&f->g);
+	for (unsigned i = 0; i < n; i++)
+		queue_cbc_encrypt(f, sid, src, 64, &out, &stp[i]);
+	assert_true(cd_process(f->d, 0));
+	assert_true(cd_has_more(f->d));
+	while (fg_get_used(&f->g, &id, &len))
+		got++;
+	assert_int_equal(got, CD_PROCESS_MAX);
+	cd_process_more(f->d);
+	assert_false(cd_has_more(f->d));
+	while (fg_get_used(&f->g, &id, &len))
+		got++;
+	assert_int_equal(got, n);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(*stp[i], VIRTIO_CRYPTO_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -814,12 +1285,20 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_mode_and_key_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scattered_src_dst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chaining_hmac, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hash_and_hmac_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chaining_hmac_sha512, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_limit_and_params, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_message_layouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_many_in_flight, setup_pool, teardown),
 		cmocka_unit_test_setup_teardown(test_where_large_requests_run, setup_pool_default, teardown),
+		cmocka_unit_test_setup_teardown(test_aliased_gigabyte_request, setup_pool_default, teardown),
+		cmocka_unit_test_setup_teardown(test_memory_budget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_chain_chunked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_requests_leave_the_connection_thread, setup_pool_default, teardown),
+		cmocka_unit_test_setup_teardown(test_process_returns_to_the_poll_loop, setup_512, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

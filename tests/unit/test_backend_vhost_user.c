@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_backend_vhost_user.c - the back-end's vhost-user message handling
  * over a socketpair, with the test playing QEMU: feature and protocol
@@ -406,15 +407,23 @@ static void test_kick_fd_not_an_eventfd(void **state)
 	 * (the daemon would spin) */
 	assert_int_equal(acked(f, VU_SET_VRING_KICK, &v, 8, &f->memfd, 1), 1);
 	assert_int_equal(acked(f, VU_SET_VRING_CALL, &v, 8, &f->memfd, 1), 1);
-	/* a pipe that reports EOF: dropped after the first wake-up */
-	int p[2];
+	/* a pipe or a socket is refused as well (only eventfds) */
+	int p[2], sp[2];
 	assert_int_equal(pipe(p), 0);
-	assert_int_equal(acked(f, VU_SET_VRING_KICK, &v, 8, &p[0], 1), 0);
+	assert_int_equal(acked(f, VU_SET_VRING_KICK, &v, 8, &p[0], 1), 1);
+	assert_int_equal(acked(f, VU_SET_VRING_CALL, &v, 8, &p[1], 1), 1);
 	close(p[0]);
-	close(p[1]);			/* the daemon's copy now polls EOF */
+	close(p[1]);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	assert_int_equal(acked(f, VU_SET_VRING_KICK, &v, 8, &sp[0], 1), 1);
+	close(sp[0]);
+	close(sp[1]);
+	/* an eventfd is taken */
+	int e = eventfd(0, EFD_CLOEXEC);
+	assert_true(e >= 0);
+	assert_int_equal(acked(f, VU_SET_VRING_CALL, &v, 8, &e, 1), 0);
+	close(e);
 	assert_int_equal(get_u64(f, VU_GET_QUEUE_NUM), CD_MAX_QUEUES);
-	assert_int_equal(get_u64(f, VU_GET_QUEUE_NUM), CD_MAX_QUEUES);
-	assert_int_equal(f->dev->q[0].kick_fd, -1);
 }
 
 static void test_bad_messages(void **state)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_backend_virtqueue.c - ring handling of the vhost-user-crypto back-end
  * over fake guest memory: guest address translation, direct and indirect
@@ -12,11 +13,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <linux/virtio_ring.h>
 
 #include "fake_guest.h"
+#include "sigbus_guard.h"
 #include "virtqueue.h"
 
 #define NUM 16
@@ -81,6 +85,49 @@ static void test_gm_translation(void **state)
 	assert_int_equal(gm_gpa_to_iov(gm, FG_BASE_GPA + (1 << 20) - 8, 16, iov, 1, &n), -E2BIG);
 	n = 0;
 	assert_int_equal(gm_gpa_to_iov(gm, FG_BASE_GPA + (1 << 20), 8192, iov, 4, &n), -EFAULT);
+}
+
+/*
+ * A front-end that shrinks its memory file under the daemon: a sealable
+ * memfd is sealed (the shrink fails), any other file gets zero pages for
+ * the pages it lost instead of a SIGBUS that would kill the daemon.
+ */
+static void test_gm_shrunk_file(void **state)
+{
+	const uint64_t size = 1 << 20;
+	struct guest_memory gm;
+	volatile uint8_t *p;
+	uint64_t before;
+	int fd;
+
+	(void)state;
+	gm_init(&gm);
+	fd = memfd_create("sealable", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, size), 0);
+	assert_int_equal(gm_add_fd(&gm, 0x100000, size, 0x7000000, 0, fd), 0);
+	assert_int_equal(ftruncate(fd, 4096), -1);	/* sealed: EPERM */
+	assert_int_equal(errno, EPERM);
+	gm_clear(&gm);
+	close(fd);
+
+	fd = memfd_create("unsealable", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, size), 0);
+	assert_int_equal(gm_add_fd(&gm, 0x100000, size, 0x7000000, 0, fd), 0);
+	p = gm_gpa_to_host(&gm, 0x100000, size);
+	assert_non_null(p);
+	p[size - 1] = 0x5a;
+	assert_int_equal(ftruncate(fd, 4096), 0);	/* the hostile part */
+	before = sbg_faults();
+	assert_int_equal(p[size - 1], 0);	/* no SIGBUS: a zero page */
+	p[size - 4096] = 7;			/* writable too */
+	assert_int_equal(p[size - 4096], 7);
+	assert_true(sbg_faults() >= before + 1);
+	p[0] = 1;				/* the page still in the file */
+	assert_int_equal(p[0], 1);
+	gm_clear(&gm);
+	close(fd);
 }
 
 static void test_direct_chain(void **state)
@@ -351,6 +398,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_gm_translation, setup, teardown),
+		cmocka_unit_test(test_gm_shrunk_file),
 		cmocka_unit_test_setup_teardown(test_direct_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_indirect_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_ring_chain, setup, teardown),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_client_fmt.c - unit tests of how chat-client prints an event line
  * (chat/client_fmt.c): the exact plain format, colours only when asked, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_client_lineedit.c - unit tests of the chat client's line editor
  * (chat/client_lineedit.c): keys fed byte by byte, the resulting line and

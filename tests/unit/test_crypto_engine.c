@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_crypto_engine.c - cmocka unit tests of lib/crypto_engine.h.
  *
@@ -393,7 +394,7 @@ static void run_hkats(void **state, enum ce_alg alg, const struct hkat *h,
 		print_message("  %s via %s\n", h[i].name, ce_engine_describe(e));
 
 		parts[0] = (struct ce_buf){ data, datalen };
-		assert_int_equal(ce_hmac(s, parts, 1, tag, &taglen), 0);
+		assert_int_equal(ce_digest(s, parts, 1, tag, &taglen), 0);
 		assert_int_equal(taglen, explen);
 		assert_memory_equal(tag, exp, explen);
 
@@ -402,7 +403,7 @@ static void run_hkats(void **state, enum ce_alg alg, const struct hkat *h,
 		parts[1] = (struct ce_buf){ NULL, 0 };
 		parts[2] = (struct ce_buf){ data + 3, datalen - 3 };
 		memset(tag, 0, sizeof(tag));
-		assert_int_equal(ce_hmac(s, parts, 3, tag, &taglen), 0);
+		assert_int_equal(ce_digest(s, parts, 3, tag, &taglen), 0);
 		assert_int_equal(taglen, explen);
 		assert_memory_equal(tag, exp, explen);
 		ce_session_free(s);
@@ -420,6 +421,64 @@ static void test_hmac_sha1(void **state)
 {
 	run_hkats(state, CE_ALG_HMAC_SHA1, hkats_sha1,
 		  sizeof(hkats_sha1) / sizeof(hkats_sha1[0]));
+}
+
+/* Every hash and HMAC against OpenSSL's one-shot functions, in parts. */
+static void test_digests_match_openssl(void **state)
+{
+	static const struct {
+		enum ce_alg alg;
+		const char *md;
+		int keyed;
+	} algs[] = {
+		{ CE_ALG_MD5, "MD5", 0 }, { CE_ALG_SHA1, "SHA1", 0 },
+		{ CE_ALG_SHA224, "SHA224", 0 }, { CE_ALG_SHA256, "SHA256", 0 },
+		{ CE_ALG_SHA384, "SHA384", 0 }, { CE_ALG_SHA512, "SHA512", 0 },
+		{ CE_ALG_HMAC_MD5, "MD5", 1 }, { CE_ALG_HMAC_SHA1, "SHA1", 1 },
+		{ CE_ALG_HMAC_SHA224, "SHA224", 1 },
+		{ CE_ALG_HMAC_SHA256, "SHA256", 1 },
+		{ CE_ALG_HMAC_SHA384, "SHA384", 1 },
+		{ CE_ALG_HMAC_SHA512, "SHA512", 1 },
+	};
+	const struct tctx *t = *state;
+	struct ce_engine *e = open_engine(t);
+	uint8_t key[150], data[1000], tag[CE_MAX_TAG], exp[EVP_MAX_MD_SIZE];
+	unsigned explen;
+
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i + 3);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 31);
+	for (size_t a = 0; a < sizeof(algs) / sizeof(algs[0]); a++) {
+		const EVP_MD *md = EVP_get_digestbyname(algs[a].md);
+		struct ce_buf parts[3] = { { data, 1 }, { data + 1, 500 },
+					   { data + 501, 499 } };
+		struct ce_session *s;
+		size_t taglen = 0;
+
+		s = open_session(t, e, algs[a].alg, algs[a].keyed ? key : NULL,
+				 algs[a].keyed ? sizeof(key) : 0);
+		if (algs[a].keyed)
+			HMAC(md, key, sizeof(key), data, sizeof(data), exp, &explen);
+		else
+			EVP_Digest(data, sizeof(data), exp, &explen, md, NULL);
+		assert_int_equal(ce_digest(s, parts, 3, tag, &taglen), 0);
+		assert_int_equal(taglen, explen);
+		assert_int_equal(ce_digest_len(algs[a].alg), explen);
+		assert_memory_equal(tag, exp, explen);
+		ce_session_free(s);
+	}
+	/* a hash takes no key, and a digest is not a cipher */
+	{
+		struct ce_session *s = NULL;
+		char err[200] = "";
+
+		assert_int_equal(ce_session_new(e, &s, CE_ALG_SHA256, key, 16,
+						err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "takes no key"));
+		assert_int_equal(ce_digest_len(CE_ALG_AES_CBC), 0);
+	}
+	ce_engine_close(e);
 }
 
 /* ---- chaining through iv_out ---- */
@@ -635,7 +694,7 @@ static void test_bad_lengths(void **state)
 	assert_int_equal(ce_encrypt(ctr, NULL, buf, buf, 5, NULL), -EINVAL);
 	assert_int_equal(ce_encrypt(cbc, iv, NULL, buf, 16, NULL), -EINVAL);
 	assert_int_equal(ce_encrypt(mac, iv, buf, buf, 16, NULL), -EINVAL);
-	assert_int_equal(ce_hmac(cbc, &part, 1, tag, &taglen), -EINVAL);
+	assert_int_equal(ce_digest(cbc, &part, 1, tag, &taglen), -EINVAL);
 	assert_int_equal(ce_encrypt(NULL, iv, buf, buf, 16, NULL), -EINVAL);
 
 	/* what is allowed: CTR any length, len 0 leaves iv_out = iv */
@@ -660,7 +719,7 @@ static void test_bad_lengths(void **state)
 		free(p);
 	}
 	/* HMAC with an empty key and an empty message (RFC 2104 allows) */
-	assert_int_equal(ce_hmac(mac, NULL, 0, tag, &taglen), 0);
+	assert_int_equal(ce_digest(mac, NULL, 0, tag, &taglen), 0);
 	assert_int_equal(taglen, 32);
 
 	ce_session_free(cbc);
@@ -832,7 +891,7 @@ static void *worker_main(void *arg)
 			part = (struct ce_buf){ pt, len };
 			if (!HMAC(EVP_sha256(), w->key, 32, pt, len, reftag,
 				  &reflen) ||
-			    ce_hmac(w->mac, &part, 1, tag, &taglen) ||
+			    ce_digest(w->mac, &part, 1, tag, &taglen) ||
 			    taglen != reflen || memcmp(tag, reftag, reflen))
 				w->bad++;
 		}
@@ -945,6 +1004,7 @@ int main(int argc, char **argv)
 		SW(test_kat_cbc), SW(test_kat_ctr), SW(test_kat_ecb),
 		SW(test_kat_xts), SW(test_xts256_matches_evp),
 		SW(test_hmac_sha256), SW(test_hmac_sha1),
+		SW(test_digests_match_openssl),
 		SW(test_chaining), SW(test_ctr_counter),
 		cmocka_unit_test(test_bad_keys),
 		cmocka_unit_test(test_bad_lengths),
@@ -969,6 +1029,7 @@ int main(int argc, char **argv)
 		DEV(test_kat_cbc), DEV(test_kat_ctr), DEV(test_kat_ecb),
 		DEV(test_kat_xts), DEV(test_xts256_matches_evp),
 		DEV(test_hmac_sha256), DEV(test_hmac_sha1),
+		DEV(test_digests_match_openssl),
 		DEV(test_chaining), DEV(test_ctr_counter),
 		DEV(test_threads_4),
 	};

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_frame.c - unit tests of the chat frame codec (chat/frame.c).
  *

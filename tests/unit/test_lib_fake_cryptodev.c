@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_lib_fake_cryptodev.c - a stand-in /dev/crypto for the unit tests, so
  * the device engine's success paths run on a host without cryptodev-linux.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_lib_fake_cryptodev.h - a stand-in cryptodev node for unit tests
  * (test_lib_fake_cryptodev.c; link with -Wl,--wrap=ioctl).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_room_crypto.c - unit tests of the chat's end-to-end encryption
  * (chat/room_crypto.c) and of the plaintext body codec (chat/client_body.c).

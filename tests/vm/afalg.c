@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/vm/afalg.c - minimal AF_ALG skcipher client (see afalg.h). */
 #include "afalg.h"
 

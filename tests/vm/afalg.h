@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/vm/afalg.h - minimal AF_ALG skcipher client for the guest test programs.
  *
  * Owns: opening an AF_ALG "skcipher" transform by algorithm or driver name

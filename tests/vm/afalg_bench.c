@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/vm/afalg_bench.c - AES-128-CBC throughput through AF_ALG (guest).
  *
  * Owns: measuring ops/s and MB/s of encryption requests of 64 B, 4 KiB and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/vm/afalg_kat.c - AES-CBC known-answer tests through AF_ALG (guest).
  *
  * Owns: the NIST SP 800-38A F.2 CBC vectors (AES-128/192/256, encrypt and

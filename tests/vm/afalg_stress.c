@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/vm/afalg_stress.c - multi-threaded AES-CBC stress through AF_ALG (guest).
  *
  * Owns: T threads, each doing N operations with random key sizes (128/192/

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * bench_util.h - what the guest throughput programs (afalg_bench,
  * cryptodev_bench) share: the clock, the "--sizes 64,4096" list parser,

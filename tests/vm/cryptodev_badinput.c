@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/vm/cryptodev_badinput.c - bad input, isolation, leaks and device
  * removal through /dev/crypto.
  *

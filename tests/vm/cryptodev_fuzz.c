@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/vm/cryptodev_fuzz.c - random ioctl arguments against /dev/crypto.
  *
  * Owns: a bounded random ioctl fuzzer for the frontend's argument parsing

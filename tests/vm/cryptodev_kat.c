@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/vm/cryptodev_kat.c - NIST SP 800-38A known answers through /dev/crypto.
  *
  * Owns: the SP 800-38A F.1 (ECB), F.2 (CBC) and F.5 (CTR) vectors for 128,

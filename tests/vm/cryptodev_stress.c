@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/vm/cryptodev_stress.c - concurrent /dev/crypto requests checked
  * against OpenSSL, and callers killed while their requests are in flight.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/vm/cryptodev_test.h - helpers shared by the guest /dev/crypto tests.
  *
  * Owns: PASS/FAIL check lines (the suite counts them), hex decoding and thin

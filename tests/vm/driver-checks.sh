@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/vm/driver-checks.sh - guest side of tests/suite-60-vm-driver.sh.
 #
 # Usage: driver-checks.sh CHAIN BACKEND SESSIONS...
@@ -46,7 +47,7 @@ tagged() {
 }
 step stress-zc tagged cryptodev_stress -t 4 -n 40 -s 20
 step kill-zc tagged cryptodev_stress -k 3
-echo 16384 >/sys/module/virtio_cryptodev/parameters/zc_threshold
+echo 4096 >/sys/module/virtio_cryptodev/parameters/zc_threshold
 step hmac cryptodev_stress -m "$chain"
 if command -v test_crypto_engine >/dev/null; then
 	CE_TEST_DEVICE=/dev/crypto test_crypto_engine /dev/crypto >/tmp/engine.log 2>&1

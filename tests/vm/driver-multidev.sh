@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/vm/driver-multidev.sh - guest side of the several-devices checks of
 # tests/suite-60-vm-driver.sh (vm/run --devices A,B --driver ours).
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/vm/driver-multiqueue.sh - guest side of the several-data-queues check
 # of tests/suite-60-vm-driver.sh (vm/run --backend vhost-user --queues 2
 # --driver ours).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/vm/driver.mk - guest programs of the frontend tests (build/guest/).
 #
 # Owns: the static guest builds of the /dev/crypto test programs

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/vm/e2e.mk - the chat-client as a static guest program (build/guest/).
 #
 # Owns: build/guest/chat-client, the same sources as the host chat-client
@@ -8,8 +9,8 @@ GUEST_CHAT_CLIENT_SRCS := $(patsubst $(BUILD)/obj/%.o,%.c,$(CHAT_CLIENT_OBJS)) \
 # (read before tests/vm/guest.mk: spell build/guest out, not $(GUEST_DIR))
 GUEST_PROGRAMS += build/guest/chat-client
 
-build/guest/chat-client: $(GUEST_CHAT_CLIENT_SRCS) $(wildcard chat/*.h lib/*.h)
+build/guest/chat-client: $(GUEST_CHAT_CLIENT_SRCS) $(wildcard chat/*.h lib/*.h) VERSION
 	@mkdir -p build/guest && rm -f $@ && echo "GUEST $@"
-	@{ $(GUEST_CC) $(GUEST_CFLAGS) -Ichat -static -o $@ $(filter %.c,$^) \
+	@{ $(GUEST_CC) $(GUEST_CFLAGS) $(VCD_VERSION_FLAG) -Ichat -static -o $@ $(filter %.c,$^) \
 		$(GUEST_LDLIBS) 2>&1 | \
 		grep -v -e 'statically linked applications requires' -e 'libcrypto.a(' -e ': in function .client_conn_open' >&2 || true; } && test -x $@

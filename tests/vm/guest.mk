@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/vm/guest.mk - static programs that run inside the test VM (build/guest/).
 #
 # Owns: `make guest`, which builds every program in GUEST_PROGRAMS with

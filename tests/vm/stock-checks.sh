@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/vm/stock-checks.sh - guest side of tests/suite-50-vm-stock.sh.
 #
 # Runs inside the VM (vm/run --add) with the stock virtio_crypto driver loaded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tests/unit/test_lib_guest/cmocka.h - the subset of the cmocka API that
  * tests/unit/test_crypto_engine.c uses, for its static guest build only.
