@@ -175,6 +175,20 @@ static void on_relay(struct bench *b, struct bconn *c, const uint8_t *p, size_t 
 	delivered(b, c, (uint32_t)get_be(body + 8, 4), get_be(body, 8));
 }
 
+static int out_reserve(struct bconn *c, size_t more);
+
+/* Keepalive: a PONG goes out when the read is over (conn_read). */
+static void answer_ping(struct bench *b, struct bconn *c)
+{
+	if (out_reserve(c, CHAT_HDR_LEN) < 0) {
+		bench_error(b, "client %u: out of memory", c->idx);
+		b->errors++;
+		return;
+	}
+	chat_hdr_put(c->out + c->out_len, CHAT_T_PONG, 0);
+	c->out_len += CHAT_HDR_LEN;
+}
+
 static void on_frame(struct bench *b, struct bconn *c, const struct chat_frame_hdr *h,
 		     const uint8_t *p)
 {
@@ -200,7 +214,10 @@ static void on_frame(struct bench *b, struct bconn *c, const struct chat_frame_h
 		bench_error(b, "client %u: server says: %s", c->idx, why.text);
 		bconn_close(b, c, 1);
 		break;
-	default:	/* JOINED, LEFT, WHO_REPLY: not measured */
+	case CHAT_T_PING:
+		answer_ping(b, c);
+		break;
+	default:	/* PRESENCE, WHO_REPLY: not measured */
 		break;
 	}
 }
@@ -313,7 +330,7 @@ static int consume(struct bench *b, struct bconn *c, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static void conn_read(struct bench *b, struct bconn *c)
+static void conn_read_some(struct bench *b, struct bconn *c)
 {
 	int i;
 
@@ -480,6 +497,14 @@ static void conn_connected(struct bench *b, struct bconn *c)
 	if (b->mode == BENCH_RAW)
 		mark_open(b, c);	/* no greeting in raw mode */
 	ev_watch_set(b->loop, &c->w, EV_READ);
+}
+
+/* Read what is there; then write what reading queued (PONGs). */
+static void conn_read(struct bench *b, struct bconn *c)
+{
+	conn_read_some(b, c);
+	if (c->state == BC_OPEN && c->out_off < c->out_len)
+		bconn_flush(b, c);
 }
 
 static void on_conn(struct ev_loop *loop, struct ev_watch *w, unsigned ev)

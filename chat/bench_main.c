@@ -159,7 +159,8 @@ static void turn(struct bench *b, uint64_t until_ns)
 		b->last_event_ns = bench_now_ns();
 }
 
-/* Before each wait: senders send what their pacing allows. */
+/* Before each wait: senders send what their pacing allows (the wait is
+ * bounded by turn(), not here). */
 static int pace(struct ev_loop *loop, void *arg)
 {
 	struct bench *b = arg;
@@ -168,7 +169,7 @@ static int pace(struct ev_loop *loop, void *arg)
 
 	(void)loop;
 	if (!b->sending)
-		return 0;
+		return -1;
 	now = bench_now_ns();
 	for (s = 0; s < b->senders; s++) {
 		struct bconn *c = &b->conns[s];
@@ -193,7 +194,7 @@ static int pace(struct ev_loop *loop, void *arg)
 		if (n)
 			bconn_flush(b, c);
 	}
-	return 0;
+	return -1;	/* turn() bounds the wait itself */
 }
 
 static void phase_connect(struct bench *b)
@@ -248,7 +249,7 @@ static void phase_rollcall(struct bench *b)
 	}
 }
 
-/* Let the JOINED notices of the connect phase drain: wait for quiet. */
+/* Let the presence notices of the connect phase drain: wait for quiet. */
 static void phase_settle(struct bench *b, double hold_s)
 {
 	uint64_t deadline = bench_now_ns() + PHASE_LIMIT_NS;

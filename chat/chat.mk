@@ -5,13 +5,15 @@
 # (owned by the server engineer; the client block below is separate)
 CHAT_FRAME_OBJ := $(BUILD)/obj/chat/frame.o
 CHAT_SERVER_OBJS := $(addprefix $(BUILD)/obj/chat/,server_main.o server.o \
-	event_loop.o outq.o fd_limit.o) $(CHAT_FRAME_OBJ)
+	event_loop.o outq.o fd_limit.o rate_limit.o timer_queue.o addr_limit.o \
+	id_alloc.o member_index.o presence.o) $(CHAT_FRAME_OBJ)
 
 CHAT_BENCH_OBJS := $(addprefix $(BUILD)/obj/chat/,bench_main.o bench_conn.o \
 	bench_stats.o event_loop.o fd_limit.o room_crypto.o) $(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-server $(BUILD)/chat-bench
-TEST_PROGRAMS += $(BUILD)/test_frame
+TEST_PROGRAMS += $(BUILD)/test_frame $(BUILD)/test_server_bookkeeping \
+	$(BUILD)/accept_fail_shim.so
 
 $(BUILD)/chat-server: $(CHAT_SERVER_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -23,6 +25,19 @@ $(BUILD)/chat-bench: $(CHAT_BENCH_OBJS) $(LIBVCD)
 $(BUILD)/obj/tests/unit/test_frame.o: CPPFLAGS += -Ichat
 $(BUILD)/test_frame: $(BUILD)/obj/tests/unit/test_frame.o $(CHAT_FRAME_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+# The server's bookkeeping: rate limits, timer queues, address counts, ids,
+# the WHO index, presence batches.
+$(BUILD)/obj/tests/unit/test_server_bookkeeping.o: CPPFLAGS += -Ichat
+$(BUILD)/test_server_bookkeeping: $(BUILD)/obj/tests/unit/test_server_bookkeeping.o \
+		$(addprefix $(BUILD)/obj/chat/,rate_limit.o timer_queue.o addr_limit.o \
+		id_alloc.o member_index.o presence.o) $(CHAT_FRAME_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+# LD_PRELOAD library that makes accept4() fail (suite-20: no busy loop).
+$(BUILD)/accept_fail_shim.so: tests/integration/accept_fail_shim.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Ichat \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined

@@ -145,7 +145,10 @@ int client_session_set_nick(struct client_session *s, const char *nick)
 
 int client_session_who(struct client_session *s)
 {
-	return client_conn_send(&s->conn, CHAT_T_WHO, NULL, 0);
+	uint8_t cursor[CHAT_WHO_LEN];
+
+	chat_who_put(cursor, 0);	/* the first page */
+	return client_conn_send(&s->conn, CHAT_T_WHO, cursor, sizeof(cursor));
 }
 
 /* "alice (7)" or "7" into buf. */
@@ -223,46 +226,68 @@ static const char *leave_reason(uint8_t r)
 	case CHAT_LEAVE_SLOW: return " (dropped by the server: too slow)";
 	case CHAT_LEAVE_ERROR: return " (dropped by the server: protocol error)";
 	case CHAT_LEAVE_SHUTDOWN: return " (server shutting down)";
+	case CHAT_LEAVE_FLOOD: return " (dropped by the server: flooding)";
+	case CHAT_LEAVE_TIMEOUT: return " (dropped by the server: no answer)";
+	case CHAT_LEAVE_MEMORY: return " (dropped by the server: out of memory)";
 	default: return "";
 	}
 }
 
-static void on_notice(struct client_session *s, uint8_t type, const uint8_t *p,
-		      size_t len)
+/* One join or leave from a PRESENCE batch; 1 when it was a join. */
+static int on_presence_entry(struct client_session *s, uint64_t ms,
+			     const struct chat_presence_entry *e)
 {
-	struct chat_notice n;
-	struct client_peer *peer;
+	struct client_peer *peer = client_peer_get(&s->peers, e->id);
 	char who[64];
 
-	if (chat_notice_decode(type, p, len, &n)) {
-		client_session_fail(s, "protocol error: bad %s frame",
-				    type == CHAT_T_JOINED ? "JOINED" : "LEFT");
-		return;
-	}
-	peer = client_peer_get(&s->peers, n.id);
 	if (!peer) {
 		client_session_fail(s, "out of memory");
-		return;
+		return 0;
 	}
-	if (type == CHAT_T_JOINED) {
+	if (e->event == CHAT_PRES_JOINED) {
 		/* A new connection: its nick is unknown until it says it.
 		 * The replay window stays (see client_peers.h). */
 		peer->nick[0] = '\0';
-		s->others++;
-		notice(s, CLIENT_LINE_NOTICE, n.unix_ms, "%u joined", n.id);
-		/* Tell the newcomer our nick; every member's answer reaches
-		 * every member, so only in small rooms (in big ones nicks are
-		 * learnt from the messages themselves). */
-		if (s->ready && s->others <= CLIENT_NICKINFO_ROOM_MAX &&
-		    send_body(s, CLIENT_BODY_NICKINFO, NULL, 0) == -ENOMEM)
-			client_session_fail(s, "out of memory");
-	} else {
-		notice(s, CLIENT_LINE_NOTICE, n.unix_ms, "%s left%s",
-		       who_str(s, n.id, who, sizeof(who)), leave_reason(n.reason));
-		if (s->others)	/* also members who were there before us */
-			s->others--;
-		peer->nick[0] = '\0';
+		notice(s, CLIENT_LINE_NOTICE, ms, "%u joined", e->id);
+		return 1;
 	}
+	notice(s, CLIENT_LINE_NOTICE, ms, "%s left%s",
+	       who_str(s, e->id, who, sizeof(who)), leave_reason(e->reason));
+	peer->nick[0] = '\0';
+	return 0;
+}
+
+/*
+ * PRESENCE: joins and leaves in the order they happened.  The batch that
+ * carries our own join also carries what happened before it, which our
+ * WELCOME already counted: that part is skipped.
+ */
+static void on_presence(struct client_session *s, const uint8_t *p, size_t len)
+{
+	struct chat_presence pr;
+	struct chat_presence_entry e;
+	uint32_t i;
+	int joins = 0;
+
+	if (chat_presence_decode(p, len, &pr)) {
+		client_session_fail(s, "protocol error: bad PRESENCE frame");
+		return;
+	}
+	for (i = 0; i < pr.n && !s->done; i++) {
+		chat_presence_entry(&pr, i, &e);
+		if (!s->seen_own_join) {
+			s->seen_own_join = e.id == s->my_id && e.event == CHAT_PRES_JOINED;
+			continue;
+		}
+		joins += on_presence_entry(s, pr.unix_ms, &e);
+	}
+	s->others = pr.clients ? pr.clients - 1 : 0;
+	/* Tell newcomers our nick; every member's answer reaches every
+	 * member, so only in small rooms (in big ones nicks are learnt from
+	 * the messages themselves). */
+	if (joins && !s->done && s->ready && s->others <= CLIENT_NICKINFO_ROOM_MAX &&
+	    send_body(s, CLIENT_BODY_NICKINFO, NULL, 0) == -ENOMEM)
+		client_session_fail(s, "out of memory");
 }
 
 static void on_body(struct client_session *s, struct client_peer *peer,
@@ -341,14 +366,17 @@ static void on_relay(struct client_session *s, const uint8_t *p, size_t len)
 		       r.sender_id);
 }
 
+/* One WHO_REPLY page; the first page says how many are connected, a page
+ * with more after it says how many are not listed. */
 static void on_who(struct client_session *s, const uint8_t *p, size_t len)
 {
-	size_t max = len / 4, n = 0, off, cap;
+	size_t max = len / 4, off, cap;
 	uint32_t *ids = malloc((max ? max : 1) * sizeof(*ids));
+	struct chat_who_reply r;
 	char *line;
 	FILE *f;
 
-	if (!ids || chat_who_decode(p, len, ids, max, &n)) {
+	if (!ids || chat_who_reply_decode(p, len, &r, ids, max)) {
 		free(ids);
 		client_session_fail(s, "protocol error: bad WHO_REPLY frame");
 		return;
@@ -358,8 +386,8 @@ static void on_who(struct client_session *s, const uint8_t *p, size_t len)
 		free(ids);
 		return;
 	}
-	fprintf(f, "%zu connected:", n);
-	for (off = 0; off < n && off < max; off++) {
+	fprintf(f, "%u connected:", r.total);
+	for (off = 0; off < r.n; off++) {
 		struct client_peer *peer = client_peer_find(&s->peers, ids[off]);
 
 		fputs(off ? ", " : " ", f);
@@ -370,6 +398,8 @@ static void on_who(struct client_session *s, const uint8_t *p, size_t len)
 		else
 			fprintf(f, "%u", ids[off]);
 	}
+	if (r.next && r.total > r.n)
+		fprintf(f, " and %u more", r.total - r.n);
 	fclose(f);
 	s->ui.line(s->ui.ctx, CLIENT_LINE_NOTICE, client_now_ms(), NULL,
 		   (const uint8_t *)line, strlen(line));
@@ -406,8 +436,13 @@ static void on_frame(struct client_session *s, const struct chat_frame_hdr *h,
 	}
 	switch (h->type) {
 	case CHAT_T_WELCOME: on_welcome(s, p, h->len); break;
-	case CHAT_T_JOINED:
-	case CHAT_T_LEFT: on_notice(s, h->type, p, h->len); break;
+	case CHAT_T_PRESENCE: on_presence(s, p, h->len); break;
+	case CHAT_T_PING:
+		/* Keepalive: answer at once (nothing is queued once we are
+		 * ending: our side may be shut down already). */
+		if (!s->closing && client_conn_send(&s->conn, CHAT_T_PONG, NULL, 0))
+			client_session_fail(s, "out of memory");
+		break;
 	case CHAT_T_RELAY: on_relay(s, p, h->len); break;
 	case CHAT_T_WHO_REPLY: on_who(s, p, h->len); break;
 	case CHAT_T_REFUSED:

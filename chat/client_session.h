@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * client_session.h - one chat client's protocol session: the frames from the
- * server (WELCOME, JOINED, LEFT, RELAY, WHO_REPLY, REFUSED, ERROR), the room
+ * server (WELCOME, PRESENCE, RELAY, WHO_REPLY, PING, REFUSED, ERROR), the room
  * keys derived after WELCOME, sealing our messages and opening everyone
  * else's, nicknames, and the end state (exit status and one-line reason).
  *
@@ -23,7 +23,7 @@
 #include "crypto_engine.h"
 #include "room_crypto.h"
 
-/* Answer a JOINED with our nick only while at most this many others are in
+/* Answer joins with our nick only while at most this many others are in
  * the room (each answer is relayed to everyone). */
 #define CLIENT_NICKINFO_ROOM_MAX	32
 
@@ -45,6 +45,7 @@ struct client_session {
 	struct room_ctx *room;
 	struct client_peers peers;
 	uint32_t others;		/* other members present, as notices tell */
+	int seen_own_join;		/* PRESENCE entries count from here on */
 	struct client_ui ui;
 	uint8_t *body;			/* scratch: plaintext body */
 	uint8_t *sealed;		/* scratch: sealed message */

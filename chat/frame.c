@@ -43,12 +43,12 @@ static void put64(uint8_t *p, uint64_t v)
 
 int chat_type_from_client(uint8_t type)
 {
-	return type == CHAT_T_SEND || type == CHAT_T_WHO;
+	return type == CHAT_T_SEND || type == CHAT_T_WHO || type == CHAT_T_PONG;
 }
 
 int chat_type_from_server(uint8_t type)
 {
-	return type >= CHAT_T_WELCOME && type <= CHAT_T_ERROR;
+	return type == CHAT_T_WELCOME || (type >= CHAT_T_RELAY && type <= CHAT_T_PRESENCE);
 }
 
 int chat_hdr_parse(const uint8_t *buf, size_t avail, struct chat_frame_hdr *h)
@@ -95,39 +95,6 @@ size_t chat_welcome_encode(uint8_t *out, const struct chat_welcome *w)
 	put32(out + CHAT_HDR_LEN + 4, w->clients);
 	memcpy(out + CHAT_HDR_LEN + 8, w->salt, CHAT_SALT_LEN);
 	return CHAT_WELCOME_FRAME_LEN;
-}
-
-/* JOINED carries 12 payload bytes, LEFT 13 (the reason byte last). */
-static size_t notice_len(uint8_t type)
-{
-	return type == CHAT_T_LEFT ? 13 : type == CHAT_T_JOINED ? 12 : 0;
-}
-
-int chat_notice_decode(uint8_t type, const uint8_t *p, size_t len,
-		       struct chat_notice *n)
-{
-	size_t want = notice_len(type);
-
-	if (want == 0 || len != want)
-		return -EBADMSG;
-	n->id = get32(p);
-	n->unix_ms = get64(p + 4);
-	n->reason = type == CHAT_T_LEFT ? p[12] : 0;
-	return 0;
-}
-
-size_t chat_notice_encode(uint8_t *out, uint8_t type, const struct chat_notice *n)
-{
-	size_t len = notice_len(type);
-
-	if (len == 0)
-		return 0;
-	chat_hdr_put(out, type, (uint32_t)len);
-	put32(out + CHAT_HDR_LEN, n->id);
-	put64(out + CHAT_HDR_LEN + 4, n->unix_ms);
-	if (type == CHAT_T_LEFT)
-		out[CHAT_HDR_LEN + 12] = n->reason;
-	return CHAT_HDR_LEN + len;
 }
 
 int chat_relay_decode(const uint8_t *p, size_t len, struct chat_relay *r)
@@ -181,29 +148,96 @@ size_t chat_reason_encode(uint8_t *out, uint8_t type, uint8_t code,
 	return CHAT_HDR_LEN + 1 + n;
 }
 
-int chat_who_decode(const uint8_t *p, size_t len, uint32_t *ids, size_t max,
-		    size_t *n)
+int chat_who_decode(const uint8_t *p, size_t len, uint64_t *cursor)
 {
-	size_t count, i;
-
-	if (len < 4 || (len - 4) % 4 != 0)
+	if (len != CHAT_WHO_LEN)
 		return -EBADMSG;
-	count = get32(p);
-	if (count != (len - 4) / 4)
-		return -EBADMSG;
-	for (i = 0; i < count && i < max; i++)
-		ids[i] = get32(p + 4 + 4 * i);
-	*n = count;
+	*cursor = get64(p);
 	return 0;
 }
 
-size_t chat_who_encode(uint8_t *out, const uint32_t *ids, size_t n)
+void chat_who_put(uint8_t *p, uint64_t cursor)
+{
+	put64(p, cursor);
+}
+
+int chat_who_reply_decode(const uint8_t *p, size_t len, struct chat_who_reply *r,
+			  uint32_t *ids, size_t max)
 {
 	size_t i;
 
-	chat_hdr_put(out, CHAT_T_WHO_REPLY, (uint32_t)(4 + 4 * n));
-	put32(out + CHAT_HDR_LEN, (uint32_t)n);
-	for (i = 0; i < n; i++)
-		put32(out + CHAT_HDR_LEN + 4 + 4 * i, ids[i]);
-	return CHAT_WHO_FRAME_LEN(n);
+	if (len < 16 || (len - 16) % 4 != 0)
+		return -EBADMSG;
+	r->total = get32(p);
+	r->next = get64(p + 4);
+	r->n = get32(p + 12);
+	if (r->n != (len - 16) / 4 || r->n > CHAT_WHO_PAGE_MAX)
+		return -EBADMSG;
+	for (i = 0; i < r->n && i < max; i++)
+		ids[i] = get32(p + 16 + 4 * i);
+	return 0;
+}
+
+size_t chat_who_reply_encode(uint8_t *out, const struct chat_who_reply *r,
+			     const uint32_t *ids)
+{
+	uint32_t i;
+
+	chat_hdr_put(out, CHAT_T_WHO_REPLY, (uint32_t)(16 + 4 * (size_t)r->n));
+	put32(out + CHAT_HDR_LEN, r->total);
+	put64(out + CHAT_HDR_LEN + 4, r->next);
+	put32(out + CHAT_HDR_LEN + 12, r->n);
+	for (i = 0; i < r->n; i++)
+		put32(out + CHAT_HDR_LEN + 16 + 4 * (size_t)i, ids[i]);
+	return CHAT_WHO_REPLY_FRAME_LEN(r->n);
+}
+
+int chat_presence_decode(const uint8_t *p, size_t len, struct chat_presence *pr)
+{
+	uint32_t i;
+
+	if (len < 16 || (len - 16) % CHAT_PRESENCE_ENTRY_LEN != 0)
+		return -EBADMSG;
+	pr->unix_ms = get64(p);
+	pr->clients = get32(p + 8);
+	pr->n = get32(p + 12);
+	pr->entries = p + 16;
+	if (pr->n != (len - 16) / CHAT_PRESENCE_ENTRY_LEN || pr->n > CHAT_PRESENCE_MAX)
+		return -EBADMSG;
+	for (i = 0; i < pr->n; i++) {
+		const uint8_t *e = pr->entries + (size_t)i * CHAT_PRESENCE_ENTRY_LEN;
+
+		if (e[4] == CHAT_PRES_JOINED ? e[5] != 0 : e[4] != CHAT_PRES_LEFT)
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+void chat_presence_entry(const struct chat_presence *pr, uint32_t i,
+			 struct chat_presence_entry *e)
+{
+	const uint8_t *p = pr->entries + (size_t)i * CHAT_PRESENCE_ENTRY_LEN;
+
+	e->id = get32(p);
+	e->event = p[4];
+	e->reason = p[5];
+}
+
+size_t chat_presence_encode(uint8_t *out, uint64_t unix_ms, uint32_t clients,
+			    const struct chat_presence_entry *e, uint32_t n)
+{
+	uint8_t *p = out + CHAT_HDR_LEN + 16;
+	uint32_t i;
+
+	chat_hdr_put(out, CHAT_T_PRESENCE,
+		     (uint32_t)(16 + CHAT_PRESENCE_ENTRY_LEN * (size_t)n));
+	put64(out + CHAT_HDR_LEN, unix_ms);
+	put32(out + CHAT_HDR_LEN + 8, clients);
+	put32(out + CHAT_HDR_LEN + 12, n);
+	for (i = 0; i < n; i++, p += CHAT_PRESENCE_ENTRY_LEN) {
+		put32(p, e[i].id);
+		p[4] = e[i].event;
+		p[5] = e[i].reason;
+	}
+	return CHAT_PRESENCE_FRAME_LEN(n);
 }

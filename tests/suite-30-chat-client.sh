@@ -147,7 +147,7 @@ if start_server room; then
 	PPORT=$(t_free_port)
 	start_helper proxy "$PROXY" "$PPORT" "$SPORT" --offset 40
 	# one after the other, so that the join order (and who sees whose
-	# JOINED and hello) is known
+	# join notice and hello) is known
 	client alice "$CLIENT" "$SPORT" --nick alice --crypto software
 	wait_for "$D/alice.out" 'connected as'
 	client bob "$CLIENT" "$SPORT" --nick bob --passphrase-file "$D/pass"
@@ -271,11 +271,11 @@ fi
 
 # ---- misbehaving or scripted servers ---------------------------------------
 FPORT=$(t_free_port)
-if start_helper fake-v2 "$FAKE" "$FPORT" version2; then
-	$CLIENT 127.0.0.1 "$FPORT" </dev/null >"$D/v2.out" 2>"$D/v2.err"
+if start_helper fake-v3 "$FAKE" "$FPORT" version3; then
+	$CLIENT 127.0.0.1 "$FPORT" </dev/null >"$D/v3.out" 2>"$D/v3.err"
 	rc=$?
-	t_check "protocol version 2 server: exit 1, one line naming the versions" \
-		sh -c "[ $rc = 1 ] && [ \$(wc -l <$D/v2.err) = 1 ] && grep -q 'protocol version 2, this client speaks 1' $D/v2.err"
+	t_check "protocol version 3 server: exit 1, one line naming the versions" \
+		sh -c "[ $rc = 1 ] && [ \$(wc -l <$D/v3.err) = 1 ] && grep -q 'protocol version 3, this client speaks 2' $D/v3.err"
 fi
 FPORT=$(t_free_port)
 if start_helper fake-err "$FAKE" "$FPORT" error; then

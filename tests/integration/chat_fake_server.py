@@ -8,12 +8,13 @@ Usage: chat_fake_server.py PORT MODE
 Listens on 127.0.0.1:PORT, prints "ready", serves the connections MODE
 needs, then exits 0 (non-zero with a reason if a client did not behave as
 the mode expects).  Modes:
-  version2  answer every connection with a frame of protocol version 2
+  version3  answer every connection with a frame of protocol version 3
   error     send WELCOME, then ERROR(code 3, "bad things") and close
   linger    per connection: WELCOME, wait for the client's first SEND (its
-            hello, sent right after its keys are ready), wait 1 s, send JOINED
-            id 42, then close once the client has shut down its side.  Serves
-            two connections.
+            hello, sent right after its keys are ready), wait 1 s, send a
+            PRESENCE batch with the client's own join and the join of id 42,
+            then close once the client has shut down its side.  Serves two
+            connections.
   replay    two clients (ids 1 and 2, same salt): each SEND of client 1 is
             relayed to client 2 twice (a replay) and once more as coming
             from id 3 (a re-attribution); client 2's SENDs are dropped.
@@ -25,8 +26,9 @@ import struct
 import sys
 import time
 
-VERSION = 1
-T_SEND, T_WELCOME, T_JOINED, T_RELAY, T_ERROR = 0x01, 0x81, 0x82, 0x84, 0x87
+VERSION = 2
+T_SEND, T_WELCOME, T_RELAY, T_ERROR, T_PRESENCE = 0x01, 0x81, 0x84, 0x87, 0x89
+P_JOINED = 1
 SALT = bytes(range(16))
 TIMEOUT = 20.0
 
@@ -41,6 +43,12 @@ def welcome(cid, clients):
 
 def now_ms():
     return int(time.time() * 1000)
+
+
+def joined(clients, *ids):
+    """A PRESENCE frame: these ids joined, in this order."""
+    return frame(T_PRESENCE, struct.pack(">QII", now_ms(), clients, len(ids)) +
+                 b"".join(struct.pack(">IBB", i, P_JOINED, 0) for i in ids))
 
 
 def read_frames(sock, buf):
@@ -59,9 +67,9 @@ def read_frames(sock, buf):
     return out, buf, False
 
 
-def mode_version2(ls):
+def mode_version3(ls):
     conn, _ = ls.accept()
-    conn.sendall(frame(T_WELCOME, struct.pack(">II", 1, 1) + SALT, version=2))
+    conn.sendall(frame(T_WELCOME, struct.pack(">II", 1, 1) + SALT, version=3))
     time.sleep(0.5)
     conn.close()
 
@@ -85,7 +93,7 @@ def mode_linger(ls):
             hello = any(t == T_SEND for t, _ in frames)
         time.sleep(1.0)
         try:
-            conn.sendall(frame(T_JOINED, struct.pack(">IQ", 42, now_ms())))
+            conn.sendall(joined(2, cid, 42))
         except OSError:
             pass
         while not eof:                  # until the client shuts down
@@ -101,7 +109,7 @@ def mode_replay(ls):
     b, _ = ls.accept()
     b.settimeout(TIMEOUT)
     b.sendall(welcome(2, 2))
-    a.sendall(frame(T_JOINED, struct.pack(">IQ", 2, now_ms())))
+    a.sendall(joined(2, 1, 2))
     buf, eof = b"", False
     while not eof:
         frames, buf, eof = read_frames(a, buf)
@@ -123,7 +131,7 @@ def main():
     ls.listen(4)
     ls.settimeout(TIMEOUT)
     print("ready", flush=True)
-    {"version2": mode_version2, "error": mode_error, "linger": mode_linger,
+    {"version3": mode_version3, "error": mode_error, "linger": mode_linger,
      "replay": mode_replay}[mode](ls)
 
 
