@@ -48,7 +48,7 @@ guest_checks() {
 if make -j2 build/guest/cryptodev_kat build/guest/cryptodev_badinput \
 	build/guest/cryptodev_stress build/guest/cryptodev_fuzz build/guest/test_crypto_engine \
 	build/guest/cryptodev_abi build/guest/cryptodev_abi32 build/guest/cryptodev_sessions \
-	build/guest/cryptodev_zc>"$logs/guest-build.log" 2>&1; then
+	build/guest/cryptodev_zc build/guest/vcd-stats >"$logs/guest-build.log" 2>&1; then
 	t_pass "guest programs build"
 else
 	t_fail "guest programs build (see $logs/guest-build.log)"
