@@ -11,7 +11,9 @@
 
 #include "frame.h"
 #include "bench_peers.h"
+#include "clock.h"
 #include "room_crypto.h"
+#include "wire.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -90,15 +92,6 @@ void bconn_close(struct bench *b, struct bconn *c, int is_error)
 	c->out_len = c->out_off = c->out_cap = 0;
 }
 
-/* Wall clock in ms: end-to-end messages carry the sender's time. */
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void mark_open(struct bench *b, struct bconn *c)
 {
 	c->state = BC_OPEN;
@@ -107,14 +100,6 @@ static void mark_open(struct bench *b, struct bconn *c)
 
 /* ---- receiving ----------------------------------------------------------- */
 
-static uint64_t get_be(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | *p++;
-	return v;
-}
 
 /* Count one message delivered to c (latency recorded by the caller). */
 static void count_delivery(struct bench *b, struct bconn *c, uint64_t now)
@@ -170,7 +155,7 @@ static void on_relay(struct bench *b, struct bconn *c, const uint8_t *p, size_t 
 			return;
 		}
 		if (room_open(b->open, r.sender_id, r.msg, r.msg_len,
-			      &b->guards[c->idx], wall_ms(), b->scratch, &n,
+			      &b->guards[c->idx], clock_wall_ms(), b->scratch, &n,
 			      NULL) < 0) {
 			bench_error(b, "cannot authenticate message from %u", r.sender_id);
 			b->errors++;
@@ -183,7 +168,7 @@ static void on_relay(struct bench *b, struct bconn *c, const uint8_t *p, size_t 
 		b->errors++;
 		return;
 	}
-	delivered(b, c, (uint32_t)get_be(body + 8, 4), get_be(body, 8));
+	delivered(b, c, wire_get32(body + 8), wire_get64(body));
 }
 
 static int out_reserve(struct bconn *c, size_t more);
@@ -471,13 +456,6 @@ static int out_reserve(struct bconn *c, size_t more)
 	return 0;
 }
 
-static void put_be(uint8_t *p, uint64_t v, int n)
-{
-	while (n--) {
-		p[n] = (uint8_t)v;
-		v >>= 8;
-	}
-}
 
 int bconn_send_text(struct bench *b, struct bconn *c, const char *line)
 {
@@ -527,16 +505,16 @@ int bconn_send_one(struct bench *b, struct bconn *c)
 		uint8_t *p = c->out + c->out_len;
 		uint8_t *m = p + CHAT_HDR_LEN + CHAT_SEND_HDR_LEN;
 
-		put_be(body, now, 8);
-		put_be(body + 8, s, 4);
-		put_be(body + 12, seq, 4);
+		wire_put64(body, now);
+		wire_put32(body + 8, s);
+		wire_put32(body + 12, (uint32_t)seq);
 		memset(body + BODY_MIN_FRAMES, 0x5a, b->size - BODY_MIN_FRAMES);
 		chat_hdr_put(p, CHAT_T_SEND, (uint32_t)(CHAT_SEND_HDR_LEN + msg_len));
 		memcpy(p + CHAT_HDR_LEN, b->room, CHAT_ROOM_ID_LEN);
 		if (b->seal[0]) {
 			size_t n;
 
-			if (room_seal(b->seal[s], wall_ms(), body, b->size, m,
+			if (room_seal(b->seal[s], clock_wall_ms(), body, b->size, m,
 				      &n) < 0 || n != msg_len) {
 				bench_error(b, "room_seal failed");
 				return -1;

@@ -22,6 +22,7 @@
 #include "crypto_engine.h"
 #include "fd_limit.h"
 #include "frame.h"
+#include "clock.h"
 #include "room_crypto.h"
 #include "version.h"
 
@@ -44,10 +45,7 @@ static int error_lines;
 
 uint64_t bench_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return clock_mono_ns();
 }
 
 void bench_error(struct bench *b, const char *fmt, ...)

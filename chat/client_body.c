@@ -6,6 +6,7 @@
 #include "client_body.h"
 
 #include "client_fmt.h"
+#include "wire.h"
 
 #include <errno.h>
 #include <string.h>
@@ -52,10 +53,7 @@ size_t client_body_encode(uint8_t *out, uint8_t kind, const char *nick,
 	out[0] = kind;
 	out[1] = (uint8_t)n;
 	memcpy(out + 2, nick, n);
-	t[0] = (uint8_t)(text_len >> 24);
-	t[1] = (uint8_t)(text_len >> 16);
-	t[2] = (uint8_t)(text_len >> 8);
-	t[3] = (uint8_t)text_len;
+	wire_put32(t, (uint32_t)text_len);
 	if (text_len)
 		memcpy(t + 4, text, text_len);
 	memset(out + used, 0, padded(used) - used);
@@ -76,7 +74,7 @@ int client_body_decode(const uint8_t *p, size_t len, struct client_body *b)
 	    !nick_bytes_valid(p + 2, n))
 		return -EBADMSG;
 	t = p + 2 + n;
-	tl = (size_t)t[0] << 24 | (size_t)t[1] << 16 | (size_t)t[2] << 8 | t[3];
+	tl = wire_get32(t);
 	if (tl > CLIENT_MAX_TEXT || tl > len - CLIENT_BODY_HDR - n ||
 	    (b->kind != CLIENT_BODY_MSG && tl))
 		return -EBADMSG;

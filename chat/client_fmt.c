@@ -4,6 +4,8 @@
  */
 #include "client_fmt.h"
 
+#include "clock.h"
+
 #include <string.h>
 #include <time.h>
 
@@ -16,10 +18,7 @@
 
 uint64_t client_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return clock_wall_ms();
 }
 
 /*

@@ -5,6 +5,8 @@
  */
 #include "client_session.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,21 +62,13 @@ void client_session_fail(struct client_session *s, const char *fmt, ...)
 	s->done = 1;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* A random delay for a nick announcement, at least 1 ms. */
 static uint64_t announce_delay(void)
 {
 	uint32_t r = 0;
 
 	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-		r = (uint32_t)mono_ms();
+		r = (uint32_t)clock_mono_ms();
 	return 1 + r % CLIENT_ANNOUNCE_DELAY_MS;
 }
 
@@ -313,7 +307,7 @@ static int send_join(struct client_session *s, struct client_room *r)
 	int rc = send_room_frame(s, CHAT_T_JOIN, r);
 
 	if (rc == 0)
-		r->hello_due_ms = mono_ms() + announce_delay();
+		r->hello_due_ms = clock_mono_ms() + announce_delay();
 	return rc;
 }
 
@@ -594,7 +588,7 @@ static void on_presence(struct client_session *s, const uint8_t *p, size_t len)
 	 * nicks are learnt from the messages themselves). */
 	if (joins && !s->done && r->others <= CLIENT_NICKINFO_ROOM_MAX &&
 	    !r->nickinfo_due_ms && !r->hello_due_ms)
-		r->nickinfo_due_ms = mono_ms() + announce_delay();
+		r->nickinfo_due_ms = clock_mono_ms() + announce_delay();
 }
 
 /* The sender's name on screen: its nick, and when another present member

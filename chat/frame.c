@@ -11,35 +11,10 @@
  */
 #include "frame.h"
 
+#include "wire.h"
+
 #include <errno.h>
 #include <string.h>
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
 
 int chat_type_from_client(uint8_t type)
 {
@@ -58,8 +33,8 @@ int chat_hdr_parse(const uint8_t *buf, size_t avail, struct chat_frame_hdr *h)
 		return 0;
 	h->version = buf[0];
 	h->type = buf[1];
-	h->flags = get16(buf + 2);
-	h->len = get32(buf + 4);
+	h->flags = wire_get16(buf + 2);
+	h->len = wire_get32(buf + 4);
 	if (h->version != CHAT_PROTO_VERSION)
 		return -EPROTONOSUPPORT;
 	if (h->len > CHAT_MAX_PAYLOAD)
@@ -76,25 +51,25 @@ void chat_hdr_put(uint8_t *buf, uint8_t type, uint32_t len)
 	buf[1] = type;
 	buf[2] = 0;
 	buf[3] = 0;
-	put32(buf + 4, len);
+	wire_put32(buf + 4, len);
 }
 
 int chat_welcome_decode(const uint8_t *p, size_t len, struct chat_welcome *w)
 {
 	if (len != CHAT_WELCOME_FRAME_LEN - CHAT_HDR_LEN)
 		return -EBADMSG;
-	w->your_id = get32(p);
-	w->clients = get32(p + 4);
-	w->max_rooms = get32(p + 8);
+	w->your_id = wire_get32(p);
+	w->clients = wire_get32(p + 4);
+	w->max_rooms = wire_get32(p + 8);
 	return 0;
 }
 
 size_t chat_welcome_encode(uint8_t *out, const struct chat_welcome *w)
 {
 	chat_hdr_put(out, CHAT_T_WELCOME, CHAT_WELCOME_FRAME_LEN - CHAT_HDR_LEN);
-	put32(out + CHAT_HDR_LEN, w->your_id);
-	put32(out + CHAT_HDR_LEN + 4, w->clients);
-	put32(out + CHAT_HDR_LEN + 8, w->max_rooms);
+	wire_put32(out + CHAT_HDR_LEN, w->your_id);
+	wire_put32(out + CHAT_HDR_LEN + 4, w->clients);
+	wire_put32(out + CHAT_HDR_LEN + 8, w->max_rooms);
 	return CHAT_WELCOME_FRAME_LEN;
 }
 
@@ -103,7 +78,7 @@ int chat_joined_decode(const uint8_t *p, size_t len, struct chat_joined *j)
 	if (len != CHAT_JOINED_FRAME_LEN - CHAT_HDR_LEN)
 		return -EBADMSG;
 	memcpy(j->room, p, CHAT_ROOM_ID_LEN);
-	j->members = get32(p + CHAT_ROOM_ID_LEN);
+	j->members = wire_get32(p + CHAT_ROOM_ID_LEN);
 	return 0;
 }
 
@@ -111,7 +86,7 @@ size_t chat_joined_encode(uint8_t *out, const struct chat_joined *j)
 {
 	chat_hdr_put(out, CHAT_T_JOINED, CHAT_JOINED_FRAME_LEN - CHAT_HDR_LEN);
 	memcpy(out + CHAT_HDR_LEN, j->room, CHAT_ROOM_ID_LEN);
-	put32(out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN, j->members);
+	wire_put32(out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN, j->members);
 	return CHAT_JOINED_FRAME_LEN;
 }
 
@@ -141,8 +116,8 @@ int chat_relay_decode(const uint8_t *p, size_t len, struct chat_relay *r)
 	if (len <= RELAY_FIXED || len > CHAT_MAX_PAYLOAD)
 		return -EBADMSG;
 	r->room = p;
-	r->sender_id = get32(p + CHAT_ROOM_ID_LEN);
-	r->unix_ms = get64(p + CHAT_ROOM_ID_LEN + 4);
+	r->sender_id = wire_get32(p + CHAT_ROOM_ID_LEN);
+	r->unix_ms = wire_get64(p + CHAT_ROOM_ID_LEN + 4);
 	r->msg = p + RELAY_FIXED;
 	r->msg_len = len - RELAY_FIXED;
 	return 0;
@@ -153,8 +128,8 @@ size_t chat_relay_encode_hdr(uint8_t *out, const uint8_t *room, uint32_t sender,
 {
 	chat_hdr_put(out, CHAT_T_RELAY, (uint32_t)(RELAY_FIXED + msg_len));
 	memcpy(out + CHAT_HDR_LEN, room, CHAT_ROOM_ID_LEN);
-	put32(out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN, sender);
-	put64(out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN + 4, unix_ms);
+	wire_put32(out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN, sender);
+	wire_put64(out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN + 4, unix_ms);
 	return CHAT_RELAY_HDR_LEN;
 }
 
@@ -194,14 +169,14 @@ int chat_who_decode(const uint8_t *p, size_t len, const uint8_t **room,
 	if (len != CHAT_WHO_LEN)
 		return -EBADMSG;
 	*room = p;
-	*cursor = get64(p + CHAT_ROOM_ID_LEN);
+	*cursor = wire_get64(p + CHAT_ROOM_ID_LEN);
 	return 0;
 }
 
 void chat_who_put(uint8_t *p, const uint8_t *room, uint64_t cursor)
 {
 	memcpy(p, room, CHAT_ROOM_ID_LEN);
-	put64(p + CHAT_ROOM_ID_LEN, cursor);
+	wire_put64(p + CHAT_ROOM_ID_LEN, cursor);
 }
 
 int chat_who_reply_decode(const uint8_t *p, size_t len, struct chat_who_reply *r,
@@ -214,13 +189,13 @@ int chat_who_reply_decode(const uint8_t *p, size_t len, struct chat_who_reply *r
 		return -EBADMSG;
 	r->room = p;
 	p += CHAT_ROOM_ID_LEN;
-	r->total = get32(p);
-	r->next = get64(p + 4);
-	r->n = get32(p + 12);
+	r->total = wire_get32(p);
+	r->next = wire_get64(p + 4);
+	r->n = wire_get32(p + 12);
 	if (r->n != (len - fixed) / 4 || r->n > CHAT_WHO_PAGE_MAX)
 		return -EBADMSG;
 	for (i = 0; i < r->n && i < max; i++)
-		ids[i] = get32(p + 16 + 4 * i);
+		ids[i] = wire_get32(p + 16 + 4 * i);
 	return 0;
 }
 
@@ -233,11 +208,11 @@ size_t chat_who_reply_encode(uint8_t *out, const struct chat_who_reply *r,
 	chat_hdr_put(out, CHAT_T_WHO_REPLY,
 		     (uint32_t)(CHAT_WHO_REPLY_FRAME_LEN(r->n) - CHAT_HDR_LEN));
 	memcpy(out + CHAT_HDR_LEN, r->room, CHAT_ROOM_ID_LEN);
-	put32(p, r->total);
-	put64(p + 4, r->next);
-	put32(p + 12, r->n);
+	wire_put32(p, r->total);
+	wire_put64(p + 4, r->next);
+	wire_put32(p + 12, r->n);
 	for (i = 0; i < r->n; i++)
-		put32(p + 16 + 4 * (size_t)i, ids[i]);
+		wire_put32(p + 16 + 4 * (size_t)i, ids[i]);
 	return CHAT_WHO_REPLY_FRAME_LEN(r->n);
 }
 
@@ -250,9 +225,9 @@ int chat_presence_decode(const uint8_t *p, size_t len, struct chat_presence *pr)
 		return -EBADMSG;
 	pr->room = p;
 	p += CHAT_ROOM_ID_LEN;
-	pr->unix_ms = get64(p);
-	pr->clients = get32(p + 8);
-	pr->n = get32(p + 12);
+	pr->unix_ms = wire_get64(p);
+	pr->clients = wire_get32(p + 8);
+	pr->n = wire_get32(p + 12);
 	pr->entries = p + 16;
 	if (pr->n != (len - fixed) / CHAT_PRESENCE_ENTRY_LEN ||
 	    pr->n > CHAT_PRESENCE_MAX)
@@ -271,7 +246,7 @@ void chat_presence_entry(const struct chat_presence *pr, uint32_t i,
 {
 	const uint8_t *p = pr->entries + (size_t)i * CHAT_PRESENCE_ENTRY_LEN;
 
-	e->id = get32(p);
+	e->id = wire_get32(p);
 	e->event = p[4];
 	e->reason = p[5];
 }
@@ -287,11 +262,11 @@ size_t chat_presence_encode(uint8_t *out, const uint8_t *room, uint64_t unix_ms,
 	chat_hdr_put(out, CHAT_T_PRESENCE,
 		     (uint32_t)(CHAT_PRESENCE_FRAME_LEN(n) - CHAT_HDR_LEN));
 	memcpy(out + CHAT_HDR_LEN, room, CHAT_ROOM_ID_LEN);
-	put64(f, unix_ms);
-	put32(f + 8, clients);
-	put32(f + 12, n);
+	wire_put64(f, unix_ms);
+	wire_put32(f + 8, clients);
+	wire_put32(f + 12, n);
 	for (i = 0; i < n; i++, p += CHAT_PRESENCE_ENTRY_LEN) {
-		put32(p, e[i].id);
+		wire_put32(p, e[i].id);
 		p[4] = e[i].event;
 		p[5] = e[i].reason;
 	}

@@ -10,6 +10,8 @@
  */
 #include "room_crypto.h"
 
+#include "wire.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,28 +39,6 @@ struct room_ctx {
 #define OFF_SENT	21
 #define OFF_IV		29
 _Static_assert(OFF_IV + ROOM_IV_LEN == ROOM_HDR_LEN, "header layout");
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
 
 int room_scrypt(const char *pass, size_t passlen, const uint8_t *salt,
 		size_t saltlen, uint64_t n, uint64_t r, uint64_t p,
@@ -181,7 +161,7 @@ int room_ctx_new(struct room_ctx **out, struct ce_engine *eng,
 		return rc;
 	}
 	memcpy(r->mac_key, keys->mac, sizeof(r->mac_key));
-	r->epoch = get_be64(epoch);
+	r->epoch = wire_get64(epoch);
 	*out = r;
 	return 0;
 }
@@ -235,10 +215,10 @@ int room_seal(struct room_ctx *r, uint64_t now_ms, const uint8_t *body,
 	if (r->next_seq == UINT64_MAX)
 		return -EOVERFLOW;
 	out[0] = ROOM_E2E_VERSION;
-	put_be32(out + OFF_SENDER, r->my_id);
-	put_be64(out + OFF_EPOCH, r->epoch);
-	put_be64(out + OFF_SEQ, r->next_seq);
-	put_be64(out + OFF_SENT, now_ms);
+	wire_put32(out + OFF_SENDER, r->my_id);
+	wire_put64(out + OFF_EPOCH, r->epoch);
+	wire_put64(out + OFF_SEQ, r->next_seq);
+	wire_put64(out + OFF_SENT, now_ms);
 	if (RAND_bytes(iv, ROOM_IV_LEN) != 1)
 		return -EIO;
 	memmove(ct, body, body_len);
@@ -281,11 +261,11 @@ int room_open(struct room_ctx *r, uint32_t relay_sender, const uint8_t *msg,
 		return -EBADMSG;
 	/* Authentic from someone holding the room key; now bind it to the
 	 * connection the server says it came from. */
-	if (get_be32(msg + OFF_SENDER) != relay_sender)
+	if (wire_get32(msg + OFF_SENDER) != relay_sender)
 		return -EBADMSG;
-	o.epoch = get_be64(msg + OFF_EPOCH);
-	o.seq = get_be64(msg + OFF_SEQ);
-	o.sent_ms = get_be64(msg + OFF_SENT);
+	o.epoch = wire_get64(msg + OFF_EPOCH);
+	o.seq = wire_get64(msg + OFF_SEQ);
+	o.sent_ms = wire_get64(msg + OFF_SENT);
 	if (!replay_fresh(o.sent_ms, now_ms))
 		return -ESTALE;
 	if (g && !replay_is_new(g, relay_sender, o.epoch, o.seq))
