@@ -50,13 +50,13 @@ build/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c chat/frame.c chat/frame.h
 # ---- chat-client: client programs, room crypto tests (client engineer) -----
 CHAT_CLIENT_OBJS := $(addprefix $(BUILD)/obj/chat/,client_main.o \
 	client_session.o client_loop.o client_conn.o client_tty.o \
-	client_pipe.o client_lineedit.o client_fmt.o client_body.o \
+	client_pipe.o client_lineedit.o client_keyq.o client_fmt.o client_body.o \
 	client_peers.o \
 	client_passphrase.o room_crypto.o) $(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-client
 TEST_PROGRAMS += $(BUILD)/test_room_crypto $(BUILD)/test_client_lineedit \
-	$(BUILD)/test_client_fmt
+	$(BUILD)/test_client_keyq $(BUILD)/test_client_fmt
 
 $(BUILD)/chat-client: $(CHAT_CLIENT_OBJS) $(LIBVCD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -70,6 +70,11 @@ $(BUILD)/test_room_crypto: $(BUILD)/obj/tests/unit/test_room_crypto.o \
 $(BUILD)/obj/tests/unit/test_client_lineedit.o: CPPFLAGS += -Ichat
 $(BUILD)/test_client_lineedit: $(BUILD)/obj/tests/unit/test_client_lineedit.o \
 		$(BUILD)/obj/chat/client_lineedit.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+$(BUILD)/obj/tests/unit/test_client_keyq.o: CPPFLAGS += -Ichat
+$(BUILD)/test_client_keyq: $(BUILD)/obj/tests/unit/test_client_keyq.o \
+		$(BUILD)/obj/chat/client_keyq.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 $(BUILD)/obj/tests/unit/test_client_fmt.o: CPPFLAGS += -Ichat

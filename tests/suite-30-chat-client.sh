@@ -121,6 +121,8 @@ t_cmocka "test_room_crypto" build/test_room_crypto
 t_cmocka "test_room_crypto (ASan+UBSan)" build/san/test_room_crypto
 t_cmocka "test_client_lineedit" build/test_client_lineedit
 t_cmocka "test_client_lineedit (ASan+UBSan)" build/san/test_client_lineedit
+t_cmocka "test_client_keyq" build/test_client_keyq
+t_cmocka "test_client_keyq (ASan+UBSan)" build/san/test_client_keyq
 t_cmocka "test_client_fmt" build/test_client_fmt
 t_cmocka "test_client_fmt (ASan+UBSan)" build/san/test_client_fmt
 
