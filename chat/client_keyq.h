@@ -10,10 +10,10 @@
  * byte read may start a key sequence (an arrow key, Alt+key: the terminal
  * sends those at once) or be a lone Esc press.  Readline's keyseq-timeout
  * decides that only in its blocking readline(); with callbacks it would wait
- * for the next key forever and join it to the ESC (Esc, then 'b' a minute
- * later, became Meta-b: the 'b' was swallowed).  So such an ESC is held here
- * until more input arrives (then it goes first) or its deadline passes (then
- * the front end decides what a lone Esc means).
+ * for the next key forever and join it to the ESC (Esc, then 'q' a minute
+ * later, became Meta-q, which does nothing: the 'q' was lost).  So such an
+ * ESC is held here until more input arrives (then it goes first) or its
+ * deadline passes (then the front end decides what a lone Esc means).
  *
  * Owns: the byte queue, the held ESC and its deadline.  Pure: no I/O, the
  * caller passes the time.  Does not own: reading the terminal, readline

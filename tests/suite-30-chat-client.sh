@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # suite-30-chat-client.sh - chat-client and its end-to-end encryption.
 #
-# Owns: the client-side checks of issue 2 section 7: room crypto, line
-# editor and display filter unit tests (plain and ASan+UBSan), then
+# Owns: the client-side checks of issue 2 section 7: room crypto, terminal
+# key queue and display filter unit tests (plain and ASan+UBSan), then
 # integration on 127.0.0.1 with build/chat-server: clients talking, wrong
 # passphrase, a bit flipped on the wire (tests/integration/chat_flip_proxy.py),
 # large and oversized messages, --linger, server full; against
@@ -119,8 +119,6 @@ no_san_report() { ! grep -Eq 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runti
 # ---- unit tests ------------------------------------------------------------
 t_cmocka "test_room_crypto" build/test_room_crypto
 t_cmocka "test_room_crypto (ASan+UBSan)" build/san/test_room_crypto
-t_cmocka "test_client_lineedit" build/test_client_lineedit
-t_cmocka "test_client_lineedit (ASan+UBSan)" build/san/test_client_lineedit
 t_cmocka "test_client_keyq" build/test_client_keyq
 t_cmocka "test_client_keyq (ASan+UBSan)" build/san/test_client_keyq
 t_cmocka "test_client_fmt" build/test_client_fmt
