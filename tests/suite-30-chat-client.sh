@@ -325,8 +325,9 @@ fi
 # lone Esc then a key (the key is not swallowed) and Alt+b; Ctrl+R; a pasted
 # block of lines; a 200,000-character bracketed paste (one message of
 # exactly that text; the time it took is printed, not judged: see
-# tests/bench/chat-paste.sh); /who, /nick; --history-file; Ctrl+C restores
-# the terminal and sends nothing unsent.
+# tests/bench/chat-paste.sh) and one a byte over the limit (a warning);
+# /who, /nick; --history-file; Ctrl+C restores the terminal and sends
+# nothing unsent.
 tm() { LC_ALL=C.UTF-8 tmux -u -L "$TMUX_SOCK" "$@"; }
 # pane_wait SESSION ERE [TENTHS]: until the screen matches (default 10 s).
 pane_wait() {
@@ -440,6 +441,15 @@ EOS
 		sh -c "[ \$(grep -c '<tess> ' $D/$tom.out) = $((before + 1)) ] &&
 		       sed -nE 's/^$TS <tess> //p' $D/$tom.out | tail -n1 | tr -d '\n' | cmp -s - $D/paste200k"
 
+	# one byte over the limit: refused with a warning, nothing sent
+	tm load-buffer -b toolong "$D/paste-toolong"
+	tm paste-buffer -p -b toolong -t "$s"
+	tm send-keys -t "$s" Enter
+	pane_wait "$s" 'message too long \(261121 bytes, the maximum is 261120\): not sent' 100 >/dev/null
+	t_check "$label: a paste over the limit is refused with a warning, nothing sent" \
+		sh -c "tmux -L $TMUX_SOCK capture-pane -p -t $s | grep -q 'message too long (261121 bytes, the maximum is 261120): not sent' &&
+		       [ \$(grep -c '<tess> ' $D/$tom.out) = $((before + 1)) ]"
+
 	tm send-keys -t "$s" -l "/who"
 	tm send-keys -t "$s" Enter
 	pane_wait "$s" '2 connected:' >/dev/null
@@ -468,6 +478,7 @@ EOS
 if command -v tmux >/dev/null && start_server tty; then
 	TPORT=$PORT
 	python3 -c "import random,sys; r=random.Random(3); sys.stdout.write(''.join(r.choice('abcdefghijklmnopqrstuvwxyz0123456789 .,;!?') for _ in range(200000)))" >"$D/paste200k"
+	python3 -c "import sys; sys.stdout.write('Z' * (255*1024 + 1))" >"$D/paste-toolong"
 	tty_session tty1 "tty" "$CLIENT"
 	tty_session tty2 "tty (ASan+UBSan)" "$SAN_CLIENT"
 	t_check "tty (ASan+UBSan): no sanitizer report" no_san_report "$D/tty2.err"
