@@ -11,8 +11,8 @@
 # frame, --linger timing, replayed and re-attributed messages; terminal
 # tests in tmux with the plain and the ASan+UBSan client (issue 14 section 4:
 # typed line survives incoming messages, wide characters, Esc, Ctrl+R,
-# pastes up to 200,000 characters, /who, /nick, --history-file, Ctrl+C
-# restores the terminal); a short fuzz run.  Every wait is bounded; every
+# pastes up to 200,000 characters, /who, /nick, a resize, --history-file,
+# Ctrl+C restores the terminal); a short fuzz run.  Every wait is bounded; every
 # process started here is stopped by the trap.  Expects `make all tests` and
 # `make SAN=1 all tests` (tests/run-all does); builds the fuzz target itself.
 set -u
@@ -326,8 +326,8 @@ fi
 # block of lines; a 200,000-character bracketed paste (one message of
 # exactly that text; the time it took is printed, not judged: see
 # tests/bench/chat-paste.sh) and one a byte over the limit (a warning);
-# /who, /nick; --history-file; Ctrl+C restores the terminal and sends
-# nothing unsent.
+# /who, /nick; a narrower window (SIGWINCH) with a line that now wraps;
+# --history-file; Ctrl+C restores the terminal and sends nothing unsent.
 tm() { LC_ALL=C.UTF-8 tmux -u -L "$TMUX_SOCK" "$@"; }
 # pane_wait SESSION ERE [TENTHS]: until the screen matches (default 10 s).
 pane_wait() {
@@ -461,7 +461,29 @@ EOS
 	pane_wait "$s" '^tessa>' >/dev/null
 	t_check "$label: /nick is announced to the room and changes the prompt" \
 		sh -c "grep -Eq 'is now known as tessa\$' $D/$tom.out && [ '$(last_row "$s")' = 'tessa>' ]"
-	tm send-keys -t "$s" -l "unsent"
+	# the window narrows (SIGWINCH): a line that now wraps is still redrawn
+	# right around an incoming message
+	tm send-keys -t "$s" -l "unsent $(printf 'w%.0s' $(seq 1 70))"
+	pane_wait "$s" '^tessa> unsent w' >/dev/null
+	tm resize-window -t "$s" -x 60 -y 30
+	sleep 0.5
+	say "$tom" "after the resize"
+	pane_wait "$s" '<tom> after the resize' >/dev/null
+	sleep 0.2
+	# (the terminal leaves what it made of the old rows behind, as with any
+	# readline program; a client that kept the old width would also put the
+	# cursor on the wrong row for Ctrl+A)
+	tm send-keys -t "$s" C-a
+	sleep 0.2
+	rows=$(tm capture-pane -p -t "$s")
+	t_check "$label: after a resize the wrapped line is intact around a message" \
+		sh -c '[ "$(printf "%s\n" "$1" | grep -v "^\$" | tail -n 3 | sed -n 1p | grep -c "<tom> after the resize$")" = 1 ] &&
+		       [ "$(printf "%s\n" "$1" | grep -v "^\$" | tail -n 2 | sed -n 1p)" = "tessa> unsent $2" ] &&
+		       [ "$(printf "%s\n" "$1" | grep -v "^\$" | tail -n 1)" = "$3" ]' _ \
+		"$rows" "$(printf 'w%.0s' $(seq 1 46))" "$(printf 'w%.0s' $(seq 1 24))"
+	t_check "$label: after a resize Ctrl+A puts the cursor at the start of the line" \
+		test "$(tm display -p -t "$s" '#{cursor_x},#{cursor_y}')" = \
+		"7,$(( $(printf '%s\n' "$rows" | grep -n '^tessa> unsent' | tail -n1 | cut -d: -f1) - 1 ))"
 	tm send-keys -t "$s" C-c
 	for i in $(seq 1 100); do [ -s "$D/$s.stty.after" ] && break; sleep 0.1; done
 	t_check "$label: Ctrl+C exits 0" grep -qx 'EXIT=0' "$D/$s.exit"
