@@ -502,16 +502,23 @@ static void tty_suspend(void *ctx)
 	show(t);
 }
 
-/* A UTF-8 LC_CTYPE for readline's character widths: the user's if it is
- * UTF-8, else C.UTF-8 (chat text is UTF-8 whatever the locale says). */
+/* A UTF-8 LC_CTYPE for readline's character widths and input: the user's
+ * if it is UTF-8, else C.UTF-8 (chat text is UTF-8 whatever the locale
+ * says; in a single-byte locale readline would take the bytes of "é" for
+ * Meta keys).  readline sets LC_CTYPE again from LC_ALL, LC_CTYPE or LANG
+ * at every line, so the environment is made to say the same. */
 static void utf8_ctype(void)
 {
-	const char *cs;
+	const char *cs, *all;
 
 	setlocale(LC_CTYPE, "");
 	cs = nl_langinfo(CODESET);
-	if (!cs || strcmp(cs, "UTF-8"))
-		setlocale(LC_CTYPE, "C.UTF-8");
+	if ((cs && !strcmp(cs, "UTF-8")) || !setlocale(LC_CTYPE, "C.UTF-8"))
+		return;
+	all = getenv("LC_ALL");
+	if (all && *all)
+		setenv("LC_ALL", "C.UTF-8", 1);
+	setenv("LC_CTYPE", "C.UTF-8", 1);
 }
 
 struct client_tty *client_tty_new(const char *history_file)

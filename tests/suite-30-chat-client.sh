@@ -318,7 +318,8 @@ if start_helper fake-replay "$FAKE" "$FPORT" replay; then
 fi
 
 # ---- terminal (tmux) -------------------------------------------------------
-# tty_session NAME LABEL BINARY: chat-client --nick tess on a tmux terminal
+# tty_session NAME LABEL BINARY LOCALE: chat-client --nick tess with only
+# LOCALE (e.g. LANG=C.UTF-8) of the locale variables on a tmux terminal
 # (UTF-8, 120x30) beside a pipe-mode client (NAME-tom) that reads what it
 # sends: a half-typed line survives incoming messages; editing in the middle;
 # wide characters (CJK, emoji) edited with the cursor moving over them; a
@@ -348,10 +349,10 @@ got() { sed -nE "s/^$TS <tess> //p" "$D/$1.out" | grep -Fqx -- "$2"; }
 on_screen() { tm capture-pane -p -t "$1" | grep -Fq -- "$2"; }
 
 tty_session() {
-	local s=$1 label=$2 bin=$3 tom=$1-tom i n before t0 t1 ok
+	local s=$1 label=$2 bin=$3 locale=$4 tom=$1-tom i n before t0 t1 ok
 	cat >"$D/$s.sh" <<EOS
 stty -g >"$D/$s.stty.before"
-LANG=C.UTF-8 NO_COLOR=1 $bin --nick tess --history-file $D/$s.history 127.0.0.1 $TPORT 2>"$D/$s.err"
+env -u LC_ALL -u LC_CTYPE -u LANG $locale NO_COLOR=1 $bin --nick tess --history-file $D/$s.history 127.0.0.1 $TPORT 2>"$D/$s.err"
 echo "EXIT=\$?" >"$D/$s.exit"
 stty -g >"$D/$s.stty.after"
 sleep 60
@@ -501,9 +502,10 @@ if command -v tmux >/dev/null && start_server tty; then
 	TPORT=$PORT
 	python3 -c "import random,sys; r=random.Random(3); sys.stdout.write(''.join(r.choice('abcdefghijklmnopqrstuvwxyz0123456789 .,;!?') for _ in range(200000)))" >"$D/paste200k"
 	python3 -c "import sys; sys.stdout.write('Z' * (255*1024 + 1))" >"$D/paste-toolong"
-	tty_session tty1 "tty" "$CLIENT"
-	tty_session tty2 "tty (ASan+UBSan)" "$SAN_CLIENT"
-	t_check "tty (ASan+UBSan): no sanitizer report" no_san_report "$D/tty2.err"
+	tty_session tty1 "tty" "$CLIENT" LANG=C.UTF-8
+	# the ASan client in the C locale: UTF-8 editing all the same
+	tty_session tty2 "tty (ASan+UBSan, LC_ALL=C)" "$SAN_CLIENT" LC_ALL=C
+	t_check "tty (ASan+UBSan, LC_ALL=C): no sanitizer report" no_san_report "$D/tty2.err"
 fi
 
 # ---- fuzz: a short run over room_open, the body codec, the display filter --
