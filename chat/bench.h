@@ -24,7 +24,8 @@
 #include "frame.h"
 
 struct room_ctx;
-struct room_window;
+struct room_keys;
+struct replay_guard;
 struct ce_engine;
 
 enum bench_mode { BENCH_FRAMES, BENCH_RAW };
@@ -63,7 +64,7 @@ struct bench {
 	struct ev_loop *loop;
 	struct bconn *conns;
 	uint8_t *scratch;
-	uint8_t salt[CHAT_SALT_LEN];	/* room salt from WELCOME */
+	uint8_t room[CHAT_ROOM_ID_LEN];	/* the room every client joins */
 	int addr_family;
 	uint8_t addr[28];	/* struct sockaddr_storage-sized enough */
 	uint32_t addr_len;
@@ -90,9 +91,10 @@ struct bench {
 
 	/* e2e (frames + --passphrase) */
 	struct ce_engine *eng;
+	struct room_keys *keys;		/* --passphrase: until the contexts exist */
 	struct room_ctx **seal;		/* one per sender */
 	struct room_ctx *open;		/* for receiving */
-	struct room_window *windows;	/* clients x senders */
+	struct replay_guard *guards;	/* one per client */
 	uint32_t *sender_of_id;		/* server id -> sender index + 1 */
 	uint32_t max_id;
 };

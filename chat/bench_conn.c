@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -86,6 +87,15 @@ void bconn_close(struct bench *b, struct bconn *c, int is_error)
 	c->in = c->out = NULL;
 	c->in_len = c->in_cap = 0;
 	c->out_len = c->out_off = c->out_cap = 0;
+}
+
+/* Wall clock in ms: end-to-end messages carry the sender's time. */
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static void mark_open(struct bench *b, struct bconn *c)
@@ -159,8 +169,8 @@ static void on_relay(struct bench *b, struct bconn *c, const uint8_t *p, size_t 
 			return;
 		}
 		if (room_open(b->open, r.sender_id, r.msg, r.msg_len,
-			      &b->windows[(size_t)c->idx * b->senders + (s - 1)],
-			      b->scratch, &n, NULL) < 0) {
+			      &b->guards[c->idx], wall_ms(), b->scratch, &n,
+			      NULL) < 0) {
 			bench_error(b, "cannot authenticate message from %u", r.sender_id);
 			b->errors++;
 			return;
@@ -193,17 +203,27 @@ static void on_frame(struct bench *b, struct bconn *c, const struct chat_frame_h
 		     const uint8_t *p)
 {
 	struct chat_welcome wl;
+	struct chat_joined jn;
 	struct chat_reason why;
 
 	switch (h->type) {
 	case CHAT_T_WELCOME:
-		if (c->state == BC_CONNECTED && chat_welcome_decode(p, h->len, &wl) == 0) {
+		if (c->state == BC_CONNECTED && chat_welcome_decode(p, h->len, &wl) == 0 &&
+		    out_reserve(c, CHAT_HDR_LEN + CHAT_ROOM_ID_LEN) == 0) {
 			c->id = wl.your_id;
-			memcpy(b->salt, wl.salt, CHAT_SALT_LEN);
-			mark_open(b, c);
+			chat_hdr_put(c->out + c->out_len, CHAT_T_JOIN, CHAT_ROOM_ID_LEN);
+			memcpy(c->out + c->out_len + CHAT_HDR_LEN, b->room,
+			       CHAT_ROOM_ID_LEN);
+			c->out_len += CHAT_HDR_LEN + CHAT_ROOM_ID_LEN;
 		} else {
 			b->errors++;
 		}
+		break;
+	case CHAT_T_JOINED:
+		if (c->state == BC_CONNECTED && chat_joined_decode(p, h->len, &jn) == 0)
+			mark_open(b, c);
+		else
+			b->errors++;
 		break;
 	case CHAT_T_RELAY:
 		on_relay(b, c, p, h->len);
@@ -430,27 +450,29 @@ int bconn_send_one(struct bench *b, struct bconn *c)
 		uint8_t *body = b->scratch;	/* the plaintext body */
 		size_t msg_len = b->seal[0] ? room_sealed_len(b->size) : b->size;
 
-		if (out_reserve(c, CHAT_HDR_LEN + msg_len) < 0)
+		if (out_reserve(c, CHAT_HDR_LEN + CHAT_SEND_HDR_LEN + msg_len) < 0)
 			return -1;
 		uint8_t *p = c->out + c->out_len;
+		uint8_t *m = p + CHAT_HDR_LEN + CHAT_SEND_HDR_LEN;
 
 		put_be(body, now, 8);
 		put_be(body + 8, s, 4);
 		put_be(body + 12, seq, 4);
 		memset(body + BODY_MIN_FRAMES, 0x5a, b->size - BODY_MIN_FRAMES);
-		chat_hdr_put(p, CHAT_T_SEND, (uint32_t)msg_len);
+		chat_hdr_put(p, CHAT_T_SEND, (uint32_t)(CHAT_SEND_HDR_LEN + msg_len));
+		memcpy(p + CHAT_HDR_LEN, b->room, CHAT_ROOM_ID_LEN);
 		if (b->seal[0]) {
 			size_t n;
 
-			if (room_seal(b->seal[s], body, b->size, p + CHAT_HDR_LEN, &n) < 0 ||
-			    n != msg_len) {
+			if (room_seal(b->seal[s], wall_ms(), body, b->size, m,
+				      &n) < 0 || n != msg_len) {
 				bench_error(b, "room_seal failed");
 				return -1;
 			}
 		} else {
-			memcpy(p + CHAT_HDR_LEN, body, b->size);
+			memcpy(m, body, b->size);
 		}
-		c->out_len += CHAT_HDR_LEN + msg_len;
+		c->out_len += CHAT_HDR_LEN + CHAT_SEND_HDR_LEN + msg_len;
 	}
 	b->sent[s]++;
 	return 0;
@@ -499,11 +521,12 @@ static void conn_connected(struct bench *b, struct bconn *c)
 	ev_watch_set(b->loop, &c->w, EV_READ);
 }
 
-/* Read what is there; then write what reading queued (PONGs). */
+/* Read what is there; then write what reading queued (JOIN, PONGs). */
 static void conn_read(struct bench *b, struct bconn *c)
 {
 	conn_read_some(b, c);
-	if (c->state == BC_OPEN && c->out_off < c->out_len)
+	if ((c->state == BC_OPEN || c->state == BC_CONNECTED) &&
+	    c->out_off < c->out_len)
 		bconn_flush(b, c);
 }
 

@@ -270,10 +270,33 @@ static void phase_settle(struct bench *b, double hold_s)
 		turn(b, hold_end);
 }
 
+/* The room every client joins: with --passphrase, room "chat-bench"
+ * under that passphrase (its keys are derived now, before connecting);
+ * without, a fixed id (the server does not care what it means). */
+static int choose_room(struct bench *b)
+{
+	static const char plain_id[CHAT_ROOM_ID_LEN] = "chat-bench room";
+	int rc;
+
+	memcpy(b->room, plain_id, CHAT_ROOM_ID_LEN);
+	if (b->mode != BENCH_FRAMES || !b->passphrase)
+		return 0;
+	b->keys = calloc(1, sizeof(*b->keys));
+	if (!b->keys)
+		return -1;
+	rc = room_derive_keys(b->passphrase, strlen(b->passphrase), "chat-bench",
+			      b->keys);
+	if (rc < 0) {
+		fprintf(stderr, "chat-bench: key derivation failed: %s\n", strerror(-rc));
+		return -1;
+	}
+	memcpy(b->room, b->keys->id, CHAT_ROOM_ID_LEN);
+	return 0;
+}
+
 static int setup_e2e(struct bench *b)
 {
 	char err[256];
-	struct room_keys keys;
 	uint32_t s;
 	int rc;
 
@@ -286,8 +309,8 @@ static int setup_e2e(struct bench *b)
 		if (b->conns[s].id > b->max_id)
 			b->max_id = b->conns[s].id;
 	b->sender_of_id = calloc((size_t)b->max_id + 1, sizeof(*b->sender_of_id));
-	b->windows = calloc((size_t)b->clients * b->senders, sizeof(*b->windows));
-	if (!b->sender_of_id || !b->windows)
+	b->guards = calloc(b->clients, sizeof(*b->guards));
+	if (!b->sender_of_id || !b->guards)
 		return -1;
 	for (s = 0; s < b->senders; s++)
 		b->sender_of_id[b->conns[s].id] = s + 1;
@@ -295,18 +318,15 @@ static int setup_e2e(struct bench *b)
 		fprintf(stderr, "chat-bench: crypto engine: %s\n", err);
 		return -1;
 	}
-	rc = room_derive_keys(b->passphrase, strlen(b->passphrase),
-			      b->salt, &keys);
-	if (rc < 0) {
-		fprintf(stderr, "chat-bench: key derivation failed: %s\n", strerror(-rc));
-		return -1;
+	rc = 0;
+	for (s = 0; s < b->senders && rc == 0; s++) {
+		rc = room_ctx_new(&b->seal[s], b->eng, b->keys, err, sizeof(err));
+		if (rc == 0)
+			room_ctx_set_sender(b->seal[s], b->conns[s].id);
 	}
-	for (s = 0; s < b->senders && rc == 0; s++)
-		rc = room_ctx_new(&b->seal[s], b->eng, &keys, b->conns[s].id,
-				  1, err, sizeof(err));
 	if (rc == 0)
-		rc = room_ctx_new(&b->open, b->eng, &keys, 0, 1, err, sizeof(err));
-	room_keys_wipe(&keys);
+		rc = room_ctx_new(&b->open, b->eng, b->keys, err, sizeof(err));
+	room_keys_wipe(b->keys);
 	if (rc < 0) {
 		fprintf(stderr, "chat-bench: room context: %s\n", err);
 		return -1;
@@ -466,7 +486,13 @@ static void free_bench(struct bench *b)
 	room_ctx_free(b->open);
 	ce_engine_close(b->eng);
 	free(b->seal);
-	free(b->windows);
+	for (i = 0; b->guards && i < b->clients; i++)
+		replay_guard_free(&b->guards[i]);
+	free(b->guards);
+	if (b->keys) {
+		room_keys_wipe(b->keys);
+		free(b->keys);
+	}
 	free(b->sender_of_id);
 	free(b->conns);
 	free(b->sent);
@@ -509,6 +535,8 @@ int main(int argc, char **argv)
 	ev_loop_set_data(b.loop, &b);
 	ev_loop_set_before_wait(b.loop, pace, &b);
 
+	if (choose_room(&b) < 0)
+		goto out;
 	phase_connect(&b);
 	if (b.mode == BENCH_RAW)
 		phase_rollcall(&b);

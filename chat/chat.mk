@@ -6,10 +6,11 @@
 CHAT_FRAME_OBJ := $(BUILD)/obj/chat/frame.o
 CHAT_SERVER_OBJS := $(addprefix $(BUILD)/obj/chat/,server_main.o server.o \
 	event_loop.o outq.o fd_limit.o rate_limit.o timer_queue.o addr_limit.o \
-	id_alloc.o member_index.o presence.o) $(CHAT_FRAME_OBJ)
+	id_alloc.o member_index.o presence.o room_table.o) $(CHAT_FRAME_OBJ)
 
 CHAT_BENCH_OBJS := $(addprefix $(BUILD)/obj/chat/,bench_main.o bench_conn.o \
-	bench_stats.o event_loop.o fd_limit.o room_crypto.o) $(CHAT_FRAME_OBJ)
+	bench_stats.o event_loop.o fd_limit.o room_crypto.o replay_guard.o) \
+	$(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-server $(BUILD)/chat-bench
 TEST_PROGRAMS += $(BUILD)/test_frame $(BUILD)/test_server_bookkeeping \
@@ -31,7 +32,7 @@ $(BUILD)/test_frame: $(BUILD)/obj/tests/unit/test_frame.o $(CHAT_FRAME_OBJ)
 $(BUILD)/obj/tests/unit/test_server_bookkeeping.o: CPPFLAGS += -Ichat
 $(BUILD)/test_server_bookkeeping: $(BUILD)/obj/tests/unit/test_server_bookkeeping.o \
 		$(addprefix $(BUILD)/obj/chat/,rate_limit.o timer_queue.o addr_limit.o \
-		id_alloc.o member_index.o presence.o) $(CHAT_FRAME_OBJ)
+		id_alloc.o member_index.o presence.o room_table.o) $(CHAT_FRAME_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 # LD_PRELOAD library that makes accept4() fail (suite-20: no busy loop).
@@ -52,7 +53,7 @@ CHAT_CLIENT_OBJS := $(addprefix $(BUILD)/obj/chat/,client_main.o \
 	client_session.o client_loop.o client_conn.o client_tty.o \
 	client_pipe.o client_keyq.o client_fmt.o client_body.o \
 	client_peers.o \
-	client_passphrase.o room_crypto.o) $(CHAT_FRAME_OBJ)
+	client_passphrase.o room_crypto.o replay_guard.o) $(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-client
 TEST_PROGRAMS += $(BUILD)/test_room_crypto $(BUILD)/test_client_keyq \
@@ -65,6 +66,7 @@ $(BUILD)/chat-client: $(CHAT_CLIENT_OBJS) $(LIBVCD)
 $(BUILD)/obj/tests/unit/test_room_crypto.o: CPPFLAGS += -Ichat
 $(BUILD)/test_room_crypto: $(BUILD)/obj/tests/unit/test_room_crypto.o \
 		$(BUILD)/obj/chat/room_crypto.o $(BUILD)/obj/chat/client_body.o \
+		$(BUILD)/obj/chat/replay_guard.o $(BUILD)/obj/chat/client_fmt.o \
 		$(LIBVCD)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
@@ -80,7 +82,7 @@ $(BUILD)/test_client_fmt: $(BUILD)/obj/tests/unit/test_client_fmt.o \
 
 # libFuzzer target over room_open, the body codec and the display filter
 # (FUZZ_CFLAGS from the server block above).
-CHAT_ROOM_FUZZ_SRCS := tests/fuzz/fuzz_room_open.c chat/room_crypto.c \
+CHAT_ROOM_FUZZ_SRCS := tests/fuzz/fuzz_room_open.c chat/room_crypto.c chat/replay_guard.c \
 	chat/client_body.c chat/client_fmt.c $(wildcard lib/*.c)
 fuzz: build/fuzz/fuzz_room_open
 build/fuzz/fuzz_room_open: $(CHAT_ROOM_FUZZ_SRCS) $(wildcard chat/*.h lib/*.h)

@@ -43,12 +43,13 @@ static void put64(uint8_t *p, uint64_t v)
 
 int chat_type_from_client(uint8_t type)
 {
-	return type == CHAT_T_SEND || type == CHAT_T_WHO || type == CHAT_T_PONG;
+	return type >= CHAT_T_SEND && type <= CHAT_T_PART;
 }
 
 int chat_type_from_server(uint8_t type)
 {
-	return type == CHAT_T_WELCOME || (type >= CHAT_T_RELAY && type <= CHAT_T_PRESENCE);
+	return type == CHAT_T_WELCOME || type == CHAT_T_JOINED ||
+	       (type >= CHAT_T_RELAY && type <= CHAT_T_PRESENCE);
 }
 
 int chat_hdr_parse(const uint8_t *buf, size_t avail, struct chat_frame_hdr *h)
@@ -80,41 +81,80 @@ void chat_hdr_put(uint8_t *buf, uint8_t type, uint32_t len)
 
 int chat_welcome_decode(const uint8_t *p, size_t len, struct chat_welcome *w)
 {
-	if (len != 8 + CHAT_SALT_LEN)
+	if (len != CHAT_WELCOME_FRAME_LEN - CHAT_HDR_LEN)
 		return -EBADMSG;
 	w->your_id = get32(p);
 	w->clients = get32(p + 4);
-	memcpy(w->salt, p + 8, CHAT_SALT_LEN);
+	w->max_rooms = get32(p + 8);
 	return 0;
 }
 
 size_t chat_welcome_encode(uint8_t *out, const struct chat_welcome *w)
 {
-	chat_hdr_put(out, CHAT_T_WELCOME, 8 + CHAT_SALT_LEN);
+	chat_hdr_put(out, CHAT_T_WELCOME, CHAT_WELCOME_FRAME_LEN - CHAT_HDR_LEN);
 	put32(out + CHAT_HDR_LEN, w->your_id);
 	put32(out + CHAT_HDR_LEN + 4, w->clients);
-	memcpy(out + CHAT_HDR_LEN + 8, w->salt, CHAT_SALT_LEN);
+	put32(out + CHAT_HDR_LEN + 8, w->max_rooms);
 	return CHAT_WELCOME_FRAME_LEN;
 }
+
+int chat_joined_decode(const uint8_t *p, size_t len, struct chat_joined *j)
+{
+	if (len != CHAT_JOINED_FRAME_LEN - CHAT_HDR_LEN)
+		return -EBADMSG;
+	memcpy(j->room, p, CHAT_ROOM_ID_LEN);
+	j->members = get32(p + CHAT_ROOM_ID_LEN);
+	return 0;
+}
+
+size_t chat_joined_encode(uint8_t *out, const struct chat_joined *j)
+{
+	chat_hdr_put(out, CHAT_T_JOINED, CHAT_JOINED_FRAME_LEN - CHAT_HDR_LEN);
+	memcpy(out + CHAT_HDR_LEN, j->room, CHAT_ROOM_ID_LEN);
+	put32(out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN, j->members);
+	return CHAT_JOINED_FRAME_LEN;
+}
+
+int chat_send_decode(const uint8_t *p, size_t len, struct chat_send *m)
+{
+	if (len <= CHAT_SEND_HDR_LEN || len > CHAT_SEND_HDR_LEN + CHAT_MAX_MSG)
+		return -EBADMSG;
+	m->room = p;
+	m->msg = p + CHAT_SEND_HDR_LEN;
+	m->msg_len = len - CHAT_SEND_HDR_LEN;
+	return 0;
+}
+
+int chat_room_decode(const uint8_t *p, size_t len, const uint8_t **room)
+{
+	if (len != CHAT_ROOM_ID_LEN)
+		return -EBADMSG;
+	*room = p;
+	return 0;
+}
+
+#define RELAY_FIXED	(CHAT_RELAY_HDR_LEN - CHAT_HDR_LEN)
 
 int chat_relay_decode(const uint8_t *p, size_t len, struct chat_relay *r)
 {
 	/* A relay always carries a SEND's message, which is never empty. */
-	if (len <= 12 || len > CHAT_MAX_PAYLOAD)
+	if (len <= RELAY_FIXED || len > CHAT_MAX_PAYLOAD)
 		return -EBADMSG;
-	r->sender_id = get32(p);
-	r->unix_ms = get64(p + 4);
-	r->msg = p + 12;
-	r->msg_len = len - 12;
+	r->room = p;
+	r->sender_id = get32(p + CHAT_ROOM_ID_LEN);
+	r->unix_ms = get64(p + CHAT_ROOM_ID_LEN + 4);
+	r->msg = p + RELAY_FIXED;
+	r->msg_len = len - RELAY_FIXED;
 	return 0;
 }
 
-size_t chat_relay_encode_hdr(uint8_t *out, uint32_t sender, uint64_t unix_ms,
-			     size_t msg_len)
+size_t chat_relay_encode_hdr(uint8_t *out, const uint8_t *room, uint32_t sender,
+			     uint64_t unix_ms, size_t msg_len)
 {
-	chat_hdr_put(out, CHAT_T_RELAY, (uint32_t)(12 + msg_len));
-	put32(out + CHAT_HDR_LEN, sender);
-	put64(out + CHAT_HDR_LEN + 4, unix_ms);
+	chat_hdr_put(out, CHAT_T_RELAY, (uint32_t)(RELAY_FIXED + msg_len));
+	memcpy(out + CHAT_HDR_LEN, room, CHAT_ROOM_ID_LEN);
+	put32(out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN, sender);
+	put64(out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN + 4, unix_ms);
 	return CHAT_RELAY_HDR_LEN;
 }
 
@@ -148,30 +188,36 @@ size_t chat_reason_encode(uint8_t *out, uint8_t type, uint8_t code,
 	return CHAT_HDR_LEN + 1 + n;
 }
 
-int chat_who_decode(const uint8_t *p, size_t len, uint64_t *cursor)
+int chat_who_decode(const uint8_t *p, size_t len, const uint8_t **room,
+		    uint64_t *cursor)
 {
 	if (len != CHAT_WHO_LEN)
 		return -EBADMSG;
-	*cursor = get64(p);
+	*room = p;
+	*cursor = get64(p + CHAT_ROOM_ID_LEN);
 	return 0;
 }
 
-void chat_who_put(uint8_t *p, uint64_t cursor)
+void chat_who_put(uint8_t *p, const uint8_t *room, uint64_t cursor)
 {
-	put64(p, cursor);
+	memcpy(p, room, CHAT_ROOM_ID_LEN);
+	put64(p + CHAT_ROOM_ID_LEN, cursor);
 }
 
 int chat_who_reply_decode(const uint8_t *p, size_t len, struct chat_who_reply *r,
 			  uint32_t *ids, size_t max)
 {
+	const size_t fixed = CHAT_ROOM_ID_LEN + 16;
 	size_t i;
 
-	if (len < 16 || (len - 16) % 4 != 0)
+	if (len < fixed || (len - fixed) % 4 != 0)
 		return -EBADMSG;
+	r->room = p;
+	p += CHAT_ROOM_ID_LEN;
 	r->total = get32(p);
 	r->next = get64(p + 4);
 	r->n = get32(p + 12);
-	if (r->n != (len - 16) / 4 || r->n > CHAT_WHO_PAGE_MAX)
+	if (r->n != (len - fixed) / 4 || r->n > CHAT_WHO_PAGE_MAX)
 		return -EBADMSG;
 	for (i = 0; i < r->n && i < max; i++)
 		ids[i] = get32(p + 16 + 4 * i);
@@ -181,28 +227,35 @@ int chat_who_reply_decode(const uint8_t *p, size_t len, struct chat_who_reply *r
 size_t chat_who_reply_encode(uint8_t *out, const struct chat_who_reply *r,
 			     const uint32_t *ids)
 {
+	uint8_t *p = out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN;
 	uint32_t i;
 
-	chat_hdr_put(out, CHAT_T_WHO_REPLY, (uint32_t)(16 + 4 * (size_t)r->n));
-	put32(out + CHAT_HDR_LEN, r->total);
-	put64(out + CHAT_HDR_LEN + 4, r->next);
-	put32(out + CHAT_HDR_LEN + 12, r->n);
+	chat_hdr_put(out, CHAT_T_WHO_REPLY,
+		     (uint32_t)(CHAT_WHO_REPLY_FRAME_LEN(r->n) - CHAT_HDR_LEN));
+	memcpy(out + CHAT_HDR_LEN, r->room, CHAT_ROOM_ID_LEN);
+	put32(p, r->total);
+	put64(p + 4, r->next);
+	put32(p + 12, r->n);
 	for (i = 0; i < r->n; i++)
-		put32(out + CHAT_HDR_LEN + 16 + 4 * (size_t)i, ids[i]);
+		put32(p + 16 + 4 * (size_t)i, ids[i]);
 	return CHAT_WHO_REPLY_FRAME_LEN(r->n);
 }
 
 int chat_presence_decode(const uint8_t *p, size_t len, struct chat_presence *pr)
 {
+	const size_t fixed = CHAT_ROOM_ID_LEN + 16;
 	uint32_t i;
 
-	if (len < 16 || (len - 16) % CHAT_PRESENCE_ENTRY_LEN != 0)
+	if (len < fixed || (len - fixed) % CHAT_PRESENCE_ENTRY_LEN != 0)
 		return -EBADMSG;
+	pr->room = p;
+	p += CHAT_ROOM_ID_LEN;
 	pr->unix_ms = get64(p);
 	pr->clients = get32(p + 8);
 	pr->n = get32(p + 12);
 	pr->entries = p + 16;
-	if (pr->n != (len - 16) / CHAT_PRESENCE_ENTRY_LEN || pr->n > CHAT_PRESENCE_MAX)
+	if (pr->n != (len - fixed) / CHAT_PRESENCE_ENTRY_LEN ||
+	    pr->n > CHAT_PRESENCE_MAX)
 		return -EBADMSG;
 	for (i = 0; i < pr->n; i++) {
 		const uint8_t *e = pr->entries + (size_t)i * CHAT_PRESENCE_ENTRY_LEN;
@@ -223,17 +276,20 @@ void chat_presence_entry(const struct chat_presence *pr, uint32_t i,
 	e->reason = p[5];
 }
 
-size_t chat_presence_encode(uint8_t *out, uint64_t unix_ms, uint32_t clients,
-			    const struct chat_presence_entry *e, uint32_t n)
+size_t chat_presence_encode(uint8_t *out, const uint8_t *room, uint64_t unix_ms,
+			    uint32_t clients, const struct chat_presence_entry *e,
+			    uint32_t n)
 {
-	uint8_t *p = out + CHAT_HDR_LEN + 16;
+	uint8_t *f = out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN;
+	uint8_t *p = f + 16;
 	uint32_t i;
 
 	chat_hdr_put(out, CHAT_T_PRESENCE,
-		     (uint32_t)(16 + CHAT_PRESENCE_ENTRY_LEN * (size_t)n));
-	put64(out + CHAT_HDR_LEN, unix_ms);
-	put32(out + CHAT_HDR_LEN + 8, clients);
-	put32(out + CHAT_HDR_LEN + 12, n);
+		     (uint32_t)(CHAT_PRESENCE_FRAME_LEN(n) - CHAT_HDR_LEN));
+	memcpy(out + CHAT_HDR_LEN, room, CHAT_ROOM_ID_LEN);
+	put64(f, unix_ms);
+	put32(f + 8, clients);
+	put32(f + 12, n);
 	for (i = 0; i < n; i++, p += CHAT_PRESENCE_ENTRY_LEN) {
 		put32(p, e[i].id);
 		p[4] = e[i].event;

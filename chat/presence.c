@@ -83,8 +83,8 @@ size_t presence_next_len(const struct presence *p)
 				       p->live : CHAT_PRESENCE_MAX);
 }
 
-size_t presence_encode_next(struct presence *p, uint8_t *out, uint64_t unix_ms,
-			    uint32_t clients)
+size_t presence_encode_next(struct presence *p, uint8_t *out, const uint8_t *room,
+			    uint64_t unix_ms, uint32_t clients)
 {
 	struct chat_presence_entry *e = p->e;
 	uint32_t n = 0, i;
@@ -94,7 +94,7 @@ size_t presence_encode_next(struct presence *p, uint8_t *out, uint64_t unix_ms,
 	for (i = p->sent; i < p->len && n < CHAT_PRESENCE_MAX; i++)
 		if (e[i].event)
 			e[p->sent + n++] = e[i];
-	len = chat_presence_encode(out, unix_ms, clients, e + p->sent, n);
+	len = chat_presence_encode(out, room, unix_ms, clients, e + p->sent, n);
 	/* The entries between sent+n and i were moved or cancelled. */
 	p->live -= n;
 	if (!p->live) {

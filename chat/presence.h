@@ -6,11 +6,11 @@
  * happened), cancelling a join by the leave of the same connection while
  * both are still in the batch (a connection that came and went within one
  * batch costs nobody a byte), and encoding the batch as PRESENCE frames of
- * at most CHAT_PRESENCE_MAX entries.  One batch is sent to every client, so
+ * at most CHAT_PRESENCE_MAX entries.  One room has one batch, sent to all its members, so
  * n joins cost each client a few frames of 6 bytes per join instead of n
  * frames.
  * Does not own: when a batch is sent (the server: after a short window, and
- * before any RELAY so that order is kept) nor the clients.
+ * before any RELAY so that order is kept) nor the room and its members (room_table.h).
  */
 #ifndef VCD_CHAT_PRESENCE_H
 #define VCD_CHAT_PRESENCE_H
@@ -47,8 +47,8 @@ uint32_t presence_pending(const struct presence *p);
 size_t presence_next_len(const struct presence *p);
 /* Encode the next frame into out (presence_next_len bytes); once the last
  * entry is out, a new batch begins. */
-size_t presence_encode_next(struct presence *p, uint8_t *out, uint64_t unix_ms,
-			    uint32_t clients);
+size_t presence_encode_next(struct presence *p, uint8_t *out, const uint8_t *room,
+			    uint64_t unix_ms, uint32_t clients);
 size_t presence_bytes(const struct presence *p);
 
 #endif /* VCD_CHAT_PRESENCE_H */

@@ -4,11 +4,13 @@
  *
  * Life of a client: accepted (unless the server is full, out of its memory
  * budget, or the address has too many connections) -> WELCOME and PING
- * queued, its join added to the presence batch -> frames read into a shared
- * scratch buffer and handled in place (only a frame split across reads is
- * copied into a per-client buffer, which grows with the bytes that really
- * arrived and is freed after the frame) -> SEND becomes one refcounted RELAY
- * buffer pushed on every other client's queue -> queues are written in FIFO
+ * queued -> frames read into a shared scratch buffer and handled in place
+ * (only a frame split across reads is copied into a per-client buffer,
+ * which grows with the bytes that really arrived and is freed after the
+ * frame) -> JOIN makes it a member of a room (room_table.c; up to
+ * --max-rooms of them), its join added to that room's presence batch ->
+ * SEND to a room becomes one refcounted RELAY buffer pushed on the queue of
+ * every other member of that room -> queues are written in FIFO
  * order with gathered writes, at most FLUSH_SLICE per loop turn (the loop
  * polls for new input between slices).
  *
@@ -19,9 +21,9 @@
  * its limits for --flood-timeout is disconnected.  Timeouts live in FIFO
  * timer queues, one per fixed delay: the first frame must come within
  * --handshake-timeout, a client silent for half of --idle-timeout gets a
- * PING and must answer within the other half.  Joins and leaves go out in
- * PRESENCE batches (every CHAT_PRESENCE_WINDOW_MS, and before any RELAY so
- * that order is kept).  Over --max-memory the client holding the most is
+ * PING and must answer within the other half.  A room's joins and leaves go
+ * out in PRESENCE batches to its members (after CHAT_PRESENCE_WINDOW_MS,
+ * and before any RELAY in that room so that order is kept).  Over --max-memory the client holding the most is
  * disconnected until the total is below it again.  Accept errors that are
  * not about one connection pause the listener with a growing back-off.
  *
@@ -42,6 +44,7 @@
 #include "outq.h"
 #include "presence.h"
 #include "rate_limit.h"
+#include "room_table.h"
 #include "timer_queue.h"
 
 #include <errno.h>
@@ -56,7 +59,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -100,7 +102,8 @@ struct client {
 	struct ev_watch w;
 	uint32_t id;
 	uint32_t slot;		/* index in server.clients */
-	uint64_t seq;		/* in server.members */
+	struct room_member **rooms;	/* its memberships */
+	uint32_t nrooms, rooms_cap;
 	struct outq q;
 	uint8_t *in;		/* partial frame, NULL when none */
 	uint32_t in_len, in_cap;
@@ -111,7 +114,6 @@ struct client {
 	struct tq_entry thr;	/* throttled: when to read again */
 	struct rate_limit rl;
 	uint64_t flood_since;	/* with C_OVER: over the limits since then */
-	struct presence_ref pres;
 	struct addr_key addr;
 	uint8_t flags;
 	uint8_t tstate;		/* enum tstate */
@@ -128,10 +130,8 @@ struct chat_server {
 	struct client **clients;
 	uint32_t nclients, cap;
 	struct id_alloc ids;
-	struct member_index members;
-	struct presence pres;
+	struct room_table rooms;
 	struct addr_limit addrs;
-	uint8_t salt[CHAT_SALT_LEN];
 	struct client *pending;		/* FIFO of clients with queued output */
 	struct client **pending_tail;
 	struct client *doomed;
@@ -166,6 +166,7 @@ void chat_server_opts_default(struct chat_server_opts *o)
 	o->max_memory = CHAT_DEFAULT_MAX_MEMORY;
 	o->max_per_address = CHAT_DEFAULT_MAX_PER_ADDRESS;
 	o->who_page = CHAT_WHO_PAGE_MAX;
+	o->max_rooms = CHAT_DEFAULT_MAX_ROOMS;
 }
 
 static uint64_t unix_ms(void)
@@ -220,14 +221,15 @@ static size_t mem_used(const struct chat_server *s)
 	return outq_mem_bytes() + s->in_bytes +
 	       (size_t)s->nclients * sizeof(struct client) +
 	       (size_t)s->cap * sizeof(*s->clients) +
-	       member_index_bytes(&s->members) + presence_bytes(&s->pres) +
-	       addr_limit_bytes(&s->addrs) + id_alloc_bytes(&s->ids) +
+	       s->rooms.bytes + addr_limit_bytes(&s->addrs) + id_alloc_bytes(&s->ids) +
 	       SCRATCH_LEN + (size_t)s->o.who_page * sizeof(*s->who_ids);
 }
 
 static size_t client_footprint(const struct client *c)
 {
-	return sizeof(*c) + c->in_cap + outq_footprint(&c->q);
+	return sizeof(*c) + c->in_cap + outq_footprint(&c->q) +
+	       c->rooms_cap * sizeof(*c->rooms) +
+	       c->nrooms * sizeof(struct room_member);
 }
 
 static void free_in(struct chat_server *s, struct client *c)
@@ -345,6 +347,7 @@ static void client_close(struct chat_server *s, struct client *c, int notify)
 {
 	static const char *const why[] = { "quit", "slow", "error", "shutdown",
 					   "flood", "timeout", "memory" };
+	uint32_t i;
 
 	if (c->err_code) {
 		send_error_best_effort(s, c);
@@ -364,15 +367,18 @@ static void client_close(struct chat_server *s, struct client *c, int notify)
 	tq_remove(&c->thr);
 	addr_limit_del(&s->addrs, &c->addr);
 	id_alloc_release(&s->ids, c->id);
-	member_index_remove(&s->members, c->seq);
+	for (i = 0; i < c->nrooms; i++)
+		if (room_leave(&s->rooms, c->rooms[i], c->leave_reason, notify,
+			       s->now) < 0)
+			fprintf(stderr, "chat-server: out of memory: leave of %u not announced\n",
+				c->id);
+	free(c->rooms);
+	c->rooms = NULL;
+	c->nrooms = c->rooms_cap = 0;
 	registry_remove(s, c);
 	c->flags = (uint8_t)((c->flags & ~C_DOOMED) | C_DEAD);
 	c->next_gone = s->dead;
 	s->dead = c;
-	if (notify && presence_left(&s->pres, c->id, c->leave_reason, &c->pres,
-				    s->now) < 0)
-		fprintf(stderr, "chat-server: out of memory: leave of %u not announced\n",
-			c->id);
 }
 
 /* Close every doomed client. */
@@ -409,30 +415,31 @@ static void enqueue(struct chat_server *s, struct client *c, struct chat_buf *b)
 	}
 }
 
-static void broadcast(struct chat_server *s, struct chat_buf *b,
-		      const struct client *except)
+/* b to every member of room r but one. */
+static void broadcast(struct chat_server *s, const struct room *r,
+		      struct chat_buf *b, const struct client *except)
 {
 	uint32_t i;
 
-	for (i = 0; i < s->nclients; i++)
-		if (s->clients[i] != except)
-			enqueue(s, s->clients[i], b);
+	for (i = 0; i < r->n; i++)
+		if (r->m[i]->owner != except)
+			enqueue(s, r->m[i]->owner, b);
 }
 
-/* Send the pending joins and leaves to everyone, now. */
-static void presence_flush(struct chat_server *s)
+/* Send room r's pending joins and leaves to its members, now. */
+static void presence_flush(struct chat_server *s, struct room *r)
 {
 	uint64_t ms = unix_ms();
 
-	while (presence_pending(&s->pres)) {
-		struct chat_buf *b = chat_buf_new(presence_next_len(&s->pres));
+	while (presence_pending(&r->pres)) {
+		struct chat_buf *b = chat_buf_new(presence_next_len(&r->pres));
 
 		if (!b) {
 			fprintf(stderr, "chat-server: out of memory: presence notices delayed\n");
 			return;
 		}
-		presence_encode_next(&s->pres, b->data, ms, s->nclients);
-		broadcast(s, b, NULL);
+		room_presence_next(&s->rooms, r, b->data, ms);
+		broadcast(s, r, b, NULL);
 		chat_buf_put(b);
 	}
 }
@@ -503,6 +510,7 @@ static void run_timers(struct chat_server *s)
 {
 	uint64_t now = s->now;
 	struct tq_entry *e;
+	struct room *r;
 
 	while ((e = tq_due(&s->handshake, now))) {
 		tq_remove(e);
@@ -531,21 +539,25 @@ static void run_timers(struct chat_server *s)
 		if (!(c->flags & (C_THROTTLED | C_DOOMED)))
 			watch_update(s, c);
 	}
-	if (presence_pending(&s->pres) &&
-	    s->pres.since_ms + CHAT_PRESENCE_WINDOW_MS <= now)
-		presence_flush(s);
+	while ((r = room_waiting(&s->rooms)) &&
+	       r->pres.since_ms + CHAT_PRESENCE_WINDOW_MS <= now) {
+		presence_flush(s, r);
+		if (room_waiting(&s->rooms) == r)	/* out of memory */
+			break;
+	}
 }
 
 /* When a timer is due next (UINT64_MAX: none). */
 static uint64_t next_due(const struct chat_server *s)
 {
 	const struct tq *qs[] = { &s->handshake, &s->quiet, &s->pinged, &s->throttled };
+	const struct room *r = room_waiting(&s->rooms);
 	uint64_t next = UINT64_MAX;
 	struct tq_entry *e;
 	size_t i;
 
-	if (presence_pending(&s->pres))
-		next = s->pres.since_ms + CHAT_PRESENCE_WINDOW_MS;
+	if (r)
+		next = r->pres.since_ms + CHAT_PRESENCE_WINDOW_MS;
 	for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
 		e = tq_first(qs[i]);
 		if (e && e->due_ms < next)
@@ -670,10 +682,12 @@ static int check_hdr(struct chat_server *s, struct client *c,
 		code = CHAT_ERR_TOO_BIG;
 	else if (rc < 0 || !chat_type_from_client(h->type))
 		code = CHAT_ERR_MALFORMED;
-	else if (h->type == CHAT_T_SEND && h->len > CHAT_MAX_MSG)
+	else if (h->type == CHAT_T_SEND && h->len > CHAT_SEND_HDR_LEN + CHAT_MAX_MSG)
 		code = CHAT_ERR_TOO_BIG;
-	else if ((h->type == CHAT_T_SEND && h->len == 0) ||
+	else if ((h->type == CHAT_T_SEND && h->len <= CHAT_SEND_HDR_LEN) ||
 		 (h->type == CHAT_T_WHO && h->len != CHAT_WHO_LEN) ||
+		 ((h->type == CHAT_T_JOIN || h->type == CHAT_T_PART) &&
+		  h->len != CHAT_ROOM_ID_LEN) ||
 		 (h->type == CHAT_T_PONG && h->len != 0))
 		code = CHAT_ERR_MALFORMED;
 	if (!code) {
@@ -687,16 +701,103 @@ static int check_hdr(struct chat_server *s, struct client *c,
 	return -1;
 }
 
-/* One page of the connected ids, after the asker's cursor.  Its bytes are
+/* Where c's membership of the room with this id is in c->rooms, or
+ * SIZE_MAX when it is not a member. */
+static size_t membership(const struct client *c, const uint8_t *room)
+{
+	size_t i;
+
+	for (i = 0; i < c->nrooms; i++)
+		if (!memcmp(c->rooms[i]->room->id, room, CHAT_ROOM_ID_LEN))
+			return i;
+	return SIZE_MAX;
+}
+
+/* A frame naming a room c is not in (or JOIN of one it is in, or beyond
+ * --max-rooms): a broken or hostile client, ERROR(ROOM). */
+static void room_error(struct chat_server *s, struct client *c, uint8_t type)
+{
+	vlog(s, "client %u sent frame type 0x%02x for a room it %s in",
+	     c->id, type, type == CHAT_T_JOIN ? "is already (or too many)" : "is not");
+	doom(s, c, CHAT_LEAVE_ERROR, CHAT_ERR_ROOM);
+}
+
+/* JOIN: a member from now on; JOINED to it at once, its join to the room's
+ * members (itself included) with the room's next batch. */
+static void handle_join(struct chat_server *s, struct client *c, const uint8_t *id)
+{
+	struct chat_joined j;
+	struct room_member *m;
+	struct chat_buf *b;
+
+	if (membership(c, id) != SIZE_MAX || c->nrooms >= s->o.max_rooms) {
+		room_error(s, c, CHAT_T_JOIN);
+		return;
+	}
+	if (c->nrooms == c->rooms_cap) {
+		uint32_t cap = c->rooms_cap ? c->rooms_cap * 2 : 2;
+		struct room_member **v = realloc(c->rooms, cap * sizeof(*v));
+
+		if (!v)
+			goto nomem;
+		c->rooms = v;
+		c->rooms_cap = cap;
+	}
+	b = chat_buf_new(CHAT_JOINED_FRAME_LEN);
+	if (!b)
+		goto nomem;
+	m = room_join(&s->rooms, id, c, c->id, s->now);
+	if (!m) {
+		chat_buf_put(b);
+		goto nomem;
+	}
+	c->rooms[c->nrooms++] = m;
+	memcpy(j.room, id, CHAT_ROOM_ID_LEN);
+	j.members = m->room->n;
+	chat_joined_encode(b->data, &j);
+	enqueue(s, c, b);
+	chat_buf_put(b);
+	return;
+nomem:
+	doom(s, c, CHAT_LEAVE_MEMORY, CHAT_ERR_MEMORY);
+}
+
+static void handle_part(struct chat_server *s, struct client *c, const uint8_t *id)
+{
+	size_t i = membership(c, id);
+
+	if (i == SIZE_MAX) {
+		room_error(s, c, CHAT_T_PART);
+		return;
+	}
+	if (room_leave(&s->rooms, c->rooms[i], CHAT_LEAVE_PART, 1, s->now) < 0)
+		fprintf(stderr, "chat-server: out of memory: leave of %u not announced\n",
+			c->id);
+	c->rooms[i] = c->rooms[--c->nrooms];
+}
+
+/* One page of a room's members, after the asker's cursor.  Its bytes are
  * charged to the asker's byte budget: they go to it alone. */
 static void handle_who(struct chat_server *s, struct client *c, const uint8_t *p)
 {
-	struct chat_who_reply r = { .total = s->nclients };
+	struct chat_who_reply r = { 0 };
+	const uint8_t *id;
 	struct chat_buf *b;
+	struct room *room;
 	uint64_t cursor;
+	size_t i;
 
-	chat_who_decode(p, CHAT_WHO_LEN, &cursor);
-	member_index_page(&s->members, cursor, s->who_ids, s->o.who_page, &r.n, &r.next);
+	chat_who_decode(p, CHAT_WHO_LEN, &id, &cursor);
+	i = membership(c, id);
+	if (i == SIZE_MAX) {
+		room_error(s, c, CHAT_T_WHO);
+		return;
+	}
+	room = c->rooms[i]->room;
+	r.room = room->id;
+	r.total = room->n;
+	member_index_page(&room->order, cursor, s->who_ids, s->o.who_page, &r.n,
+			  &r.next);
 	b = chat_buf_new(CHAT_WHO_REPLY_FRAME_LEN(r.n));
 	if (!b)
 		return;
@@ -706,28 +807,45 @@ static void handle_who(struct chat_server *s, struct client *c, const uint8_t *p
 	chat_buf_put(b);
 }
 
+/* SEND: one RELAY, to the room's other members. */
+static void handle_send(struct chat_server *s, struct client *c,
+			const uint8_t *p, uint32_t len)
+{
+	struct chat_send m;
+	struct chat_buf *b;
+	struct room *room;
+	size_t i;
+
+	chat_send_decode(p, len, &m);	/* its length was checked */
+	i = membership(c, m.room);
+	if (i == SIZE_MAX) {
+		room_error(s, c, CHAT_T_SEND);
+		return;
+	}
+	room = c->rooms[i]->room;
+	/* Members learn of joins and leaves before the messages after them. */
+	if (presence_pending(&room->pres))
+		presence_flush(s, room);
+	b = chat_buf_new(CHAT_RELAY_HDR_LEN + m.msg_len);
+	if (!b)
+		return;
+	chat_relay_encode_hdr(b->data, room->id, c->id, unix_ms(), m.msg_len);
+	memcpy(b->data + CHAT_RELAY_HDR_LEN, m.msg, m.msg_len);
+	broadcast(s, room, b, c);
+	chat_buf_put(b);
+}
+
 /* A whole, already validated frame from c. */
 static void handle_frame(struct chat_server *s, struct client *c,
 			 const struct chat_frame_hdr *h, const uint8_t *payload)
 {
-	struct chat_buf *b;
-
-	if (h->type == CHAT_T_WHO) {
-		handle_who(s, c, payload);
-		return;
+	switch (h->type) {
+	case CHAT_T_SEND: handle_send(s, c, payload, h->len); break;
+	case CHAT_T_WHO: handle_who(s, c, payload); break;
+	case CHAT_T_JOIN: handle_join(s, c, payload); break;
+	case CHAT_T_PART: handle_part(s, c, payload); break;
+	default: break;	/* PONG: its header already counted as a sign of life */
 	}
-	if (h->type == CHAT_T_PONG)
-		return;		/* its header already counted as a sign of life */
-	/* Everyone learns of joins and leaves before the messages after them. */
-	if (presence_pending(&s->pres))
-		presence_flush(s);
-	b = chat_buf_new(CHAT_RELAY_HDR_LEN + h->len);
-	if (!b)
-		return;
-	chat_relay_encode_hdr(b->data, c->id, unix_ms(), h->len);
-	memcpy(b->data + CHAT_RELAY_HDR_LEN, payload, h->len);
-	broadcast(s, b, c);
-	chat_buf_put(b);
 }
 
 /* Append up to n bytes of the frame being reassembled; returns bytes used.
@@ -975,17 +1093,15 @@ static void admit(struct chat_server *s, int fd, const struct sockaddr *sa,
 		fprintf(stderr, "chat-server: connection ids wrapped around after id %u: "
 			"from now on ids still in use are skipped\n", UINT32_MAX);
 	b = chat_buf_new(CHAT_WELCOME_FRAME_LEN);
-	if (!b || member_index_add(&s->members, c->id, &c->seq) < 0)
+	if (!b || registry_add(s, c) < 0)
 		goto fail_id;
-	if (registry_add(s, c) < 0)
-		goto fail_member;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (ev_watch_start(s->loop, &c->w, fd, EV_READ, on_client) < 0)
 		goto fail_registry;
 	rate_init(&c->rl, &s->o.rate, s->now);
 	wl.your_id = c->id;
 	wl.clients = s->nclients;
-	memcpy(wl.salt, s->salt, CHAT_SALT_LEN);
+	wl.max_rooms = s->o.max_rooms;
 	chat_welcome_encode(b->data, &wl);
 	enqueue(s, c, b);
 	chat_buf_put(b);
@@ -999,15 +1115,10 @@ static void admit(struct chat_server *s, int fd, const struct sockaddr *sa,
 	} else {
 		client_active(s, c);
 	}
-	if (presence_joined(&s->pres, c->id, &c->pres, s->now) < 0)
-		fprintf(stderr, "chat-server: out of memory: join of %u not announced\n",
-			c->id);
-	vlog(s, "client %u joined (%u connected)", c->id, s->nclients);
+	vlog(s, "client %u connected (%u connected)", c->id, s->nclients);
 	return;
 fail_registry:
 	registry_remove(s, c);
-fail_member:
-	member_index_remove(&s->members, c->seq);
 fail_id:
 	id_alloc_release(&s->ids, c->id);
 fail:
@@ -1208,21 +1319,6 @@ static int open_signals(void)
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-static int fill_salt(uint8_t *salt)
-{
-	size_t got = 0;
-
-	while (got < CHAT_SALT_LEN) {
-		ssize_t n = getrandom(salt + got, CHAT_SALT_LEN - got, 0);
-
-		if (n < 0 && errno != EINTR)
-			return -1;
-		if (n > 0)
-			got += (size_t)n;
-	}
-	return 0;
-}
-
 /* How long a throttled connection waits: long enough for its buckets to
  * refill a useful amount, short enough to keep the rate smooth. */
 static uint32_t throttle_delay(const struct rate_cfg *r)
@@ -1256,17 +1352,17 @@ struct chat_server *chat_server_new(const struct chat_server_opts *o,
 	tq_init(&s->pinged);
 	tq_init(&s->throttled);
 	id_alloc_init(&s->ids, 0);
-	member_index_init(&s->members);
-	presence_init(&s->pres);
+	if (!s->o.max_rooms)
+		s->o.max_rooms = CHAT_DEFAULT_MAX_ROOMS;
+	if (room_table_init(&s->rooms) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	s->limited = o->rate.msg_rate || o->rate.byte_rate;
 	s->throttle_ms = throttle_delay(&o->rate);
 	tick(s);
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile(s);
-	if (fill_salt(s->salt) < 0) {
-		snprintf(err, errlen, "getrandom: %s", strerror(errno));
-		goto fail;
-	}
 	s->scratch = malloc(SCRATCH_LEN);
 	s->who_ids = malloc((size_t)s->o.who_page * sizeof(*s->who_ids));
 	s->ping = chat_buf_new(CHAT_HDR_LEN);
@@ -1330,8 +1426,7 @@ void chat_server_free(struct chat_server *s)
 	ev_loop_free(s->loop);
 	chat_buf_put(s->ping);
 	id_alloc_free(&s->ids);
-	member_index_free(&s->members);
-	presence_free(&s->pres);
+	room_table_free(&s->rooms);
 	addr_limit_free(&s->addrs);
 	free(s->clients);
 	free(s->scratch);

@@ -3,15 +3,17 @@
  * server.h - the chat relay server: one event loop, many clients.
  *
  * Owns: the listening socket, the set of connected clients, per-client
- * input reassembly and output queues, relaying SEND as RELAY to every other
- * client, presence notices, WHO pages, refusals, error and slow-reader
+ * input reassembly and output queues, room membership (JOIN, PART),
+ * relaying SEND as RELAY to the room's other members, presence notices,
+ * WHO pages, refusals, error and slow-reader
  * disconnects, the defences against hostile clients (rate limits,
  * handshake and idle timeouts with PING, the memory cap, the per-address
  * limit) and the orderly shutdown on SIGINT/SIGTERM.
  * Does not own: command-line parsing (server_main.c), frame byte layout
  * (frame.c), the event loop mechanics (event_loop.c), buffer sharing
  * (outq.c), or the bookkeeping structures it uses (rate_limit.c,
- * timer_queue.c, addr_limit.c, id_alloc.c, member_index.c, presence.c).
+ * timer_queue.c, addr_limit.c, id_alloc.c, room_table.c, member_index.c,
+ * presence.c).
  * It never sees plaintext: SEND payloads are opaque bytes.
  */
 #ifndef VCD_CHAT_SERVER_H
@@ -33,6 +35,8 @@
 #define CHAT_DEFAULT_IDLE_TIMEOUT	240u	/* PING after half of it */
 #define CHAT_DEFAULT_MAX_MEMORY		(1024ull * 1024u * 1024u)
 #define CHAT_DEFAULT_MAX_PER_ADDRESS	32u
+#define CHAT_DEFAULT_MAX_ROOMS		64u	/* per connection */
+#define CHAT_MAX_ROOMS_LIMIT		4096u
 /* Joins and leaves are gathered this long into one PRESENCE frame. */
 #define CHAT_PRESENCE_WINDOW_MS		100u
 
@@ -48,6 +52,7 @@ struct chat_server_opts {
 	uint64_t max_memory;	/* bytes for all clients; 0 = no cap */
 	uint32_t max_per_address;	/* connections; 0 = no limit */
 	uint32_t who_page;	/* ids per WHO_REPLY, 1..CHAT_WHO_PAGE_MAX */
+	uint32_t max_rooms;	/* rooms per connection, 1..CHAT_MAX_ROOMS_LIMIT */
 	int verbose;		/* log connects and disconnects to stderr */
 };
 

@@ -23,8 +23,9 @@ static void usage(FILE *f)
 "usage: chat-server [--listen ADDR] [--port N] [OPTIONS]\n"
 "       chat-server --help | --version\n"
 "\n"
-"Relays end-to-end encrypted chat messages between clients (it never sees\n"
-"their plaintext).  Protocol: docs/protocol.md.\n"
+"Relays end-to-end encrypted chat messages between the members of each room\n"
+"(it never sees their plaintext, nor the rooms' names).  Protocol:\n"
+"docs/protocol.md.\n"
 "\n"
 "  --listen ADDR       numeric IPv4 or IPv6 address to bind (default 0.0.0.0;\n"
 "                      e.g. 127.0.0.1, ::1, ::)\n"
@@ -32,6 +33,8 @@ static void usage(FILE *f)
 "  --max-clients N     clients served at once; more are refused (default %u)\n"
 "  --max-queue BYTES   output bytes queued per client before it is\n"
 "                      disconnected as too slow (default %u)\n"
+"  --max-rooms N       rooms one connection may be in at once, 1..%u\n"
+"                      (default %u)\n"
 "  -v, --verbose       log joins, leaves, limits and errors to stderr\n"
 "  -h, --help          this text\n"
 "      --version       print the version and exit\n"
@@ -61,6 +64,7 @@ static void usage(FILE *f)
 "\n"
 "SIGINT or SIGTERM closes every connection and exits 0.\n",
 		CHAT_DEFAULT_PORT, CHAT_DEFAULT_MAX_CLIENTS, CHAT_DEFAULT_MAX_QUEUE,
+		CHAT_MAX_ROOMS_LIMIT, CHAT_DEFAULT_MAX_ROOMS,
 		CHAT_DEFAULT_MSG_RATE, CHAT_DEFAULT_MSG_BURST, CHAT_DEFAULT_BYTE_RATE,
 		CHAT_DEFAULT_BYTE_BURST, CHAT_DEFAULT_FLOOD_TIMEOUT,
 		CHAT_DEFAULT_HANDSHAKE_TIMEOUT, CHAT_DEFAULT_IDLE_TIMEOUT,
@@ -101,7 +105,7 @@ enum {
 	OPT_MAX_CLIENTS = 'c', OPT_MAX_QUEUE = 'q', OPT_LISTEN = 'l', OPT_PORT = 'p',
 	OPT_MSG_RATE = 256, OPT_MSG_BURST, OPT_BYTE_RATE, OPT_BYTE_BURST,
 	OPT_FLOOD, OPT_HANDSHAKE, OPT_IDLE, OPT_MAX_MEMORY, OPT_PER_ADDRESS,
-	OPT_WHO_PAGE,
+	OPT_WHO_PAGE, OPT_MAX_ROOMS,
 };
 
 static const struct option opts[] = {
@@ -119,6 +123,7 @@ static const struct option opts[] = {
 	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
 	{ "max-per-address", required_argument, NULL, OPT_PER_ADDRESS },
 	{ "who-page", required_argument, NULL, OPT_WHO_PAGE },
+	{ "max-rooms", required_argument, NULL, OPT_MAX_ROOMS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -147,6 +152,7 @@ static const struct num_opt {
 	{ OPT_MAX_MEMORY, 1, 0, 1ull << 50, FIELD(max_memory) },
 	{ OPT_PER_ADDRESS, 0, 0, 1000000, FIELD(max_per_address) },
 	{ OPT_WHO_PAGE, 0, 1, CHAT_WHO_PAGE_MAX, FIELD(who_page) },
+	{ OPT_MAX_ROOMS, 0, 1, CHAT_MAX_ROOMS_LIMIT, FIELD(max_rooms) },
 };
 
 /* Store one numeric option; -1 when its value is bad. */

@@ -83,7 +83,8 @@ exec {reader_fd}>&-
 
 # --- 3. two devices, chat on /dev/cryptodev1 ----------------------------
 start_reader "$D/dev1-reader.out" dev1
-stats='for f in /sys/bus/virtio/devices/*/cryptodev; do echo "$(cat $f/node) $(awk "\$1 ~ /^dataq/ {s += \$2} END {print s+0}" $f/queue_stats)"; done'
+# per device: its node and the requests its data queues served
+stats='for f in /sys/bus/virtio/devices/*/cryptodev; do echo "$(cat $f/node) $(cat $f/queues/dataq.*/requests | awk "{s += \$1} END {print s+0}")"; done'
 cmd="ls /dev/cryptodev*; echo '-- before'; $stats;
 echo via-cryptodev1 | CHAT_PASSPHRASE=e2e-pass chat-client --nick dev1 --crypto device --crypto-device /dev/cryptodev1 10.0.2.2 $port; rc=\$?;
 echo '-- after'; $stats; exit \$rc"

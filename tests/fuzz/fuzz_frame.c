@@ -52,7 +52,9 @@ static void presence_roundtrip(const uint8_t *p, size_t len)
 		if (entries[i].event == CHAT_PRES_JOINED && entries[i].reason)
 			abort();
 	}
-	if (chat_presence_encode(out_big, pr.unix_ms, pr.clients, entries, pr.n) !=
+	if (pr.room != p)
+		abort();
+	if (chat_presence_encode(out_big, pr.room, pr.unix_ms, pr.clients, entries, pr.n) !=
 	    CHAT_HDR_LEN + len || memcmp(out_big + CHAT_HDR_LEN, p, len))
 		abort();
 }
@@ -61,8 +63,11 @@ static void decode_payload(uint8_t type, const uint8_t *p, size_t len)
 {
 	uint8_t out[CHAT_HDR_LEN + 256];
 	struct chat_welcome w;
+	struct chat_joined j;
 	struct chat_relay r;
+	struct chat_send m;
 	struct chat_reason why;
+	const uint8_t *room;
 	uint64_t cursor;
 	size_t i;
 
@@ -77,19 +82,40 @@ static void decode_payload(uint8_t type, const uint8_t *p, size_t len)
 	case CHAT_T_PRESENCE:
 		presence_roundtrip(p, len);
 		break;
+	case CHAT_T_JOINED:
+		if (chat_joined_decode(p, len, &j) == 0) {
+			if (chat_joined_encode(out, &j) != CHAT_HDR_LEN + len ||
+			    memcmp(out + CHAT_HDR_LEN, p, len))
+				abort();
+		}
+		break;
+	case CHAT_T_JOIN:
+	case CHAT_T_PART:
+		if (chat_room_decode(p, len, &room) == 0 &&
+		    (len != CHAT_ROOM_ID_LEN || room != p))
+			abort();
+		break;
+	case CHAT_T_SEND:
+		if (chat_send_decode(p, len, &m) == 0 &&
+		    (m.room != p || m.msg != p + CHAT_SEND_HDR_LEN || !m.msg_len ||
+		     m.msg_len > CHAT_MAX_MSG || m.msg_len + CHAT_SEND_HDR_LEN != len))
+			abort();
+		break;
 	case CHAT_T_WHO:
-		if (chat_who_decode(p, len, &cursor) == 0) {
-			chat_who_put(out, cursor);
+		if (chat_who_decode(p, len, &room, &cursor) == 0) {
+			chat_who_put(out, room, cursor);
 			if (len != CHAT_WHO_LEN || memcmp(out, p, len))
 				abort();
 		}
 		break;
 	case CHAT_T_RELAY:
 		if (chat_relay_decode(p, len, &r) == 0) {
-			if (r.msg != p + 12 || r.msg_len + 12 != len)
+			size_t fixed = CHAT_RELAY_HDR_LEN - CHAT_HDR_LEN;
+
+			if (r.room != p || r.msg != p + fixed || r.msg_len + fixed != len)
 				abort();
-			chat_relay_encode_hdr(out, r.sender_id, r.unix_ms, r.msg_len);
-			if (memcmp(out + CHAT_HDR_LEN, p, 12))
+			chat_relay_encode_hdr(out, r.room, r.sender_id, r.unix_ms, r.msg_len);
+			if (memcmp(out + CHAT_HDR_LEN, p, fixed))
 				abort();
 		}
 		break;

@@ -19,16 +19,19 @@ import threading
 import time
 
 VERSION = 2
-T_SEND, T_WHO, T_PONG = 0x01, 0x02, 0x03
-T_WELCOME, T_RELAY, T_WHO_REPLY, T_REFUSED, T_ERROR = 0x81, 0x84, 0x85, 0x86, 0x87
+T_SEND, T_WHO, T_PONG, T_JOIN, T_PART = 0x01, 0x02, 0x03, 0x04, 0x05
+T_WELCOME, T_JOINED = 0x81, 0x82
+T_RELAY, T_WHO_REPLY, T_REFUSED, T_ERROR = 0x84, 0x85, 0x86, 0x87
 T_PING, T_PRESENCE = 0x88, 0x89
 P_JOINED, P_LEFT = 1, 2
 (LEAVE_QUIT, LEAVE_SLOW, LEAVE_ERROR, LEAVE_SHUTDOWN, LEAVE_FLOOD, LEAVE_TIMEOUT,
- LEAVE_MEMORY) = range(7)
+ LEAVE_MEMORY, LEAVE_PART) = range(8)
 (ERR_FULL, ERR_VERSION, ERR_MALFORMED, ERR_TOO_BIG, ERR_SLOW, ERR_SHUTDOWN, ERR_FLOOD,
- ERR_TIMEOUT, ERR_ADDRESS, ERR_MEMORY) = range(1, 11)
+ ERR_TIMEOUT, ERR_ADDRESS, ERR_MEMORY, ERR_ROOM) = range(1, 12)
+ROOM_ID_LEN = 16
+ROOM = b"the-test-room-id"          # what every Peer joins unless told otherwise
 MAX_PAYLOAD = 256 * 1024
-MAX_MSG = MAX_PAYLOAD - 12
+MAX_MSG = MAX_PAYLOAD - ROOM_ID_LEN - 12
 TIMEOUT = 10.0
 
 HOST = "127.0.0.1"
@@ -49,12 +52,13 @@ def frame(ftype, payload=b"", version=VERSION, flags=0, length=None):
     return struct.pack(">BBHI", version, ftype, flags, length) + payload
 
 
-def who(cursor=0):
-    return frame(T_WHO, struct.pack(">Q", cursor))
+def who(cursor=0, room=ROOM):
+    return frame(T_WHO, room + struct.pack(">Q", cursor))
 
 
 def who_reply(payload):
     """(total, next_cursor, ids) of a WHO_REPLY payload."""
+    payload = payload[ROOM_ID_LEN:]
     total, nxt, n = struct.unpack(">IQI", payload[:16])
     check(len(payload) == 16 + 4 * n, "WHO_REPLY length matches its count")
     return total, nxt, list(struct.unpack(">%dI" % n, payload[16:16 + 4 * n]))
@@ -62,6 +66,7 @@ def who_reply(payload):
 
 def presence(payload):
     """(unix_ms, clients, [(event, id, reason)]) of a PRESENCE payload."""
+    payload = payload[ROOM_ID_LEN:]
     ms, clients, n = struct.unpack(">QII", payload[:16])
     check(len(payload) == 16 + 6 * n, "PRESENCE length matches its count")
     out = []
@@ -85,7 +90,8 @@ class Peer:
         self.sock.connect((host or HOST, PORT))
         self.buf = b""
         self.id = None
-        self.salt = None
+        self.room = ROOM
+        self.members = None
         self.auto_pong = True
         self.pings = 0
         self.events = []
@@ -98,8 +104,8 @@ class Peer:
     def send(self, data):
         self.sock.sendall(data)
 
-    def say(self, msg):
-        self.send(frame(T_SEND, msg))
+    def say(self, msg, room=None):
+        self.send(frame(T_SEND, (room or self.room) + msg))
 
     def _fill(self, n):
         while len(self.buf) < n:
@@ -143,7 +149,7 @@ class Peer:
                     self.send(frame(T_PONG))
                 except OSError:
                     pass
-        if f is not None and f[0] == T_PRESENCE:
+        if f is not None and f[0] == T_PRESENCE and f[1][:ROOM_ID_LEN] == self.room:
             self.presence_frames += 1
             _, self.clients, entries = presence(f[1])
             for e in entries:
@@ -165,13 +171,26 @@ class Peer:
                 check(False, "expected type 0x%02x, got 0x%02x" % (want_type, f[0]))
                 return None
 
-    def welcome(self):
-        p = self.expect(T_WELCOME, skip=())  # the first frame, always
-        if p is None or not check(len(p) == 24, "WELCOME payload is 24 bytes"):
+    def welcome(self, join=True):
+        """WELCOME (the first frame, always), then, unless join is off,
+        JOIN self.room and its JOINED.  Returns the server's client count."""
+        p = self.expect(T_WELCOME, skip=())
+        if p is None or not check(len(p) == 12, "WELCOME payload is 12 bytes"):
             return None
-        self.id, clients = struct.unpack(">II", p[:8])
-        self.salt = p[8:]
+        self.id, clients, self.max_rooms = struct.unpack(">III", p)
+        if join and self.join(self.room) is None:
+            return None
         return clients
+
+    def join(self, room):
+        """JOIN room; the member count of its JOINED (None if none came)."""
+        self.send(frame(T_JOIN, room))
+        p = self.expect(T_JOINED)
+        if p is None or not check(len(p) == 20 and p[:16] == room,
+                                  "JOINED names the room joined"):
+            return None
+        self.members = struct.unpack(">I", p[16:])[0]
+        return self.members
 
     def at_eof(self):
         """True when the server closed this connection (after any frames)."""
@@ -191,8 +210,13 @@ class Peer:
 
 
 def relay(payload):
-    sender, ms = struct.unpack(">IQ", payload[:12])
-    return sender, ms, payload[12:]
+    """(sender, unix_ms, message) of a RELAY payload (its room: relay_room)."""
+    sender, ms = struct.unpack(">IQ", payload[16:28])
+    return sender, ms, payload[28:]
+
+
+def relay_room(payload):
+    return payload[:ROOM_ID_LEN]
 
 
 def now_ms():
@@ -237,7 +261,7 @@ def sc_basic():
     check(a.welcome() == 1, "first client sees clients=1")
     b = Peer()
     check(b.welcome() == 2, "second client sees clients=2")
-    check(a.salt == b.salt and len(set(a.salt)) > 1, "same random room salt")
+    check(a.members == 1 and b.members == 2, "JOINED counts the room's members")
     check(a.id != b.id and a.id and b.id, "distinct non-zero ids")
     p = a.expect(T_PRESENCE, skip=())
     check(p is not None and abs(presence(p)[0] - now_ms()) < 60000, "PRESENCE has unix ms")
@@ -262,17 +286,17 @@ def sc_basic():
         check(set(ids) == {a.id, b.id, c.id} and total == 3 and nxt == 0,
               "WHO lists the three ids in one page")
     # A message split into single bytes is reassembled.
-    msg = frame(T_SEND, b"split" * 10)
+    msg = frame(T_SEND, ROOM + b"split" * 10)
     for i in range(len(msg)):
         b.send(msg[i:i + 1])
     for x in (a, c):
         p = x.expect(T_RELAY)
         check(p is not None and relay(p)[2] == b"split" * 10, "byte-by-byte SEND relayed")
     # Several frames in one write.
-    c.send(frame(T_SEND, b"one") + frame(T_SEND, b"two") + who())
+    c.send(frame(T_SEND, ROOM + b"one") + frame(T_SEND, ROOM + b"two") + who())
     check(c.expect(T_WHO_REPLY) is not None, "WHO after two SENDs in one write")
     for x in (a, b):
-        got = [relay(x.expect(T_RELAY) or b"\0" * 13)[2] for _ in range(2)]
+        got = [relay(x.expect(T_RELAY) or b"\0" * 29)[2] for _ in range(2)]
         check(got == [b"one", b"two"], "two frames in one write, in order")
     # Largest message passes whole.
     big = os.urandom(MAX_MSG)
@@ -322,15 +346,23 @@ BAD_FRAMES = {
     "bad-version": (frame(T_SEND, b"hi", version=1), ERR_VERSION),
     "version-3": (frame(T_SEND, b"hi", version=3), ERR_VERSION),
     "version-0": (frame(T_SEND, b"hi", version=0), ERR_VERSION),
-    "bad-type": (frame(0x04, b""), ERR_MALFORMED),
-    "server-type": (frame(T_RELAY, b"x" * 13), ERR_MALFORMED),
+    "bad-type": (frame(0x06, b""), ERR_MALFORMED),
+    "server-type": (frame(T_RELAY, b"x" * 29), ERR_MALFORMED),
     "bad-flags": (frame(T_SEND, b"hi", flags=0x0100), ERR_MALFORMED),
     "oversized": (frame(T_SEND, b"", length=MAX_PAYLOAD + 1), ERR_TOO_BIG),
     "huge-length": (frame(T_SEND, b"", length=0xffffffff), ERR_TOO_BIG),
-    "send-over-max-msg": (frame(T_SEND, b"", length=MAX_MSG + 1), ERR_TOO_BIG),
+    "send-over-max-msg": (frame(T_SEND, b"", length=ROOM_ID_LEN + MAX_MSG + 1), ERR_TOO_BIG),
     "empty-send": (frame(T_SEND, b""), ERR_MALFORMED),
+    "send-room-only": (frame(T_SEND, ROOM), ERR_MALFORMED),
+    "send-short-room": (frame(T_SEND, b"short"), ERR_MALFORMED),
+    "send-other-room": (frame(T_SEND, b"O" * 16 + b"hi"), ERR_ROOM),
     "who-empty": (frame(T_WHO, b""), ERR_MALFORMED),
-    "who-short": (frame(T_WHO, b"1234567"), ERR_MALFORMED),
+    "who-short": (frame(T_WHO, ROOM + b"1234567"), ERR_MALFORMED),
+    "who-other-room": (frame(T_WHO, b"O" * 16 + b"\0" * 8), ERR_ROOM),
+    "join-again": (frame(T_JOIN, ROOM), ERR_ROOM),
+    "join-short": (frame(T_JOIN, b"x" * 15), ERR_MALFORMED),
+    "part-other-room": (frame(T_PART, b"O" * 16), ERR_ROOM),
+    "part-long": (frame(T_PART, ROOM + b"x"), ERR_MALFORMED),
     "pong-with-payload": (frame(T_PONG, b"x"), ERR_MALFORMED),
     "server-ping": (frame(T_PING, b""), ERR_MALFORMED),
     "garbage": (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", ERR_VERSION),
@@ -531,6 +563,7 @@ def sc_many(count):
     socks = []
     for _ in range(count):
         s = socket.create_connection((HOST, PORT), timeout=TIMEOUT)
+        s.sendall(frame(T_JOIN, ROOM))
         s.setblocking(False)
         socks.append(s)
         sel.register(s, selectors.EVENT_READ, bytearray())
@@ -675,7 +708,7 @@ def sc_rate(rate, burst, flood_s):
     t = threading.Thread(target=relays_from, args=(rx, fl.id, times, lambda: done))
     t.start()
     fl.sock.setblocking(False)
-    chunk = frame(T_SEND, b"x") * 1000
+    chunk = frame(T_SEND, ROOM + b"x") * 1000
     start, sent, closed = time.time(), 0, False
     while time.time() < start + flood_s + 30 and t.is_alive():
         try:
@@ -714,7 +747,7 @@ def sc_byte_rate(byte_rate, byte_burst):
     expect_joined(rx, tx.id)
     msgs = [os.urandom(60000) for _ in range(5)]
     start = time.time()
-    t = threading.Thread(target=lambda: tx.send(b"".join(frame(T_SEND, m) for m in msgs)))
+    t = threading.Thread(target=lambda: tx.send(b"".join(frame(T_SEND, ROOM + m) for m in msgs)))
     t.start()
     got = []
     while len(got) < len(msgs):
@@ -724,7 +757,7 @@ def sc_byte_rate(byte_rate, byte_burst):
         got.append(relay(p)[2])
     elapsed = time.time() - start
     t.join(30)
-    total = sum(len(m) + 8 for m in msgs)
+    total = sum(len(m) + 8 + ROOM_ID_LEN for m in msgs)
     print("  %d bytes in %.2f s (at most %d + %d/s allowed)" % (total, elapsed, byte_burst,
                                                                byte_rate))
     check(got == msgs, "every message arrives, whole and in order")
@@ -743,17 +776,14 @@ def sc_handshake(timeout_s):
     ok = Peer()
     ok.welcome()
     ok.expect(T_PRESENCE)               # answers the PING on the way
-    silent = Peer()
-    silent.auto_pong = False
-    silent.welcome()
+    silent = Peer()                     # (neither joins a room: a JOIN
+    silent.auto_pong = False            # would be the frame in time)
+    silent.welcome(join=False)
     trickle = Peer()
     trickle.auto_pong = False
-    trickle.welcome()
+    trickle.welcome(join=False)
     hdr = frame(T_SEND, b"", length=10)
     start = time.time()
-    for x in (rx, ok):
-        expect_joined(x, silent.id)
-        expect_joined(x, trickle.id)
 
     def slowloris():                    # one header byte a second
         for i in range(len(hdr) - 1):
@@ -763,16 +793,14 @@ def sc_handshake(timeout_s):
                 return
             time.sleep(1)
     threading.Thread(target=slowloris, daemon=True).start()
-    expect_left(rx, silent.id, LEAVE_TIMEOUT)
-    expect_left(rx, trickle.id, LEAVE_TIMEOUT)
-    print("  both closed after %.1f s" % (time.time() - start))
     for p, what in ((silent, "silent"), (trickle, "slowloris")):
-        p.sock.settimeout(5)
+        p.sock.settimeout(timeout_s + 10)
         while p.read() is not None:
             pass
         check(p.pings == 1, "%s got one PING to answer" % what)
         check(p.errors == [ERR_TIMEOUT], "%s got ERROR(TIMEOUT): %s" % (what, p.errors))
         check(p.eof, "%s is closed" % what)
+    print("  both closed after %.1f s" % (time.time() - start))
     check(sorted(connected_ids(rx)) == sorted([rx.id, ok.id]),
           "the clients that answered stay connected")
     still_talk(ok, rx, "handshake timeout")
@@ -821,7 +849,7 @@ def sc_header_only(count, server_pid):
     for _ in range(count):
         p = Peer()
         p.welcome()
-        p.send(frame(T_SEND, b"", length=MAX_MSG) + b"y" * 100)
+        p.send(frame(T_SEND, b"", length=ROOM_ID_LEN + MAX_MSG) + ROOM + b"y" * 84)
         peers.append(p)
     ids = connected_ids(rx)
     after = vm_kb(server_pid, "VmData")
@@ -830,7 +858,7 @@ def sc_header_only(count, server_pid):
     check(len(ids) == count + 1, "all %d stay connected (%d)" % (count + 1, len(ids)))
     check(after - before < 16 * 1024, "the server did not allocate the announced sizes")
     for p in peers[:3]:                 # some finish their frames
-        p.send(b"z" * (MAX_MSG - 100))
+        p.send(b"z" * (MAX_MSG - 84))
     for _ in range(3):
         p = rx.expect(T_RELAY)
         if not check(p is not None and len(relay(p)[2]) == MAX_MSG, "their frames arrive"):
@@ -858,7 +886,7 @@ def sc_memory(hogs, server_pid, cap_mb):
             continue
         check(f is not None and f[0] == T_WELCOME, "WELCOME or REFUSED")
         h.id = struct.unpack(">I", f[1][:4])[0]
-        h.send(frame(T_SEND, b"", length=MAX_MSG) + b"h" * 200000)
+        h.send(frame(T_SEND, b"", length=ROOM_ID_LEN + MAX_MSG) + b"h" * 200000)
         admitted.append(h)
     still_talk(a, b, "hogs")            # the server has read them all by now
     for h in admitted:

@@ -27,6 +27,7 @@
 #include "member_index.h"
 #include "presence.h"
 #include "rate_limit.h"
+#include "room_table.h"
 #include "timer_queue.h"
 
 /* ---- rate_limit ---------------------------------------------------------- */
@@ -317,7 +318,8 @@ static uint32_t drain(struct presence *p, struct chat_presence_entry *got,
 
 		assert_non_null(out);
 		assert_true(len <= CHAT_HDR_LEN + CHAT_MAX_PAYLOAD);
-		assert_int_equal(presence_encode_next(p, out, 99, 3), len);
+		assert_int_equal(presence_encode_next(p, out, (const uint8_t *)"0123456789abcdef",
+						      99, 3), len);
 		assert_int_equal(chat_presence_decode(out + CHAT_HDR_LEN, len - CHAT_HDR_LEN, &pr), 0);
 		assert_int_equal(pr.clients, 3);
 		for (i = 0; i < pr.n; i++)
@@ -389,6 +391,94 @@ static void test_presence_split(void **state)
 	free(refs);
 }
 
+/* ---- rooms --------------------------------------------------------------- */
+
+static void test_rooms(void **state)
+{
+	static const uint8_t A[CHAT_ROOM_ID_LEN] = "room-a-room-a-aa";
+	static const uint8_t B[CHAT_ROOM_ID_LEN] = "room-b-room-b-bb";
+	struct room_member *m[300];
+	struct room_table t;
+	struct room *ra, *rb;
+	size_t base;
+	uint8_t out[CHAT_PRESENCE_FRAME_LEN(8)];
+	struct chat_presence pr;
+	int owners[300];
+	uint32_t i;
+
+	(void)state;
+	assert_int_equal(room_table_init(&t), 0);
+	base = t.bytes;
+	assert_null(room_find(&t, A));
+	/* Members of two rooms; the table grows past its first buckets. */
+	for (i = 0; i < 300; i++) {
+		static uint8_t ids[300][CHAT_ROOM_ID_LEN];
+
+		memcpy(ids[i], i < 2 ? (i ? B : A) : A, CHAT_ROOM_ID_LEN);
+		if (i >= 100) {		/* 200 rooms of one member each */
+			memset(ids[i], 0, sizeof(ids[i]));
+			memcpy(ids[i], &i, sizeof(i));
+			ids[i][15] = 0x5a;
+		}
+		m[i] = room_join(&t, ids[i], &owners[i], i + 1, 1000 + i);
+		assert_non_null(m[i]);
+	}
+	ra = room_find(&t, A);
+	rb = room_find(&t, B);
+	assert_non_null(ra);
+	assert_non_null(rb);
+	assert_int_equal(ra->n, 99);
+	assert_int_equal(rb->n, 1);
+	assert_int_equal(t.nrooms, 202);
+	assert_true(t.bytes > base);
+	/* The oldest batch waits first: room A's first join was at 1000. */
+	assert_ptr_equal(room_waiting(&t), ra);
+	assert_true(ra->pres.since_ms == 1000);
+	while (presence_pending(&ra->pres)) {
+		assert_true(presence_next_len(&ra->pres) <= sizeof(out) ||
+			    presence_next_len(&ra->pres) <= CHAT_PRESENCE_FRAME_LEN(99));
+		uint8_t *buf = malloc(presence_next_len(&ra->pres));
+
+		assert_non_null(buf);
+		room_presence_next(&t, ra, buf, 5);
+		assert_int_equal(chat_presence_decode(buf + CHAT_HDR_LEN,
+						      CHAT_PRESENCE_FRAME_LEN(99) - CHAT_HDR_LEN,
+						      &pr), 0);
+		assert_memory_equal(pr.room, A, CHAT_ROOM_ID_LEN);
+		assert_int_equal(pr.clients, 99);
+		assert_int_equal(pr.n, 99);
+		free(buf);
+	}
+	assert_ptr_equal(room_waiting(&t), rb);	/* A left the queue */
+	/* A member who leaves: the others keep their slots straight. */
+	assert_int_equal(room_leave(&t, m[0], CHAT_LEAVE_PART, 1, 2000), 0);
+	assert_int_equal(ra->n, 98);
+	for (i = 0; i < ra->n; i++)
+		assert_int_equal(ra->m[i]->slot, i);
+	assert_ptr_equal(t.qtail, &ra->qnext);	/* A waits again, last */
+	/* A join and leave within one batch cancel out. */
+	while ((rb = room_waiting(&t))) {	/* each room leaves when sent */
+		uint8_t *buf = malloc(presence_next_len(&rb->pres));
+
+		assert_non_null(buf);
+		room_presence_next(&t, rb, buf, 5);
+		free(buf);
+	}
+	m[0] = room_join(&t, A, &owners[0], 1, 3000);
+	assert_ptr_equal(room_waiting(&t), ra);
+	assert_int_equal(room_leave(&t, m[0], CHAT_LEAVE_QUIT, 1, 3001), 0);
+	assert_null(room_waiting(&t));
+	/* Everyone leaves: every room is freed, the bytes come back. */
+	for (i = 1; i < 300; i++)
+		assert_int_equal(room_leave(&t, m[i], CHAT_LEAVE_QUIT, 1, 4000), 0);
+	assert_int_equal(t.nrooms, 0);
+	assert_null(room_find(&t, A));
+	assert_null(room_waiting(&t));
+	assert_true(t.bytes >= base);
+	assert_true(t.bytes - base == (t.nbucket - 64) * sizeof(*t.bucket));
+	room_table_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_member_pages),
 		cmocka_unit_test(test_presence_batch),
 		cmocka_unit_test(test_presence_split),
+		cmocka_unit_test(test_rooms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
