@@ -8,8 +8,9 @@
  * (bench_stats.c) or the server under test.
  *
  * Modes: frames (our protocol; SEND an opaque body, or a body sealed with
- * chat/room_crypto.h when --passphrase is given) and raw (newline-delimited
- * text, for `ncat --broker`).  Every message body starts with the send time
+ * chat/room_crypto.h when --passphrase is given), raw (newline-delimited
+ * text, for `ncat --broker`), redis and nats (pub/sub on one channel with
+ * the raw text as payload, chat/bench_peers.h).  Every message body starts with the send time
  * (CLOCK_MONOTONIC ns), the sender's index and a sequence number, so a
  * receiver in the same process computes latency and checks order.
  */
@@ -28,7 +29,7 @@ struct room_keys;
 struct replay_guard;
 struct ce_engine;
 
-enum bench_mode { BENCH_FRAMES, BENCH_RAW };
+enum bench_mode { BENCH_FRAMES, BENCH_RAW, BENCH_REDIS, BENCH_NATS };
 
 enum bconn_state { BC_IDLE, BC_CONNECTING, BC_CONNECTED, BC_OPEN, BC_CLOSED };
 

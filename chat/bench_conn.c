@@ -10,6 +10,7 @@
 #include "bench.h"
 
 #include "frame.h"
+#include "bench_peers.h"
 #include "room_crypto.h"
 
 #include <errno.h>
@@ -265,6 +266,77 @@ static long parse_frames(struct bench *b, struct bconn *c, const uint8_t *p, siz
 	return (long)off;
 }
 
+/* One text message ("%016x %08x %08x " then filler): raw lines and the
+ * brokers' payloads.  A broker that echoes a sender's own message (Redis
+ * does) is not counted twice: own messages are skipped. */
+static void text_message(struct bench *b, struct bconn *c, const uint8_t *p,
+			 size_t len)
+{
+	unsigned long long ns;
+	unsigned sender, seq;
+	char head[RAW_PREFIX + 1];
+
+	if (len >= RAW_PREFIX) {
+		memcpy(head, p, RAW_PREFIX);
+		head[RAW_PREFIX] = '\0';
+	} else {
+		head[0] = '\0';
+	}
+	if (sscanf(head, "%16llx %8x %8x ", &ns, &sender, &seq) == 3) {
+		if (c->sender < 0 || sender != (unsigned)c->sender)
+			delivered(b, c, sender, ns);
+	} else {
+		b->errors++;
+		if (b->verbose)
+			bench_error(b, "client %u: garbled message", c->idx);
+	}
+}
+
+static int out_reserve(struct bconn *c, size_t more);
+
+/* Redis or NATS: every item the broker sent; returns bytes consumed. */
+static long parse_peer(struct bench *b, struct bconn *c, const uint8_t *p, size_t n)
+{
+	enum bench_peer peer = b->mode == BENCH_REDIS ? BENCH_PEER_REDIS : BENCH_PEER_NATS;
+	size_t off = 0;
+
+	while (c->state != BC_CLOSED) {
+		struct peer_event ev;
+		long used = peer_parse(peer, p + off, n - off, &ev);
+
+		if (used == 0)
+			break;
+		if (used < 0) {
+			bench_error(b, "client %u: the broker sent something unexpected", c->idx);
+			return -1;
+		}
+		off += (size_t)used;
+		switch (ev.kind) {
+		case PE_READY:
+			if (c->state == BC_CONNECTED)
+				mark_open(b, c);
+			break;
+		case PE_MESSAGE:
+			text_message(b, c, ev.payload, ev.len);
+			break;
+		case PE_PING:
+			if (out_reserve(c, 6) < 0)
+				return -1;
+			memcpy(c->out + c->out_len, "PONG\r\n", 6);
+			c->out_len += 6;
+			break;
+		case PE_ERROR:
+			bench_error(b, "client %u: the broker says: %.*s", c->idx,
+				    (int)(ev.len < 200 ? ev.len : 200), (const char *)ev.payload);
+			b->errors++;
+			break;
+		case PE_OTHER:
+			break;
+		}
+	}
+	return (long)off;
+}
+
 static long parse_lines(struct bench *b, struct bconn *c, const uint8_t *p, size_t n)
 {
 	size_t off = 0;
@@ -272,9 +344,6 @@ static long parse_lines(struct bench *b, struct bconn *c, const uint8_t *p, size
 	for (;;) {
 		const uint8_t *nl = memchr(p + off, '\n', n - off);
 		size_t len;
-		unsigned long long ns;
-		unsigned sender, seq;
-		char head[RAW_PREFIX + 1];
 
 		if (!nl)
 			break;
@@ -287,19 +356,7 @@ static long parse_lines(struct bench *b, struct bconn *c, const uint8_t *p, size
 			off += len + 1;
 			continue;
 		}
-		if (len >= RAW_PREFIX) {
-			memcpy(head, p + off, RAW_PREFIX);
-			head[RAW_PREFIX] = '\0';
-		} else {
-			head[0] = '\0';
-		}
-		if (sscanf(head, "%16llx %8x %8x ", &ns, &sender, &seq) == 3)
-			delivered(b, c, sender, ns);
-		else {
-			b->errors++;
-			if (b->verbose)
-				bench_error(b, "client %u: garbled line", c->idx);
-		}
+		text_message(b, c, p + off, len);
 		off += len + 1;
 	}
 	if (n - off > (size_t)b->size + RAW_PREFIX) {
@@ -328,7 +385,12 @@ static int consume(struct bench *b, struct bconn *c, const uint8_t *p, size_t n)
 		p = c->in;
 		n = c->in_len;
 	}
-	used = b->mode == BENCH_RAW ? parse_lines(b, c, p, n) : parse_frames(b, c, p, n);
+	if (b->mode == BENCH_RAW)
+		used = parse_lines(b, c, p, n);
+	else if (b->mode == BENCH_FRAMES)
+		used = parse_frames(b, c, p, n);
+	else
+		used = parse_peer(b, c, p, n);
 	if (used < 0)
 		return -1;
 	if (c->state == BC_CLOSED)
@@ -434,9 +496,17 @@ int bconn_send_one(struct bench *b, struct bconn *c)
 	uint32_t s = (uint32_t)c->sender;
 	uint64_t seq = b->sent[s], now = bench_now_ns();
 
-	if (b->mode == BENCH_RAW) {
-		if (out_reserve(c, b->size) < 0)
+	if (b->mode != BENCH_FRAMES) {
+		enum bench_peer peer = b->mode == BENCH_REDIS ? BENCH_PEER_REDIS :
+							      BENCH_PEER_NATS;
+		char before[96];
+		size_t nb = b->mode == BENCH_RAW ? 0 : peer_publish_head(peer, b->size, before);
+		size_t na = b->mode == BENCH_RAW ? 0 : strlen(PEER_PUBLISH_TAIL);
+
+		if (out_reserve(c, nb + b->size + na) < 0)
 			return -1;
+		memcpy(c->out + c->out_len, before, nb);
+		c->out_len += nb;
 		uint8_t *p = c->out + c->out_len;
 		char head[RAW_PREFIX + 1];
 
@@ -446,6 +516,8 @@ int bconn_send_one(struct bench *b, struct bconn *c)
 		memset(p + RAW_PREFIX, 'x', b->size - RAW_PREFIX - 1);
 		p[b->size - 1] = '\n';
 		c->out_len += b->size;
+		memcpy(c->out + c->out_len, PEER_PUBLISH_TAIL, na);
+		c->out_len += na;
 	} else {
 		uint8_t *body = b->scratch;	/* the plaintext body */
 		size_t msg_len = b->seal[0] ? room_sealed_len(b->size) : b->size;
@@ -519,6 +591,19 @@ static void conn_connected(struct bench *b, struct bconn *c)
 	if (b->mode == BENCH_RAW)
 		mark_open(b, c);	/* no greeting in raw mode */
 	ev_watch_set(b->loop, &c->w, EV_READ);
+	if (b->mode == BENCH_REDIS || b->mode == BENCH_NATS) {
+		char hello[256];
+		size_t n = peer_hello(b->mode == BENCH_REDIS ? BENCH_PEER_REDIS :
+				      BENCH_PEER_NATS, hello);
+
+		if (out_reserve(c, n) < 0) {
+			bconn_close(b, c, 1);
+			return;
+		}
+		memcpy(c->out + c->out_len, hello, n);
+		c->out_len += n;
+		bconn_flush(b, c);
+	}
 }
 
 /* Read what is there; then write what reading queued (JOIN, PONGs). */

@@ -71,7 +71,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: chat-bench --port P [--host H] --clients N --senders S --rate R\n"
-"                  --size B --seconds T [--passphrase X | --raw]\n"
+"                  --size B --seconds T [--passphrase X | --raw | --redis | --nats]\n"
 "                  [--open all|probe] [--window W] [--hold SECONDS]\n"
 "                  [--spin-us U] [-v]\n"
 "       chat-bench --help | --version\n"
@@ -91,6 +91,10 @@ static void usage(FILE *f)
 "                    just count frames (probe: latency from the probe only)\n"
 "  --raw             newline-delimited text instead of frames (drives\n"
 "                    `ncat --broker`); B includes the newline, B >= 36\n"
+"  --redis           drive redis-server: every client SUBSCRIBEs to one\n"
+"                    channel (RESP3), senders PUBLISH the --raw text\n"
+"  --nats            drive nats-server: every client SUBscribes to one\n"
+"                    subject (echo off), senders PUB the --raw text\n"
 "  --window W        rate 0: messages in flight per sender (default 64)\n"
 "  --spin-us U       keep polling (epoll_wait without sleeping) for U us\n"
 "                    after the last event before sleeping (default 200,\n"
@@ -376,6 +380,11 @@ static void phase_send(struct bench *b)
 			    (unsigned long long)(expected - b->deliveries));
 		b->errors += expected - b->deliveries;
 	}
+	if (b->deliveries > expected) {	/* a message delivered twice */
+		bench_error(b, "%llu deliveries more than sent",
+			    (unsigned long long)(b->deliveries - expected));
+		b->errors += b->deliveries - expected;
+	}
 }
 
 static int parse_args(struct bench *b, int argc, char **argv)
@@ -390,6 +399,8 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		{ "seconds", required_argument, NULL, 't' },
 		{ "passphrase", required_argument, NULL, 'P' },
 		{ "raw", no_argument, NULL, 'R' },
+		{ "redis", no_argument, NULL, 'D' },
+		{ "nats", no_argument, NULL, 'N' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "open", required_argument, NULL, 'O' },
 		{ "hold", required_argument, NULL, 'o' },
@@ -419,6 +430,8 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		case 'H': b->host = optarg; break;
 		case 'P': b->passphrase = optarg; break;
 		case 'R': b->mode = BENCH_RAW; break;
+		case 'D': b->mode = BENCH_REDIS; break;
+		case 'N': b->mode = BENCH_NATS; break;
 		case 'O':
 			if (strcmp(optarg, "all") && strcmp(optarg, "probe")) {
 				fprintf(stderr, "chat-bench: --open takes all or probe\n");
@@ -459,13 +472,13 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		fprintf(stderr, "chat-bench: --senders must be below --clients\n");
 		return -1;
 	}
-	if (b->mode == BENCH_RAW && b->passphrase) {
-		fprintf(stderr, "chat-bench: --raw and --passphrase exclude each other\n");
+	if (b->mode != BENCH_FRAMES && b->passphrase) {
+		fprintf(stderr, "chat-bench: --raw, --redis and --nats send text: no --passphrase\n");
 		return -1;
 	}
-	if (b->size < (b->mode == BENCH_RAW ? 36u : 16u)) {
+	if (b->size < (b->mode != BENCH_FRAMES ? 36u : 16u)) {
 		fprintf(stderr, "chat-bench: --size must be at least %u in this mode\n",
-			b->mode == BENCH_RAW ? 36u : 16u);
+			b->mode != BENCH_FRAMES ? 36u : 16u);
 		return -1;
 	}
 	if (b->mode == BENCH_FRAMES && !b->passphrase && b->size > CHAT_MAX_MSG) {

@@ -9,7 +9,8 @@ CHAT_SERVER_OBJS := $(addprefix $(BUILD)/obj/chat/,server_main.o server.o \
 	id_alloc.o member_index.o presence.o room_table.o) $(CHAT_FRAME_OBJ)
 
 CHAT_BENCH_OBJS := $(addprefix $(BUILD)/obj/chat/,bench_main.o bench_conn.o \
-	bench_stats.o event_loop.o fd_limit.o room_crypto.o replay_guard.o) \
+	bench_stats.o bench_peers.o event_loop.o fd_limit.o room_crypto.o \
+	replay_guard.o) \
 	$(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-server $(BUILD)/chat-bench
@@ -46,6 +47,11 @@ fuzz: build/fuzz/fuzz_frame
 build/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c chat/frame.c chat/frame.h
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_frame.c chat/frame.c
+# What chat-bench parses from Redis and NATS (its benchmark peers).
+fuzz: build/fuzz/fuzz_bench_peers
+build/fuzz/fuzz_bench_peers: tests/fuzz/fuzz_bench_peers.c chat/bench_peers.c chat/bench_peers.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_bench_peers.c chat/bench_peers.c
 # ---- end of server side ---------------------------------------------------
 
 # ---- chat-client: client programs, room crypto tests (client engineer) -----

@@ -431,8 +431,8 @@ void client_session_tick(struct client_session *s, uint64_t now)
 			rc = send_body(s, r, CLIENT_BODY_NICKINFO, NULL, 0);
 		}
 	}
-	if (rc == -ENOMEM)
-		client_session_fail(s, "out of memory");
+	if (rc && rc != -EAGAIN && rc != -ESHUTDOWN)	/* the engine failed */
+		client_session_fail(s, "cannot send: %s", strerror(-rc));
 }
 
 void client_session_announce_now(struct client_session *s)

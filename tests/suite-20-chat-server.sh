@@ -181,6 +181,37 @@ if command -v ncat >/dev/null; then
 	kill -KILL "${SERVER_PIDS[-1]}" 2>/dev/null
 fi
 
+# chat-bench --redis and --nats drive the other two peers of the benchmark:
+# every message delivered to every other client, none twice (Redis echoes a
+# publisher's own messages: chat-bench must not count them).
+peer_up() {	# peer_up PORT: until it accepts (bounded)
+	local i
+	for i in $(seq 1 50); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1).close()" \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+if command -v redis-server >/dev/null; then
+	PORT=$(t_free_port)
+	redis-server --bind 127.0.0.1 --port "$PORT" --save "" --appendonly no >/dev/null 2>&1 &
+	SERVER_PIDS+=($!)
+	peer_up "$PORT"
+	t_check "chat-bench --redis against redis-server (RESP3 pub/sub): every message once, errors=0" \
+		bench_ok --clients 10 --senders 2 --rate 50 --size 64 --seconds 1 --redis
+	kill -KILL "${SERVER_PIDS[-1]}" 2>/dev/null
+fi
+if command -v nats-server >/dev/null; then
+	PORT=$(t_free_port)
+	nats-server -a 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
+	SERVER_PIDS+=($!)
+	peer_up "$PORT"
+	t_check "chat-bench --nats against nats-server: every message once, errors=0" \
+		bench_ok --clients 10 --senders 2 --rate 50 --size 64 --seconds 1 --nats
+	kill -KILL "${SERVER_PIDS[-1]}" 2>/dev/null
+fi
+
 # ---- limits against hostile clients (issue 14 section 3) -------------------
 # Each server runs with one limit set low; each scenario fails without it.
 limit_case() {	# limit_case NAME "SERVER ARGS" SCENARIO [ARGS...] (PID: the server's)
@@ -295,6 +326,18 @@ if make -s build/fuzz/fuzz_frame >"$LOGS/fuzz-build.log" 2>&1; then
 else
 	cat "$LOGS/fuzz-build.log"
 	t_fail "build fuzz_frame"
+fi
+if make -s build/fuzz/fuzz_bench_peers >"$LOGS/fuzz-peers-build.log" 2>&1; then
+	work=$(mktemp -d /tmp/fuzz-peers.XXXXXX)
+	build/fuzz/fuzz_bench_peers -max_total_time=5 -timeout=5 "$work" \
+		tests/fuzz/corpus/bench_peers >"$LOGS/fuzz-peers.log" 2>&1
+	rc=$?
+	rm -rf "$work"
+	tail -n 2 "$LOGS/fuzz-peers.log"
+	t_check "fuzz_bench_peers 5 s (chat-bench's Redis and NATS parsers): no crash" test $rc -eq 0
+else
+	cat "$LOGS/fuzz-peers-build.log"
+	t_fail "build fuzz_bench_peers"
 fi
 
 t_summary
