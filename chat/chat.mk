@@ -57,16 +57,17 @@ build/fuzz/fuzz_bench_peers: tests/fuzz/fuzz_bench_peers.c chat/bench_peers.c ch
 # ---- chat-client: client programs, room crypto tests (client engineer) -----
 CHAT_CLIENT_OBJS := $(addprefix $(BUILD)/obj/chat/,client_main.o \
 	client_session.o client_loop.o client_conn.o client_tty.o \
-	client_pipe.o client_lineedit.o client_fmt.o client_body.o \
+	client_pipe.o client_keyq.o client_fmt.o client_body.o \
 	client_peers.o \
 	client_passphrase.o room_crypto.o replay_guard.o) $(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-client
-TEST_PROGRAMS += $(BUILD)/test_room_crypto $(BUILD)/test_client_lineedit \
+TEST_PROGRAMS += $(BUILD)/test_room_crypto $(BUILD)/test_client_keyq \
 	$(BUILD)/test_client_fmt
 
+# GNU readline (libreadline-dev) for the terminal front end; chat-client only.
 $(BUILD)/chat-client: $(CHAT_CLIENT_OBJS) $(LIBVCD)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lreadline $(LDLIBS)
 
 $(BUILD)/obj/tests/unit/test_room_crypto.o: CPPFLAGS += -Ichat
 $(BUILD)/test_room_crypto: $(BUILD)/obj/tests/unit/test_room_crypto.o \
@@ -75,9 +76,9 @@ $(BUILD)/test_room_crypto: $(BUILD)/obj/tests/unit/test_room_crypto.o \
 		$(LIBVCD)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
-$(BUILD)/obj/tests/unit/test_client_lineedit.o: CPPFLAGS += -Ichat
-$(BUILD)/test_client_lineedit: $(BUILD)/obj/tests/unit/test_client_lineedit.o \
-		$(BUILD)/obj/chat/client_lineedit.o
+$(BUILD)/obj/tests/unit/test_client_keyq.o: CPPFLAGS += -Ichat
+$(BUILD)/test_client_keyq: $(BUILD)/obj/tests/unit/test_client_keyq.o \
+		$(BUILD)/obj/chat/client_keyq.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 $(BUILD)/obj/tests/unit/test_client_fmt.o: CPPFLAGS += -Ichat

@@ -3,9 +3,9 @@
  * client_frontends.h - the two ways the chat client meets its user:
  *   client_pipe.c  stdin is not a terminal: each line is a message, each
  *                  event one stdout line, linger after EOF;
- *   client_tty.c   an interactive terminal: line editing (libedit) that
- *                  keeps the typed line intact while events arrive, colours
- *                  (unless NO_COLOR), /nick /who /quit /help.
+ *   client_tty.c   an interactive terminal: line editing (GNU readline)
+ *                  that keeps the typed line intact while events arrive,
+ *                  history, colours (unless NO_COLOR), /nick /who /quit /help.
  * Each fills a client_frontend and a client_ui for the loop and session.
  */
 #ifndef VCD_CHAT_CLIENT_FRONTENDS_H
@@ -22,8 +22,9 @@ void client_pipe_bind(struct client_pipe *p, struct client_loop *l,
 		      struct client_frontend *fe, struct client_ui *ui);
 void client_pipe_free(struct client_pipe *p);
 
-/* TTY mode; colour unless NO_COLOR is set. */
-struct client_tty *client_tty_new(void);
+/* TTY mode; colour unless NO_COLOR is set.  history_file (may be NULL):
+ * where typed lines are kept between runs.  One per process (readline is). */
+struct client_tty *client_tty_new(const char *history_file);
 void client_tty_bind(struct client_tty *t, struct client_loop *l,
 		     struct client_frontend *fe, struct client_ui *ui);
 /* Start line editing (the loop does it once the session is ready). */

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-static uint64_t mono_ms(void)
+uint64_t client_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -78,11 +78,11 @@ void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop,
 
 	while (!s->done) {
 		struct pollfd pfd[2];
-		int n = 0, rc, in_idx = -1;
+		int n = 0, rc, in_idx = -1, timeout;
 		uint64_t now;
 
 		if (*stop && !l->stop_deadline_ms) {
-			l->stop_deadline_ms = mono_ms() + CLIENT_STOP_FLUSH_MS;
+			l->stop_deadline_ms = client_mono_ms() + CLIENT_STOP_FLUSH_MS;
 			if (l->fe->on_stop)
 				l->fe->on_stop(l->fe->ctx);
 			client_loop_quit(l, 0);
@@ -98,7 +98,7 @@ void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop,
 					    strerror(-rc));
 			break;
 		}
-		now = mono_ms();
+		now = client_mono_ms();
 		if (l->phase == CLIENT_RUNNING || l->phase == CLIENT_DRAIN)
 			client_session_tick(s, now);
 		advance_end(l, now);
@@ -121,7 +121,14 @@ void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop,
 			pfd[n].events = POLLIN;
 			in_idx = n++;
 		}
-		rc = poll(pfd, (nfds_t)n, poll_timeout(l, now));
+		timeout = poll_timeout(l, now);
+		if (l->fe->before_wait) {
+			int fe_ms = l->fe->before_wait(l->fe->ctx);
+
+			if (fe_ms >= 0 && (timeout < 0 || fe_ms < timeout))
+				timeout = fe_ms;
+		}
+		rc = poll(pfd, (nfds_t)n, timeout);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;

@@ -39,6 +39,10 @@ struct client_frontend {
 	void (*on_stop)(void *ctx);	/* a stop signal arrived */
 	void (*on_ready)(void *ctx);	/* once: the session can take input */
 	void (*on_suspend)(void *ctx);	/* Ctrl+Z: stop the process (may be NULL) */
+	/* Before each wait (may be NULL): the front end's deferred work (a
+	 * redraw, a timer that came due); returns how long the loop may sleep
+	 * for it in ms, -1 for as long as it likes. */
+	int (*before_wait)(void *ctx);
 };
 
 enum client_loop_phase {
@@ -57,6 +61,9 @@ struct client_loop {
 	uint64_t phase_end_ms;		/* monotonic; LINGER and CLOSING */
 	uint64_t stop_deadline_ms;	/* after a stop signal; 0 if none */
 };
+
+/* Monotonic clock in milliseconds (the loop's timers use it). */
+uint64_t client_mono_ms(void);
 
 /* Ask the loop to end as described above (no effect when already ending). */
 void client_loop_quit(struct client_loop *l, int linger_ms);

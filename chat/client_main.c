@@ -36,7 +36,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: chat-client [--room NAME]... [--nick NAME] [--passphrase-file F]\n"
 "                   [--crypto auto|device|software] [--crypto-device PATH]\n"
-"                   [--linger SECONDS] HOST [PORT]\n"
+"                   [--linger SECONDS] [--history-file F] HOST [PORT]\n"
 "       chat-client --help | --version\n"
 "\n"
 "Join end-to-end encrypted chat rooms relayed by chat-server at HOST\n"
@@ -55,11 +55,14 @@ static void usage(FILE *f)
 "  --linger SECONDS      without a terminal: after stdin ends and what was\n"
 "                        typed is sent, stay in the room this long printing\n"
 "                        events (default 0), then leave\n"
+"  --history-file F      on a terminal: keep the lines you type in F (mode\n"
+"                        0600) between runs (default: in memory only)\n"
 "  --help                this text\n"
 "  --version             print the version and exit\n"
 "\n"
 "On a terminal: type and press Enter to send; /join ROOM, /part [ROOM],\n"
-"/rooms, /nick NAME, /who, /quit, /help.\n"
+"/rooms, /nick NAME, /who, /quit, /help; GNU readline editing (~/.inputrc),\n"
+"Up/Down and Ctrl+R for earlier lines.\n"
 "Without one: each stdin line is a message to the first room (at most %u\n"
 "bytes), each event one stdout line: '[HH:MM:SS] <nick> text' or\n"
 "'[HH:MM:SS] * notice' ('[HH:MM:SS] #room ...' when in several rooms).\n",
@@ -76,11 +79,13 @@ int main(int argc, char **argv)
 		{ "crypto", required_argument, NULL, 'c' },
 		{ "crypto-device", required_argument, NULL, 'd' },
 		{ "linger", required_argument, NULL, 'l' },
+		{ "history-file", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *nick = NULL, *pass_file = NULL, *device = NULL, *host, *port;
+	const char *history_file = NULL;
 	enum ce_kind kind = CE_KIND_AUTO;
 	double linger = 0;
 	char pass[CLIENT_PASS_MAX], err[512] = "", portbuf[16], *end;
@@ -114,6 +119,7 @@ int main(int argc, char **argv)
 			rooms[nrooms++] = optarg;
 			break;
 		case 'f': pass_file = optarg; break;
+		case 'H': history_file = optarg; break;
 		case 'd': device = optarg; break;
 		case 'c':
 			if (ce_kind_parse(optarg, &kind)) {
@@ -168,7 +174,7 @@ int main(int argc, char **argv)
 	}
 
 	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
-		tty_fe = client_tty_new();
+		tty_fe = client_tty_new(history_file);
 		if (tty_fe)
 			client_tty_bind(tty_fe, &loop, &fe, &ui);
 		sa.sa_handler = on_signal;

@@ -137,6 +137,7 @@ void client_pipe_bind(struct client_pipe *p, struct client_loop *l,
 	fe->on_stop = NULL;
 	fe->on_ready = NULL;
 	fe->on_suspend = NULL;
+	fe->before_wait = NULL;
 	ui->ctx = p;
 	ui->line = pipe_line;
 }

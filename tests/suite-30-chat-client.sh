@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # suite-30-chat-client.sh - chat-client and its end-to-end encryption.
 #
-# Owns: the client-side checks of issue 2 section 7: room crypto, line
-# editor and display filter unit tests (plain and ASan+UBSan), then
+# Owns: the client-side checks of issue 2 section 7: room crypto, terminal
+# key queue and display filter unit tests (plain and ASan+UBSan), then
 # integration on 127.0.0.1 with build/chat-server: clients talking, wrong
 # passphrase, a bit flipped on the wire (tests/integration/chat_flip_proxy.py),
 # large and oversized messages, --linger, server full; against
 # tests/integration/chat_fake_server.py: another protocol version, an ERROR
-# frame, --linger timing, replayed and re-attributed messages; a terminal
-# test in tmux (typed line survives incoming messages, /who, /nick, Ctrl+C
-# restores the terminal); a short fuzz run.  Every wait is bounded; every
+# frame, --linger timing, replayed and re-attributed messages; terminal
+# tests in tmux with the plain and the ASan+UBSan client (issue 14 section 4:
+# typed line survives incoming messages, wide characters, Esc, Ctrl+R,
+# pastes up to 200,000 characters, /who, /nick, a resize, --history-file,
+# Ctrl+C restores the terminal); a short fuzz run.  Every wait is bounded; every
 # process started here is stopped by the trap.  Expects `make all tests` and
 # `make SAN=1 all tests` (tests/run-all does); builds the fuzz target itself.
 set -u
@@ -119,8 +121,8 @@ no_san_report() { ! grep -Eq 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runti
 # ---- unit tests ------------------------------------------------------------
 t_cmocka "test_room_crypto" build/test_room_crypto
 t_cmocka "test_room_crypto (ASan+UBSan)" build/san/test_room_crypto
-t_cmocka "test_client_lineedit" build/test_client_lineedit
-t_cmocka "test_client_lineedit (ASan+UBSan)" build/san/test_client_lineedit
+t_cmocka "test_client_keyq" build/test_client_keyq
+t_cmocka "test_client_keyq (ASan+UBSan)" build/san/test_client_keyq
 t_cmocka "test_client_fmt" build/test_client_fmt
 t_cmocka "test_client_fmt (ASan+UBSan)" build/san/test_client_fmt
 
@@ -384,54 +386,194 @@ if start_helper fake-rooms "$FAKE" "$FPORT" rooms; then
 fi
 
 # ---- terminal (tmux) -------------------------------------------------------
+# tty_session NAME LABEL BINARY LOCALE: chat-client --nick tess with only
+# LOCALE (e.g. LANG=C.UTF-8) of the locale variables on a tmux terminal
+# (UTF-8, 120x30) beside a pipe-mode client (NAME-tom) that reads what it
+# sends: a half-typed line survives incoming messages; editing in the middle;
+# wide characters (CJK, emoji) edited with the cursor moving over them; a
+# lone Esc then a key (the key is not swallowed) and Alt+b; Ctrl+R; a pasted
+# block of lines; a 200,000-character bracketed paste (one message of
+# exactly that text; the time it took is printed, not judged: see
+# tests/bench/chat-paste.sh) and one a byte over the limit (a warning);
+# /who, /nick; a narrower window (SIGWINCH) with a line that now wraps;
+# --history-file; Ctrl+C restores the terminal and sends nothing unsent.
+tm() { LC_ALL=C.UTF-8 tmux -u -L "$TMUX_SOCK" "$@"; }
+# pane_wait SESSION ERE [TENTHS]: until the screen matches (default 10 s).
+pane_wait() {
+	local i
+	for ((i = 0; i < ${3:-100}; i++)); do
+		tm capture-pane -p -t "$1" | grep -Eq -- "$2" && return 0
+		sleep 0.1
+	done
+	echo "  timed out waiting for /$2/ on the screen of $1"
+	return 1
+}
+# last_row SESSION: the last non-empty row of the screen.
+last_row() { tm capture-pane -p -t "$1" | grep -v '^$' | tail -n1; }
+cursor_x() { tm display -p -t "$1" '#{cursor_x}'; }
+# got NAME TEXT: NAME received a message from tess that is exactly TEXT.
+got() { sed -nE "s/^$TS <tess> //p" "$D/$1.out" | grep -Fqx -- "$2"; }
+# on_screen SESSION TEXT: TEXT is somewhere on the screen.
+on_screen() { tm capture-pane -p -t "$1" | grep -Fq -- "$2"; }
+
+tty_session() {
+	local s=$1 label=$2 bin=$3 locale=$4 tom=$1-tom i n before t0 t1 ok
+	cat >"$D/$s.sh" <<EOS
+stty -g >"$D/$s.stty.before"
+env -u LC_ALL -u LC_CTYPE -u LANG $locale NO_COLOR=1 $bin --nick tess --history-file $D/$s.history 127.0.0.1 $TPORT 2>"$D/$s.err"
+echo "EXIT=\$?" >"$D/$s.exit"
+stty -g >"$D/$s.stty.after"
+sleep 60
+EOS
+	tm new-session -d -s "$s" -x 120 -y 30 "bash $D/$s.sh"
+	pane_wait "$s" 'connected as tess' 200 && pane_wait "$s" '^tess>' >/dev/null
+	tm send-keys -t "$s" -l "half typed line"
+	tm send-keys -t "$s" Left Left Left Left
+	pane_wait "$s" '^tess> half typed line' >/dev/null
+	client "$tom" "$CLIENT" "$TPORT" --nick tom
+	wait_for "$D/$tom.out" 'you joined' >/dev/null
+	say "$tom" "message while typing"
+	pane_wait "$s" '<tom> message while typing' >/dev/null
+	sleep 0.2
+	t_check "$label: incoming message shown above the line" \
+		on_screen "$s" "] <tom> message while typing"
+	t_check "$label: the typed line is intact on the last row, cursor where it was" \
+		test "$(last_row "$s")" = "tess> half typed line" -a "$(cursor_x "$s")" = 17
+	tm send-keys -t "$s" X Enter
+	wait_for "$D/$tom.out" '<tess> half typed Xline$' >/dev/null
+	t_check "$label: editing in the middle of the line and Enter send it" \
+		got "$tom" "half typed Xline"
+
+	# wide characters: 漢 字 😀 are two columns each
+	tm send-keys -t "$s" -l "wide 漢字😀"
+	tm send-keys -t "$s" Left Left
+	pane_wait "$s" '^tess> wide' >/dev/null
+	sleep 0.2
+	t_check "$label: the cursor moves over wide characters two columns at a time" \
+		test "$(last_row "$s")" = "tess> wide 漢字😀" -a "$(cursor_x "$s")" = 13
+	tm send-keys -t "$s" -l "X"
+	sleep 0.2
+	t_check "$label: a character inserted between wide ones shows in place" \
+		test "$(last_row "$s")" = "tess> wide 漢X字😀" -a "$(cursor_x "$s")" = 14
+	tm send-keys -t "$s" Enter
+	wait_for "$D/$tom.out" '<tess> wide' >/dev/null
+	t_check "$label: the edited wide-character line arrives as typed" \
+		got "$tom" "wide 漢X字😀"
+
+	# a lone Esc, then a key after readline's keyseq-timeout (500 ms)
+	tm send-keys -t "$s" Escape
+	sleep 0.8
+	tm send-keys -t "$s" -l "q after a lone Esc"
+	tm send-keys -t "$s" Enter
+	wait_for "$D/$tom.out" 'after a lone Esc$' >/dev/null
+	t_check "$label: Esc alone, then a key: the key is not swallowed" \
+		got "$tom" "q after a lone Esc"
+	tm send-keys -t "$s" -l "one two"
+	tm send-keys -t "$s" M-b
+	tm send-keys -t "$s" -l "X"
+	tm send-keys -t "$s" Enter
+	wait_for "$D/$tom.out" '<tess> one ' >/dev/null
+	t_check "$label: Alt+b (Esc b at once) still moves a word back" \
+		got "$tom" "one Xtwo"
+
+	# Ctrl+R finds an earlier line; Enter sends it again
+	tm send-keys -t "$s" C-r
+	tm send-keys -t "$s" -l "half"
+	pane_wait "$s" "reverse-i-search.*half': half typed Xline" >/dev/null
+	t_check "$label: Ctrl+R shows the earlier line it found" \
+		on_screen "$s" "(reverse-i-search)\`half': half typed Xline"
+	tm send-keys -t "$s" Enter
+	for i in $(seq 1 100); do [ "$(count "$tom" '<tess> half typed Xline$')" -ge 2 ] && break; sleep 0.1; done
+	t_check "$label: Ctrl+R then Enter sends the line found" \
+		test "$(count "$tom" '<tess> half typed Xline$')" = 2
+
+	# a pasted block of two lines: two messages
+	printf 'pasted one\n/quit pasted two' >"$D/$s.block"
+	tm load-buffer -b block "$D/$s.block"
+	tm paste-buffer -p -b block -t "$s"
+	tm send-keys -t "$s" Enter
+	wait_for "$D/$tom.out" '<tess> /quit pasted two$' >/dev/null
+	t_check "$label: a pasted block of lines: one message per line, a /line is text" \
+		sh -c "grep -Eqx '$TS <tess> pasted one' $D/$tom.out && grep -Eqx '$TS <tess> /quit pasted two' $D/$tom.out"
+
+	# 200,000 characters pasted (bracketed), then Enter: one message
+	tm load-buffer -b big "$D/paste200k"
+	before=$(count "$tom" '<tess> ')
+	t0=$(date +%s.%N)
+	tm paste-buffer -p -b big -t "$s"
+	tm send-keys -t "$s" Enter
+	for i in $(seq 1 3000); do [ "$(count "$tom" '<tess> ')" -gt "$before" ] && break; sleep 0.01; done
+	t1=$(date +%s.%N)
+	sleep 0.3	# anything more (a split) would show now
+	echo "  $label: the 200,000-character paste arrived after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') s"
+	t_check "$label: a 200,000-character paste arrives as one message of exactly that text" \
+		sh -c "[ \$(grep -c '<tess> ' $D/$tom.out) = $((before + 1)) ] &&
+		       sed -nE 's/^$TS <tess> //p' $D/$tom.out | tail -n1 | tr -d '\n' | cmp -s - $D/paste200k"
+
+	# one byte over the limit: refused with a warning, nothing sent
+	tm load-buffer -b toolong "$D/paste-toolong"
+	tm paste-buffer -p -b toolong -t "$s"
+	tm send-keys -t "$s" Enter
+	pane_wait "$s" 'message too long \(261121 bytes, the maximum is 261120\): not sent' 100 >/dev/null
+	t_check "$label: a paste over the limit is refused with a warning, nothing sent" \
+		sh -c "tmux -L $TMUX_SOCK capture-pane -p -t $s | grep -q 'message too long (261121 bytes, the maximum is 261120): not sent' &&
+		       [ \$(grep -c '<tess> ' $D/$tom.out) = $((before + 1)) ]"
+
+	tm send-keys -t "$s" -l "/who"
+	tm send-keys -t "$s" Enter
+	pane_wait "$s" '2 in lobby:' >/dev/null
+	t_check "$label: /who lists ids with nicks" \
+		sh -c "tmux -L $TMUX_SOCK capture-pane -p -t $s | grep -Eq '2 in lobby: .*\(you, tess\).*tom'"
+	tm send-keys -t "$s" -l "/nick tessa"
+	tm send-keys -t "$s" Enter
+	wait_for "$D/$tom.out" 'tess \([0-9]+\) is now known as tessa$' >/dev/null
+	pane_wait "$s" '^tessa>' >/dev/null
+	t_check "$label: /nick is announced to the room and changes the prompt" \
+		sh -c "grep -Eq 'is now known as tessa\$' $D/$tom.out && [ '$(last_row "$s")' = 'tessa>' ]"
+	# the window narrows (SIGWINCH): a line that now wraps is still redrawn
+	# right around an incoming message
+	tm send-keys -t "$s" -l "unsent $(printf 'w%.0s' $(seq 1 70))"
+	pane_wait "$s" '^tessa> unsent w' >/dev/null
+	tm resize-window -t "$s" -x 60 -y 30
+	sleep 0.5
+	say "$tom" "after the resize"
+	pane_wait "$s" '<tom> after the resize' >/dev/null
+	sleep 0.2
+	# (the terminal leaves what it made of the old rows behind, as with any
+	# readline program; a client that kept the old width would also put the
+	# cursor on the wrong row for Ctrl+A)
+	tm send-keys -t "$s" C-a
+	sleep 0.2
+	rows=$(tm capture-pane -p -t "$s")
+	t_check "$label: after a resize the wrapped line is intact around a message" \
+		sh -c '[ "$(printf "%s\n" "$1" | grep -v "^\$" | tail -n 3 | sed -n 1p | grep -c "<tom> after the resize$")" = 1 ] &&
+		       [ "$(printf "%s\n" "$1" | grep -v "^\$" | tail -n 2 | sed -n 1p)" = "tessa> unsent $2" ] &&
+		       [ "$(printf "%s\n" "$1" | grep -v "^\$" | tail -n 1)" = "$3" ]' _ \
+		"$rows" "$(printf 'w%.0s' $(seq 1 46))" "$(printf 'w%.0s' $(seq 1 24))"
+	t_check "$label: after a resize Ctrl+A puts the cursor at the start of the line" \
+		test "$(tm display -p -t "$s" '#{cursor_x},#{cursor_y}')" = \
+		"7,$(( $(printf '%s\n' "$rows" | grep -n '^tessa> unsent' | tail -n1 | cut -d: -f1) - 1 ))"
+	tm send-keys -t "$s" C-c
+	for i in $(seq 1 100); do [ -s "$D/$s.stty.after" ] && break; sleep 0.1; done
+	t_check "$label: Ctrl+C exits 0" grep -qx 'EXIT=0' "$D/$s.exit"
+	t_check "$label: Ctrl+C restores the terminal settings" cmp -s "$D/$s.stty.before" "$D/$s.stty.after"
+	t_check "$label: the unsent line was not sent" sh -c "! grep -q unsent $D/$tom.out"
+	t_check "$label: --history-file keeps the typed lines (mode 0600)" \
+		sh -c "[ \$(stat -c %a $D/$s.history) = 600 ] && grep -Fqx 'half typed Xline' $D/$s.history &&
+		       grep -Fqx 'wide 漢X字😀' $D/$s.history && grep -Fqx '/nick tessa' $D/$s.history"
+	hangup "$tom"
+	wait_exit "${CPID[$tom]}"
+	tm kill-session -t "$s"
+}
+
 if command -v tmux >/dev/null && start_server tty; then
 	TPORT=$PORT
-	cat >"$D/tty.sh" <<EOF
-stty -g >"$D/stty.before"
-NO_COLOR=1 $CLIENT --nick tess 127.0.0.1 $TPORT 2>"$D/tty.err"
-echo "EXIT=\$?" >"$D/tty.exit"
-stty -g >"$D/stty.after"
-sleep 60
-EOF
-	tmux -L "$TMUX_SOCK" new-session -d -x 120 -y 30 "bash $D/tty.sh"
-	pane() { tmux -L "$TMUX_SOCK" capture-pane -p -t 0; }
-	for i in $(seq 1 100); do pane | grep -q 'connected as tess' && break; sleep 0.1; done
-	for i in $(seq 1 50); do pane | grep -q '^tess> ' && break; sleep 0.1; done
-	tmux -L "$TMUX_SOCK" send-keys -t 0 -l "half typed line"
-	tmux -L "$TMUX_SOCK" send-keys -t 0 Left Left Left Left
-	for i in $(seq 1 50); do pane | grep -q '^tess> half typed line' && break; sleep 0.1; done
-	client tom "$CLIENT" "$TPORT" --nick tom
-	wait_for "$D/tom.out" 'you joined' >/dev/null
-	say tom "message while typing"
-	for i in $(seq 1 100); do pane | grep -q '<tom> message while typing' && break; sleep 0.1; done
-	sleep 0.2
-	screen=$(pane)
-	last=$(printf '%s\n' "$screen" | grep -v '^$' | tail -n1)
-	cx=$(tmux -L "$TMUX_SOCK" display -p -t 0 '#{cursor_x}')
-	t_check "tty: incoming message shown above the line" \
-		sh -c "printf '%s\n' \"\$1\" | grep -Eq '$TS <tom> message while typing'" _ "$screen"
-	t_check "tty: the typed line is intact on the last row, cursor where it was" \
-		test "$last" = "tess> half typed line" -a "$cx" = 17
-	tmux -L "$TMUX_SOCK" send-keys -t 0 X Enter
-	wait_for "$D/tom.out" '<tess> half typed Xline$' >/dev/null
-	t_check "tty: editing in the middle of the line and Enter send it" \
-		grep -Eqx "$TS <tess> half typed Xline" "$D/tom.out"
-	tmux -L "$TMUX_SOCK" send-keys -t 0 -l "/who"
-	tmux -L "$TMUX_SOCK" send-keys -t 0 Enter
-	for i in $(seq 1 50); do pane | grep -q '2 connected:' && break; sleep 0.1; done
-	t_check "tty: /who lists ids with nicks" sh -c "printf '%s' \"\$1\" | grep -Eq '2 in lobby: .*(you, tess).*tom'" _ "$(pane)"
-	tmux -L "$TMUX_SOCK" send-keys -t 0 -l "/nick tessa"
-	tmux -L "$TMUX_SOCK" send-keys -t 0 Enter
-	wait_for "$D/tom.out" 'tess \([0-9]+\) is now known as tessa$' >/dev/null
-	t_check "tty: /nick is announced to the room" grep -Eq 'is now known as tessa$' "$D/tom.out"
-	tmux -L "$TMUX_SOCK" send-keys -t 0 -l "unsent"
-	tmux -L "$TMUX_SOCK" send-keys -t 0 C-c
-	for i in $(seq 1 50); do [ -s "$D/stty.after" ] && break; sleep 0.1; done
-	t_check "tty: Ctrl+C exits 0" grep -qx 'EXIT=0' "$D/tty.exit"
-	t_check "tty: Ctrl+C restores the terminal settings" cmp -s "$D/stty.before" "$D/stty.after"
-	t_check "tty: the unsent line was not sent" sh -c "! grep -q unsent $D/tom.out"
-	hangup tom
-	wait_exit "${CPID[tom]}"
+	python3 -c "import random,sys; r=random.Random(3); sys.stdout.write(''.join(r.choice('abcdefghijklmnopqrstuvwxyz0123456789 .,;!?') for _ in range(200000)))" >"$D/paste200k"
+	python3 -c "import sys; sys.stdout.write('Z' * (255*1024 + 1))" >"$D/paste-toolong"
+	tty_session tty1 "tty" "$CLIENT" LANG=C.UTF-8
+	# the ASan client in the C locale: UTF-8 editing all the same
+	tty_session tty2 "tty (ASan+UBSan, LC_ALL=C)" "$SAN_CLIENT" LC_ALL=C
+	t_check "tty (ASan+UBSan, LC_ALL=C): no sanitizer report" no_san_report "$D/tty2.err"
 fi
 
 # ---- fuzz: a short run over room_open, the body codec, the display filter --
