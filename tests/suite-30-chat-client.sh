@@ -178,6 +178,8 @@ if start_server room; then
 	wait_for "$D/alice.out" '<bob> [A-Z]{1000}'
 	wait_for "$D/carol.out" '<bob> [A-Z]{1000}'
 	wait_for "$D/alice.out" "cannot authenticate message from $IE"
+	# nick announcements go out after a random pause of up to 3 s
+	wait_for "$D/alice.out" "\\* $IB is bob\$" >/dev/null
 
 	t_check "bob sees alice's and carol's lines exactly" \
 		sh -c "grep -Eqx '$TS <alice> hello from alice' $D/bob.out && grep -Eqx '$TS <carol> carol says: ünïcödé ok' $D/bob.out"
