@@ -4,9 +4,11 @@
 #   $(BUILD)/vhost-user-crypto            the daemon
 #   $(BUILD)/test_backend_*               cmocka unit tests (suite-40-backend)
 #   $(BUILD)/backend-bench                request path vs raw OpenSSL EVP
-#   build/fuzz/fuzz_vhost_user, build/fuzz/fuzz_vring_request   (make fuzz)
-BACKEND_CORE := guest_memory sigbus_guard virtqueue session_table crypto_session_msg \
-	crypto_request worker_pool crypto_device vhost_user log
+#   build/fuzz/fuzz_vhost_user, build/fuzz/fuzz_vring_request,
+#   build/fuzz/fuzz_handover                                      (make fuzz)
+BACKEND_CORE := fd_check guest_memory sigbus_guard virtqueue session_table crypto_session_msg \
+	crypto_request worker_pool crypto_device vhost_user handover_msg handover \
+	takeover log
 BACKEND_CORE_OBJS := $(BACKEND_CORE:%=$(BUILD)/obj/backend/%.o)
 
 PROGRAMS += $(BUILD)/vhost-user-crypto
@@ -34,7 +36,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=u
 	-D_GNU_SOURCE -Ilib -Idriver/uapi -Ibackend -pthread
 BACKEND_FUZZ_SRCS := $(BACKEND_CORE:%=backend/%.c) backend/fake_guest.c \
 	$(wildcard lib/*.c)
-fuzz: build/fuzz/fuzz_vhost_user build/fuzz/fuzz_vring_request
-build/fuzz/fuzz_vhost_user build/fuzz/fuzz_vring_request: build/fuzz/%: tests/fuzz/%.c $(BACKEND_FUZZ_SRCS) $(wildcard backend/*.h lib/*.h)
+fuzz: build/fuzz/fuzz_vhost_user build/fuzz/fuzz_vring_request build/fuzz/fuzz_handover
+build/fuzz/fuzz_vhost_user build/fuzz/fuzz_vring_request build/fuzz/fuzz_handover: build/fuzz/%: tests/fuzz/%.c $(BACKEND_FUZZ_SRCS) $(wildcard backend/*.h lib/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(BACKEND_FUZZ_SRCS) -lcrypto

@@ -132,10 +132,34 @@ void cd_drain(struct crypto_device *d)
 		drain_queue(&d->q[i]);
 }
 
+unsigned cd_inflight(struct crypto_device *d)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++) {
+		pthread_mutex_lock(&d->q[i].lock);
+		n += d->q[i].inflight;
+		pthread_mutex_unlock(&d->q[i].lock);
+	}
+	return n;
+}
+
 void cd_mem_begin(struct crypto_device *d)
 {
 	cd_drain(d);
 	gm_clear(&d->mem);
+}
+
+int cd_mem_add_fd(struct crypto_device *d, uint64_t gpa, uint64_t size,
+		  uint64_t uva, uint64_t mmap_offset, int fd)
+{
+	return gm_add_fd(&d->mem, gpa, size, uva, mmap_offset, fd);
+}
+
+int cd_mem_region(const struct crypto_device *d, unsigned i,
+		  struct gm_region_desc *out)
+{
+	return gm_region_get(&d->mem, i, out);
 }
 
 int cd_mem_end(struct crypto_device *d)
@@ -306,6 +330,91 @@ void cd_set_event_idx(struct crypto_device *d, bool on)
 	d->event_idx = on;
 	for (unsigned i = 0; i < CD_MAX_QUEUES; i++)
 		d->q[i].vq.event_idx = on;
+}
+
+struct session_table *cd_sessions(struct crypto_device *d)
+{
+	return d->sessions;
+}
+
+bool cd_event_idx(const struct crypto_device *d)
+{
+	return d->event_idx;
+}
+
+int cd_queue_export(const struct crypto_device *d, unsigned qi,
+		    struct cd_queue_state *out)
+{
+	const struct cd_queue *q;
+
+	if (qi >= CD_MAX_QUEUES)
+		return -EINVAL;
+	q = &d->q[qi];
+	*out = (struct cd_queue_state){
+		.num = q->num, .addr_set = q->addr_set, .started = q->started,
+		.enabled = q->enabled, .broken = q->vq.broken,
+		.kick_pending = q->kick_pending || q->more,
+		.event_idx = q->vq.event_idx,
+		.signalled_valid = q->vq.signalled_valid,
+		.last_avail = q->vq.last_avail, .used_idx = q->vq.used_idx,
+		.signalled_used = q->vq.signalled_used,
+		.desc_uva = q->desc_uva, .avail_uva = q->avail_uva,
+		.used_uva = q->used_uva, .kick_fd = q->kick_fd,
+		.call_fd = q->call_fd, .err_fd = q->err_fd };
+	return 0;
+}
+
+int cd_queue_import(struct crypto_device *d, unsigned qi,
+		    const struct cd_queue_state *in)
+{
+	struct cd_queue *q = queue(d, qi);
+	int r = -EINVAL;
+
+	if (!q || (in->num && (in->num > VQ_MAX_SIZE || (in->num & (in->num - 1)))) ||
+	    (in->addr_set && !in->num))
+		goto fail;
+	if (in->addr_set) {
+		r = vq_set_addr(&q->vq, &d->mem, in->num, in->desc_uva,
+				in->avail_uva, in->used_uva);
+		if (r)
+			goto fail;
+	}
+	q->num = in->num;
+	q->addr_set = in->addr_set;
+	q->desc_uva = in->desc_uva;
+	q->avail_uva = in->avail_uva;
+	q->used_uva = in->used_uva;
+	q->started = in->started;
+	q->enabled = in->enabled;
+	q->kick_pending = in->kick_pending;
+	q->vq.broken = in->broken;
+	q->vq.event_idx = in->event_idx;
+	q->vq.last_avail = in->last_avail;
+	q->vq.used_idx = in->used_idx;
+	q->vq.signalled_used = in->signalled_used;
+	q->vq.signalled_valid = in->signalled_valid;
+	close_fd(&q->kick_fd);
+	close_fd(&q->call_fd);
+	close_fd(&q->err_fd);
+	q->kick_fd = in->kick_fd;
+	q->call_fd = in->call_fd;
+	q->err_fd = in->err_fd;
+	return 0;
+fail:
+	if (in->kick_fd >= 0)
+		close(in->kick_fd);
+	if (in->call_fd >= 0)
+		close(in->call_fd);
+	if (in->err_fd >= 0)
+		close(in->err_fd);
+	return r;
+}
+
+void cd_resume(struct crypto_device *d)
+{
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++)
+		if (d->q[i].started || d->q[i].kick_pending)
+			cd_process(d, i);
 }
 
 /* Push one completion; signal the guest unless batching defers it. */

@@ -18,11 +18,14 @@ cd "$(dirname "$0")/.."
 LOGS=build/test-logs/backend
 mkdir -p "$LOGS"
 TMP=$(mktemp -d /tmp/vuc-suite.XXXXXX)
+# the takeover checks' own directory (right under /tmp: another uid must be
+# able to reach it, for the check that the socket's mode keeps it out)
+TK=$(mktemp -d /tmp/vuc-takeover.XXXXXX) && chmod 711 "$TK"
 PIDS=()
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$TMP"
+	rm -rf "$TMP" "$TK"
 	return 0
 }
 trap cleanup EXIT
@@ -37,7 +40,7 @@ done
 
 # ---- fuzz targets, ~FUZZ_SECS each, on a scratch copy of the seeds
 if make fuzz >"$LOGS/fuzz-build.log" 2>&1; then
-	for f in fuzz_vhost_user fuzz_vring_request; do
+	for f in fuzz_vhost_user fuzz_vring_request fuzz_handover; do
 		mkdir -p "$TMP/$f"
 		if timeout $(( ${FUZZ_SECS:-20} + 60 )) build/fuzz/$f \
 			-max_total_time="${FUZZ_SECS:-20}" -timeout=10 -rss_limit_mb=2048 \
@@ -178,6 +181,58 @@ for variant in plain:build/vhost-user-crypto san:build/san/vhost-user-crypto; do
 		t_fail "$name: daemon starts again"
 	fi
 	t_check "$name: no sanitizer report in the logs" sh -c "! grep -q 'Sanitizer\|runtime error' '$LOGS/$name.log' '$LOGS/$name-busy.log'"
+done
+
+# ---- takeover (issue 13 section 3): a successor takes the live connection
+# over (sessions, ring, memory), misbehaving successors leave the running
+# daemon serving, three takeovers under a stream of 1 MiB requests lose,
+# repeat and spoil none (tests/integration/takeover_check.py; the sanitizer
+# build without the 10-second silent-successor case).
+guest_lines() { # TAG LOG: every PASS/FAIL line is a check, "# " lines shown
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"PASS "*) t_pass "$1: ${line#PASS }" ;;
+		"FAIL "*) t_fail "$1: ${line#FAIL }" ;;
+		"# "*) echo "$line ($1)" ;;
+		esac
+	done <"$2"
+}
+no_daemon_takeover() {
+	"$BIN" --socket "$TMP/nobody.sock" --takeover >"$TMP/tk.out" 2>&1
+	[ $? -eq 1 ] && grep -q "no daemon answers at $TMP/nobody.sock.takeover" "$TMP/tk.out"
+}
+t_check "--takeover with no daemon on PATH: exit 1 with the reason" no_daemon_takeover
+for variant in plain:build/vhost-user-crypto: san:build/san/vhost-user-crypto:--quick; do
+	name=${variant%%:*}
+	rest=${variant#*:}
+	bin=${rest%%:*}
+	quick=${rest#*:}
+	mkdir -p "$TK/$name"
+	start=$(date +%s)
+	# shellcheck disable=SC2086
+	timeout 240 python3 tests/integration/takeover_check.py "$bin" "$TK/$name" $quick \
+		>"$LOGS/takeover-$name.log" 2>&1
+	rc=$?
+	rm -rf "$LOGS/takeover-$name" && cp -r "$TK/$name" "$LOGS/takeover-$name"
+	guest_lines "$name takeover" "$LOGS/takeover-$name.log"
+	if [ $rc -eq 0 ] && grep -q '^takeover: all checks passed' "$LOGS/takeover-$name.log"; then
+		t_pass "$name: takeover checks complete ($(( $(date +%s) - start )) s)"
+	else
+		t_fail "$name: takeover checks exit $rc (log $LOGS/takeover-$name.log)"
+		tail -n 20 "$LOGS/takeover-$name.log"
+	fi
+	second_daemon() {
+		"$bin" --socket "$SOCK" >"$TMP/second.out" 2>&1
+		[ $? -eq 1 ] && grep -q "is served by a running daemon" "$TMP/second.out"
+	}
+	if start_daemon "$name-second" "$bin"; then
+		t_check "$name: a second daemon on a served PATH exits 1 (use --takeover)" second_daemon
+		t_check "$name: ... and the first serves on" timeout 30 python3 "$FRONTEND" "$SOCK" request
+		stop_daemon
+	else
+		t_fail "$name: daemon starts"
+	fi
 done
 
 # ---- the systemd unit's sandbox (issue 13: exposure <= 2.0)
