@@ -410,6 +410,16 @@ fail:
 	return r;
 }
 
+unsigned cd_waiting(const struct crypto_device *d)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++)
+		if (d->q[i].addr_set && vq_ready(&d->q[i].vq))
+			n += vq_avail_pending(&d->q[i].vq);
+	return n;
+}
+
 void cd_resume(struct crypto_device *d)
 {
 	for (unsigned i = 0; i < CD_MAX_QUEUES; i++)

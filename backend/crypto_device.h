@@ -152,6 +152,8 @@ bool cd_event_idx(const struct crypto_device *d);
 /* Process every ring that can run (after a takeover: work queued and
  * kicks suppressed meanwhile are not lost). */
 void cd_resume(struct crypto_device *d);
+/* Chains the driver made available and no one popped yet, all rings. */
+unsigned cd_waiting(const struct crypto_device *d);
 
 /* Kick eventfd readable: consume it and process the queue. */
 void cd_kick(struct crypto_device *d, unsigned qi);

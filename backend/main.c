@@ -302,10 +302,11 @@ static int take_over(struct daemon *d, const struct ho_config *own,
 		d->conn = r.conn;
 	}
 	log_info("takeover: serving %s from pid %u on after a pause of %.1f ms "
-		 "(%s, %u sessions, engine %s, %u workers)", d->path, r.pid,
-		 (double)(mono_ns() - r.paused_ns) / 1e6,
+		 "(%s, %u sessions, %u requests waiting, engine %s, %u workers)",
+		 d->path, r.pid, (double)(mono_ns() - r.paused_ns) / 1e6,
 		 r.has_conn ? "front-end connected" : "no front-end",
-		 r.sessions, ce_engine_describe(d->eng), d->cfg.workers);
+		 r.sessions, d->dev ? cd_waiting(d->dev) : 0,
+		 ce_engine_describe(d->eng), d->cfg.workers);
 	r.eng = NULL;
 	r.dev = NULL;
 	r.has_conn = false;
