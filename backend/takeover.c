@@ -202,6 +202,12 @@ static int send_rec(int fd, const uint8_t *buf, size_t len, const int *fds,
 	}
 }
 
+int tk_send(int fd, const uint8_t *rec, size_t len, const int *fds,
+	    unsigned nfds, int timeout_ms)
+{
+	return send_rec(fd, rec, len, fds, nfds, now_ms() + timeout_ms);
+}
+
 /*
  * Receive one record: its length (> 0), -EPIPE at EOF, -EAGAIN when
  * nothing is there (deadline 0: do not wait), -ETIMEDOUT, -EINTR

@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "handover.h"
 #include "handover_msg.h"
@@ -35,6 +36,12 @@
 /* The successor waits this long for the whole state (the running daemon
  * first finishes the requests in flight). */
 #define TK_TAKE_TIMEOUT_MS 30000
+
+/* Send one encoded record with its fds (SCM_RIGHTS) within timeout_ms:
+ * 0 or -errno.  tk_give and tk_take use it; so may a peer that speaks the
+ * records itself (the tests). */
+int tk_send(int fd, const uint8_t *rec, size_t len, const int *fds,
+	    unsigned nfds, int timeout_ms);
 
 /* PATH + ".takeover" into out: 0, or -ENAMETOOLONG for a UNIX socket. */
 int tk_ctl_path(const char *sock_path, char *out, size_t outlen);
