@@ -426,7 +426,9 @@ int ho_parse(const uint8_t *buf, size_t len, unsigned nfds,
 	hfds = get32(buf + 12);
 	if (magic != HO_MAGIC)
 		BAD("bad magic 0x%08x", magic);
-	if (version != HO_VERSION)
+	/* an ABORT reads the same in every version: a refusal for another
+	 * version must be understood */
+	if (version != HO_VERSION && type != HO_ABORT)
 		BAD("handover version %u, this daemon speaks %u", version,
 		    HO_VERSION);
 	if (blen > HO_MAX_BODY || len != HO_HDR_LEN + blen)

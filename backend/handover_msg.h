@@ -17,7 +17,8 @@
  * The successor sends HELLO; the running daemon answers BEGIN, CONN (if a
  * front-end is connected), REGION x n, QUEUE x n, SESSION x n, END; the
  * successor answers ACCEPT (or ABORT); the running daemon answers COMMIT
- * (or ABORT).  ABORT carries a reason and may come at any point.
+ * (or ABORT).  ABORT carries a reason and may come at any point; it is
+ * read whatever its version (a refusal of another version is one).
  */
 #ifndef VUC_HANDOVER_MSG_H
 #define VUC_HANDOVER_MSG_H

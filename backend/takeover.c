@@ -314,6 +314,9 @@ int tk_read_hello(int fd, struct ho_reader *rd, unsigned *pid, char *err,
 	ho_reader_init(rd, HO_ROLE_RUNNING);
 	if (ho_read(rd, buf, (size_t)n, nfds, &rec, err, errlen)) {
 		close_fds(fds, nfds);
+		/* tell it why (another handover version, say): the header of
+		 * an ABORT is the same in every version */
+		send_simple(fd, HO_ABORT, err, now_ms() + 100);
 		return -EPROTO;
 	}
 	if (rec.type != HO_HELLO) {
