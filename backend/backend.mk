@@ -7,13 +7,16 @@
 #   build/fuzz/fuzz_vhost_user, build/fuzz/fuzz_vring_request,
 #   build/fuzz/fuzz_handover                                      (make fuzz)
 BACKEND_CORE := fd_check guest_memory sigbus_guard virtqueue session_table crypto_session_msg \
-	crypto_request worker_pool crypto_device vhost_user handover_msg handover \
-	takeover log
+	crypto_request worker_pool inflight_log crypto_device vhost_user handover_msg \
+	handover takeover log
 BACKEND_CORE_OBJS := $(BACKEND_CORE:%=$(BUILD)/obj/backend/%.o)
 
+# Only the daemon talks to systemd (libsystemd); the tests and fuzzers
+# link the core without it.
+BACKEND_DAEMON_OBJS := $(addprefix $(BUILD)/obj/backend/,main.o fd_store.o restart_state.o)
 PROGRAMS += $(BUILD)/vhost-user-crypto
-$(BUILD)/vhost-user-crypto: $(BUILD)/obj/backend/main.o $(BACKEND_CORE_OBJS) $(LIBVCD)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/vhost-user-crypto: $(BACKEND_DAEMON_OBJS) $(BACKEND_CORE_OBJS) $(LIBVCD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lsystemd
 
 BACKEND_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_backend_*.c))
 TEST_PROGRAMS += $(BACKEND_TESTS:%=$(BUILD)/%) $(BUILD)/backend-bench

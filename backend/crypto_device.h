@@ -27,6 +27,7 @@
 
 #include "crypto_engine.h"
 #include "guest_memory.h"
+#include "inflight_log.h"
 #include "mem_budget.h"
 #include "session_table.h"
 #include "virtqueue.h"
@@ -78,6 +79,7 @@ struct crypto_device {
 	uint64_t inline_max;		/* see CD_INLINE_MAX; 0: pool for all */
 	struct mem_budget budget;	/* jobs and bounce buffers (mem_budget.h) */
 	bool event_idx;
+	struct inflight_log *ilog;	/* NULL: not kept (no service manager) */
 };
 
 /* workers == 0 runs requests on the dispatcher thread. */
@@ -122,8 +124,9 @@ void cd_set_event_idx(struct crypto_device *d, bool on);
 
 /*
  * A queue's whole state between two daemons (takeover): what vhost-user
- * configured and where the ring is.  Taken only while no request of the
- * queue is in flight (cd_drain first).  The fds are borrowed in
+ * configured and where the ring is.  Exact only while no request of the
+ * queue is in flight (cd_drain first); the ring positions are read under
+ * the queue's lock, so an export meanwhile (restart_state.c) is safe.  The fds are borrowed in
  * cd_queue_export and owned by the device after cd_queue_import.
  */
 struct cd_queue_state {
@@ -136,7 +139,7 @@ struct cd_queue_state {
 };
 
 /* -EINVAL for a bad index. */
-int cd_queue_export(const struct crypto_device *d, unsigned qi,
+int cd_queue_export(struct crypto_device *d, unsigned qi,
 		    struct cd_queue_state *out);
 /*
  * Set queue qi of a device whose rings do not run yet (after its memory
@@ -152,6 +155,18 @@ bool cd_event_idx(const struct crypto_device *d);
 /* Process every ring that can run (after a takeover: work queued and
  * kicks suppressed meanwhile are not lost). */
 void cd_resume(struct crypto_device *d);
+/* Keep log (not owned) up to date with every pop and push from now on,
+ * starting from the rings' present positions (nothing in flight). */
+void cd_set_inflight_log(struct crypto_device *d, struct inflight_log *log);
+/*
+ * After a crash: take each ring's positions from what the dead daemon's
+ * log says and answer every request it had taken and not completed with
+ * status ERR (never run again: it may have been half done in place).
+ * *failed: how many.  Call before the rings run.
+ */
+void cd_recover(struct crypto_device *d, const struct inflight_log *log,
+		unsigned *failed);
+
 /* Chains the driver made available and no one popped yet, all rings. */
 unsigned cd_waiting(const struct crypto_device *d);
 

@@ -9,8 +9,9 @@
  * of a takeover: pausing (drain) and handing over when a successor asks,
  * exiting 0 once it has committed, serving on when it has not; and, with
  * --takeover, starting from a running daemon's state instead of a fresh
- * socket.  SIGTERM/SIGINT end the daemon cleanly (exit 0) through a
- * self-pipe.
+ * socket; under systemd, keeping the state in the service manager's fd
+ * store as it changes (restart_state.c) and resuming from it at start.
+ * SIGTERM/SIGINT end the daemon cleanly (exit 0) through a self-pipe.
  *
  * Does not own: the vhost-user protocol (vhost_user.c), the device logic
  * (crypto_device.c), the takeover conversation (takeover.c).
@@ -34,6 +35,7 @@
 #include "crypto_device.h"
 #include "handover.h"
 #include "log.h"
+#include "restart_state.h"
 #include "session_table.h"
 #include "takeover.h"
 #include "version.h"
@@ -126,7 +128,39 @@ struct daemon {
 	struct ho_config cfg;
 	struct crypto_device *dev;	/* NULL: no front-end connected */
 	struct vu_conn conn;
+	struct restart_state rs;	/* under systemd: the fd store */
 };
+
+/* What a takeover or the fd store would be given now. */
+static struct ho_live live_of(struct daemon *d, uint64_t paused_ns)
+{
+	return (struct ho_live){ .listen_fd = d->lfd, .ctl_listen_fd = d->ctl_lfd,
+				 .conn = d->dev ? &d->conn : NULL,
+				 .cfg = d->cfg, .paused_ns = paused_ns };
+}
+
+/* The fd store follows every change of the connection's state. */
+static void on_changed(struct vu_conn *c, uint32_t request, unsigned ring,
+		       void *arg)
+{
+	struct daemon *d = arg;
+	struct ho_live live = live_of(d, 0);
+
+	(void)c;
+	rs_sync(&d->rs, &live, request, ring);
+}
+
+/* A connection (accepted, taken over or resumed) starts being served. */
+static void serve_connection(struct daemon *d)
+{
+	struct ho_live live;
+
+	d->conn.changed = on_changed;
+	d->conn.changed_arg = d;
+	rs_attach(&d->rs, d->dev);
+	live = live_of(d, 0);
+	rs_sync(&d->rs, &live, 0, 0);
+}
 
 static uint64_t mono_ns(void)
 {
@@ -139,11 +173,15 @@ static uint64_t mono_ns(void)
 /* r: what vu_serve returned (0 EOF, -errno), 1 when the daemon exits. */
 static void end_connection(struct daemon *d, int r)
 {
+	struct ho_live live;
+
 	cd_destroy(d->dev);
 	close(d->conn.fd);
 	d->dev = NULL;
 	if (r == 1)
-		return;
+		return;		/* exiting: the store keeps the connection */
+	live = live_of(d, 0);
+	rs_sync(&d->rs, &live, 0, 0);	/* nothing of it is resumed */
 	if (r < 0)
 		log_warn("connection dropped: %s", strerror(-r));
 	else
@@ -169,6 +207,7 @@ static void accept_connection(struct daemon *d)
 	cd_set_memory_max(d->dev, d->cfg.max_memory);
 	log_info("front-end connected");
 	vu_conn_init(&d->conn, cfd, d->dev);
+	serve_connection(d);
 }
 
 static void drop_ctl_peer(struct daemon *d)
@@ -181,9 +220,7 @@ static void drop_ctl_peer(struct daemon *d)
 static int hand_over(struct daemon *d, unsigned pid)
 {
 	uint64_t t0 = mono_ns();
-	struct ho_live live = { .listen_fd = d->lfd, .ctl_listen_fd = d->ctl_lfd,
-				.conn = d->dev ? &d->conn : NULL,
-				.cfg = d->cfg, .paused_ns = t0 };
+	struct ho_live live = live_of(d, t0);
 	char err[300] = "";
 	int r;
 
@@ -204,22 +241,23 @@ static int hand_over(struct daemon *d, unsigned pid)
 	return r;
 }
 
-/* One event of the control sockets (wake index 1: listener, 2: peer).
- * True when the daemon has handed over and must exit. */
+/* One event of the control sockets (wake index 1: the peer, 2: the
+ * listener; the peer first, so that one that hung up is gone before the
+ * next is accepted).  True when the daemon has handed over and must exit. */
 static bool control_event(struct daemon *d, int which)
 {
 	char err[200] = "";
 	unsigned pid;
 	int r;
 
-	if (which == 1) {
+	if (which == 2) {
 		r = tk_accept(d->ctl_lfd);
 		if (r < 0)
 			return false;
 		if (d->ctl_peer >= 0) {
 			log_warn("takeover: one at a time; a second control "
 				 "connection refused");
-			close(r);
+			tk_refuse(r, "another takeover is under way");
 			return false;
 		}
 		d->ctl_peer = r;
@@ -242,7 +280,7 @@ static bool control_event(struct daemon *d, int which)
 static bool serve(struct daemon *d)
 {
 	for (;;) {
-		int wake[3] = { stop_pipe[0], d->ctl_lfd, d->ctl_peer };
+		int wake[3] = { stop_pipe[0], d->ctl_peer, d->ctl_lfd };
 		int r;
 
 		if (d->dev) {
@@ -279,42 +317,87 @@ static bool serve(struct daemon *d)
 	}
 }
 
+/* Take what a rebuild produced (takeover or fd store) into d. */
+static void adopt(struct daemon *d, struct ho_restore *r)
+{
+	d->eng = r->eng;
+	d->cfg = r->cfg;
+	d->lfd = r->listen_fd;
+	d->ctl_lfd = r->ctl_listen_fd;
+	if (r->has_conn) {
+		d->dev = r->dev;
+		d->conn = r->conn;
+	}
+	r->eng = NULL;
+	r->dev = NULL;
+	r->has_conn = false;
+	r->listen_fd = r->ctl_listen_fd = -1;
+	ho_restore_free(r);
+}
+
+/* Serve what was adopted: what queued up meanwhile is not lost. */
+static void resume_adopted(struct daemon *d)
+{
+	if (d->dev) {
+		serve_connection(d);
+		cd_resume(d->dev);
+	}
+}
+
 /* --takeover: the running daemon's state instead of a fresh start. */
 static int take_over(struct daemon *d, const struct ho_config *own,
 		     unsigned given)
 {
 	struct ho_restore r;
 	char err[300] = "";
-	int e;
+	unsigned pid, sessions;
+	uint64_t paused;
 
 	ho_restore_init(&r, own, given, d->path, d->ctl_path);
-	e = tk_take(d->ctl_path, &r, stop_pipe[0], err, sizeof(err));
-	if (e) {
+	if (tk_take(d->ctl_path, &r, stop_pipe[0], err, sizeof(err))) {
 		log_err("takeover of %s failed: %s", d->path, err);
 		return -1;
 	}
-	d->eng = r.eng;
-	d->cfg = r.cfg;
-	d->lfd = r.listen_fd;
-	d->ctl_lfd = r.ctl_listen_fd;
-	if (r.has_conn) {
-		d->dev = r.dev;
-		d->conn = r.conn;
-	}
+	pid = r.pid;
+	sessions = r.sessions;
+	paused = r.paused_ns;
+	adopt(d, &r);
 	log_info("takeover: serving %s from pid %u on after a pause of %.1f ms "
 		 "(%s, %u sessions, %u requests waiting, engine %s, %u workers)",
-		 d->path, r.pid, (double)(mono_ns() - r.paused_ns) / 1e6,
-		 r.has_conn ? "front-end connected" : "no front-end",
-		 r.sessions, d->dev ? cd_waiting(d->dev) : 0,
-		 ce_engine_describe(d->eng), d->cfg.workers);
-	r.eng = NULL;
-	r.dev = NULL;
-	r.has_conn = false;
-	r.listen_fd = r.ctl_listen_fd = -1;
-	ho_restore_free(&r);
-	if (d->dev)
-		cd_resume(d->dev);	/* what queued up meanwhile */
+		 d->path, pid, (double)(mono_ns() - paused) / 1e6,
+		 d->dev ? "front-end connected" : "no front-end", sessions,
+		 d->dev ? cd_waiting(d->dev) : 0, ce_engine_describe(d->eng),
+		 d->cfg.workers);
+	resume_adopted(d);
 	return 0;
+}
+
+/* Under systemd: resume what the fd store kept.  1 resumed, 0 nothing
+ * to resume (d->lfd / ctl_lfd may come from the store), -1 refused. */
+static int resume_stored(struct daemon *d, const struct ho_config *own,
+			 unsigned given)
+{
+	struct ho_restore r;
+	unsigned failed, sessions;
+	char err[300] = "";
+	int e;
+
+	ho_restore_init(&r, own, given, d->path, d->ctl_path);
+	e = rs_resume(&d->rs, &r, &d->lfd, &d->ctl_lfd, &failed, err, sizeof(err));
+	if (e <= 0) {
+		if (e < 0)
+			log_err("fd store: the stored state was refused (%s); "
+				"starting afresh, the guest loses the device", err);
+		return e;
+	}
+	sessions = r.sessions;
+	adopt(d, &r);
+	log_warn("fd store: resumed %s (%s, %u sessions, %u requests in "
+		 "flight at the end of the last run answered ERR, %u waiting)",
+		 d->path, d->dev ? "front-end connected" : "no front-end",
+		 sessions, failed, d->dev ? cd_waiting(d->dev) : 0);
+	resume_adopted(d);
+	return 1;
 }
 
 /* A fresh start: the engine, both sockets. */
@@ -323,7 +406,7 @@ static int start_fresh(struct daemon *d, const char *engine_name)
 	char err[256] = "";
 	int r;
 
-	if (tk_probe(d->ctl_path)) {
+	if (d->lfd < 0 && tk_probe(d->ctl_path)) {
 		log_err("%s is served by a running daemon (%s answers): stop it "
 			"or start this one with --takeover", d->path, d->ctl_path);
 		return -1;
@@ -332,9 +415,14 @@ static int start_fresh(struct daemon *d, const char *engine_name)
 		log_err("engine %s: %s", engine_name, err);
 		return -1;
 	}
-	d->lfd = listen_on(d->path);
+	if (d->lfd >= 0 && d->ctl_lfd >= 0)
+		return 0;	/* the listening sockets from the fd store */
+	if (d->lfd < 0)
+		d->lfd = listen_on(d->path);
 	if (d->lfd < 0)
 		return -1;
+	if (d->ctl_lfd >= 0)
+		return 0;
 	r = tk_listen(d->ctl_path);
 	if (r < 0) {
 		log_err("cannot listen on %s: %s", d->ctl_path,
@@ -360,8 +448,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct daemon d = { .lfd = -1, .ctl_lfd = -1, .ctl_peer = -1,
-			    .conn.fd = -1 };
+	static struct daemon d = { .lfd = -1, .ctl_lfd = -1, .ctl_peer = -1,
+				   .conn.fd = -1 };
 	const char *engine_name = "auto";
 	unsigned long max_sessions = 1024, workers;
 	unsigned long max_memory_mib = MB_DEFAULT_MAX >> 20;
@@ -370,7 +458,7 @@ int main(int argc, char **argv)
 	unsigned given = 0;
 	bool takeover = false, handed_over = false;
 	struct sigaction sa;
-	int verbosity = LOG_WARN, c, rc = 0;
+	int verbosity = LOG_WARN, c, r, rc = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	workers = ncpu > 0 ? (unsigned long)ncpu : 1;
@@ -480,30 +568,49 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (takeover ? take_over(&d, &own, given) : start_fresh(&d, engine_name)) {
+	rs_init(&d.rs);
+	if (takeover)
+		r = take_over(&d, &own, given);
+	else if ((r = d.rs.on ? resume_stored(&d, &own, given) : 0) == 1)
+		r = 0;
+	else
+		r = start_fresh(&d, engine_name);
+	if (r) {
 		if (d.lfd >= 0)
 			close(d.lfd);
+		if (d.ctl_lfd >= 0)
+			close(d.ctl_lfd);
 		if (d.eng)
 			ce_engine_close(d.eng);
+		rs_finish(&d.rs, false);
 		return 1;
 	}
-	log_info("listening on %s (engine %s, %u workers, max %u sessions)",
+	if (!d.dev) {
+		struct ho_live live = live_of(&d, 0);
+
+		rs_sync(&d.rs, &live, 0, 0);
+	}
+	log_info("listening on %s (engine %s, %u workers, max %u sessions%s)",
 		 d.path, ce_engine_describe(d.eng), d.cfg.workers,
-		 d.cfg.max_sessions);
+		 d.cfg.max_sessions, d.rs.on ? ", state in the fd store" : "");
+	fs_notify_ready(d.dev ? "serving (resumed)" : "listening");
 
 	handed_over = serve(&d);
 	log_info("exiting");
+	fs_notify_stopping();
 	if (d.dev)
-		end_connection(&d, 1);
+		end_connection(&d, 1);	/* drained: nothing in flight */
 	if (d.ctl_peer >= 0)
 		drop_ctl_peer(&d);
 	close(d.lfd);
 	close(d.ctl_lfd);
-	/* after a takeover the sockets are the successor's */
-	if (!handed_over) {
+	/* after a takeover the sockets are the successor's; under systemd
+	 * the next start takes them from the fd store */
+	if (!handed_over && !d.rs.on) {
 		unlink(d.path);
 		unlink(d.ctl_path);
 	}
+	rs_finish(&d.rs, handed_over);
 	ce_engine_close(d.eng);
 	return rc;
 }

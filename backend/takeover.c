@@ -295,6 +295,12 @@ static int send_simple(int fd, enum ho_type type, const char *reason,
 	return send_rec(fd, buf, len, NULL, 0, deadline);
 }
 
+void tk_refuse(int fd, const char *reason)
+{
+	send_simple(fd, HO_ABORT, reason, now_ms() + 100);
+	close(fd);
+}
+
 int tk_read_hello(int fd, struct ho_reader *rd, unsigned *pid, char *err,
 		  size_t errlen)
 {

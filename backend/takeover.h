@@ -54,6 +54,9 @@ bool tk_probe(const char *ctl_path);
  * there was none, -EPERM (closed) for a peer of another uid, -errno. */
 int tk_accept(int ctl_lfd);
 
+/* Refuse a control connection: ABORT with reason, then close fd. */
+void tk_refuse(int fd, const char *reason);
+
 /*
  * Running daemon.  tk_read_hello reads the successor's first record:
  * 1 (HELLO, *pid set), 0 (nothing yet), -errno (EOF or a bad record:

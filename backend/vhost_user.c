@@ -426,6 +426,15 @@ int vu_handle_msg(struct vu_conn *c, struct vu_msg *m)
 		  m->nfds);
 	r = dispatch(c, m);
 	close_fds(m);
+	if (c->changed && r >= 0 && m->request != VU_GET_FEATURES &&
+	    m->request != VU_GET_PROTOCOL_FEATURES &&
+	    m->request != VU_GET_QUEUE_NUM) {
+		uint32_t ring = 0;
+
+		if (m->size >= 4)
+			memcpy(&ring, m->payload, 4);
+		c->changed(c, m->request, ring & VU_VRING_IDX_MASK, c->changed_arg);
+	}
 	if (r == -EPIPE || r == -ECONNRESET || r == -EIO)
 		return r;	/* could not write a reply: drop the connection */
 	if (r < 0)

@@ -74,6 +74,13 @@ struct vu_msg {
 	unsigned nfds;
 };
 
+struct vu_conn;
+/* Called after a message that may have changed the connection's state
+ * (anything but GET_FEATURES, GET_PROTOCOL_FEATURES, GET_QUEUE_NUM and
+ * refused requests): request and, for ring messages, the ring index. */
+typedef void (*vu_changed_fn)(struct vu_conn *c, uint32_t request,
+			      unsigned ring, void *arg);
+
 struct vu_conn {
 	int fd;				/* connected socket, -1 = discard replies */
 	struct crypto_device *dev;
@@ -81,6 +88,8 @@ struct vu_conn {
 	uint64_t protocol_features;
 	bool owner;
 	uint64_t messages;
+	vu_changed_fn changed;		/* NULL: nobody cares */
+	void *changed_arg;
 };
 
 void vu_conn_init(struct vu_conn *c, int fd, struct crypto_device *dev);

@@ -19,6 +19,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
+unset NOTIFY_SOCKET LISTEN_FDS LISTEN_PID LISTEN_FDNAMES
 logs=build/test-logs/vm-takeover
 mkdir -p "$logs"
 rm -f "$logs"/*.log

@@ -22,10 +22,7 @@ never reconnects:
 Prints PASS/FAIL lines, "# ..." figures, and exits 1 on any failure.  Every
 daemon it starts is stopped before it exits.
 """
-import ctypes
-import ctypes.util
 import os
-import random
 import re
 import socket
 import struct
@@ -35,52 +32,17 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vhost_user_frontend import Frontend, GET_VRING_BASE  # noqa: E402
+from check_lines import check, failures  # noqa: E402
+from vhost_user_stream import Stream, aes_cbc  # noqa: E402
 
 BIN, TMP = sys.argv[1], sys.argv[2]
 QUICK = "--quick" in sys.argv[3:]
 SOCK = os.path.join(TMP, "vu.sock")
 CTL = SOCK + ".takeover"
 MiB = 1 << 20
-failures = 0
 daemons = []
 
-# ---------------------------------------------------------------- reference AES
-_lc = ctypes.CDLL(ctypes.util.find_library("crypto") or "libcrypto.so.3")
-for _f in ("EVP_CIPHER_CTX_new", "EVP_aes_128_cbc", "EVP_aes_256_cbc"):
-    getattr(_lc, _f).restype = ctypes.c_void_p
-_lc.EVP_CIPHER_CTX_free.argtypes = [ctypes.c_void_p]
-_lc.EVP_CipherInit_ex.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
-                                  ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
-_lc.EVP_CIPHER_CTX_set_padding.argtypes = [ctypes.c_void_p, ctypes.c_int]
-_lc.EVP_CipherUpdate.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
-                                 ctypes.POINTER(ctypes.c_int), ctypes.c_char_p, ctypes.c_int]
-
-
-def aes_cbc(key, iv, data, encrypt=True):
-    """AES-CBC without padding by libcrypto (the reference)."""
-    ctx = _lc.EVP_CIPHER_CTX_new()
-    out = ctypes.create_string_buffer(len(data) + 32)
-    n = ctypes.c_int(0)
-    cipher = _lc.EVP_aes_128_cbc() if len(key) == 16 else _lc.EVP_aes_256_cbc()
-    ok = (_lc.EVP_CipherInit_ex(ctx, cipher, None, key, iv, 1 if encrypt else 0) and
-          _lc.EVP_CIPHER_CTX_set_padding(ctx, 0) and
-          _lc.EVP_CipherUpdate(ctx, out, ctypes.byref(n), data, len(data)))
-    _lc.EVP_CIPHER_CTX_free(ctx)
-    assert ok and n.value == len(data)
-    return out.raw[:len(data)]
-
-
 # ---------------------------------------------------------------- helpers
-def check(name, cond, detail=""):
-    global failures
-    if cond:
-        print("PASS " + name, flush=True)
-    else:
-        failures += 1
-        print("FAIL %s%s" % (name, (": " + detail) if detail else ""), flush=True)
-    return cond
-
-
 class Daemon:
     n = 0
 
@@ -335,80 +297,6 @@ def misbehaving_successors(d, fe, sess):
     sessions_answer(fe, sess, "after a refusing successor")
 
 
-# ---------------------------------------------------------------- request stream
-class Stream:
-    """SLOTS requests of SIZE bytes kept in flight on heads 0..SLOTS-1,
-    every completion checked (status OK, ciphertext = OpenSSL's) and the slot
-    refilled at once; lost or repeated completions are counted."""
-    SLOTS, SIZE, PATTERNS = 16, MiB, 4
-
-    def __init__(self, fe, sess):
-        self.fe, self.sess = fe, sess
-        rnd = random.Random(1)
-        self.pt = [rnd.randbytes(self.SIZE) for _ in range(self.PATTERNS)]
-        self.iv = [rnd.randbytes(16) for _ in range(self.PATTERNS)]
-        self.want = {}
-        for i in range(self.PATTERNS):
-            for sid, key, _e in sess:
-                self.want[(i, sid)] = aes_cbc(key, self.iv[i], self.pt[i])
-        self.out = {}           # head -> (pattern, sid)
-        self.done = self.wrong = self.dup = 0
-        self.n = 0
-
-    def at(self, slot):
-        hdr = 0x10000 + slot * 256
-        src = BUF + slot * 2 * self.SIZE
-        return hdr, hdr + 128, src, src + self.SIZE
-
-    def submit(self, slot):
-        hdr, table, src, dst = self.at(slot)
-        pat = self.n % self.PATTERNS
-        sid = self.sess[self.n % len(self.sess)][0]
-        self.n += 1
-        m = self.fe.m
-        m[src:src + self.SIZE] = self.pt[pat]
-        m[dst:dst + self.SIZE] = bytes(self.SIZE)
-        self.fe.put_cbc_request(slot, sid, table, hdr, self.iv[pat], src, dst, self.SIZE)
-        self.fe.publish(slot)
-        self.out[slot] = (pat, sid)
-
-    def reap(self):
-        for h in self.fe.reap():
-            if h not in self.out:
-                self.dup += 1
-                continue
-            pat, sid = self.out.pop(h)
-            hdr, _t, _s, dst = self.at(h)
-            if self.fe.m[hdr + 112] != 0 or self.fe.m[dst:dst + self.SIZE] != self.want[(pat, sid)]:
-                self.wrong += 1
-            self.done += 1
-
-    def run(self, secs, during):
-        """Run for secs (more if `during` is still busy); call during() once
-        the stream is going, from this thread, between batches."""
-        import threading
-        for slot in range(self.SLOTS):
-            self.submit(slot)
-        self.fe.kick_ring()
-        th = threading.Thread(target=during)
-        th.start()
-        end = time.time() + secs
-        while th.is_alive() or time.time() < end:
-            self.fe.wait_call(0.05)
-            self.reap()
-            for slot in range(self.SLOTS):
-                if slot not in self.out:
-                    self.submit(slot)
-            self.fe.kick_ring()
-        th.join()
-        # drain: every request still out must come back
-        end = time.time() + 30
-        while self.out and time.time() < end:
-            self.fe.kick_ring()
-            self.fe.wait_call(0.2)
-            self.reap()
-
-
 def main():
     d = start_first()
     check("daemon starts with both sockets", os.path.exists(SOCK) and os.path.exists(CTL) and
@@ -493,5 +381,5 @@ except Exception as e:  # a broken step is a failure, not a crash of the suite
 finally:
     for x in daemons:
         x.stop()
-print("takeover: %s" % ("all checks passed" if failures == 0 else "%d failed" % failures))
-sys.exit(1 if failures else 0)
+print("takeover: %s" % ("all checks passed" if failures() == 0 else "%d failed" % failures()))
+sys.exit(1 if failures() else 0)
