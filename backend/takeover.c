@@ -389,9 +389,8 @@ int tk_give(int fd, struct ho_reader *rd, const struct ho_live *live,
 			    "its state", now_ms() + 100);
 		return r;
 	}
-	/* the successor rebuilds; it may take its time, up to the deadline */
-	n = recv_rec(fd, buf, sizeof(buf), fds, &nfds, -1,
-		     now_ms() + TK_GIVE_TIMEOUT_MS);
+	/* the successor rebuilds; it may take what is left of the deadline */
+	n = recv_rec(fd, buf, sizeof(buf), fds, &nfds, -1, g.deadline);
 	if (n < 0) {
 		snprintf(err, errlen, "no answer from the successor: %s",
 			 n == -EPIPE ? "it closed the connection (died?)" :
@@ -412,7 +411,7 @@ int tk_give(int fd, struct ho_reader *rd, const struct ho_live *live,
 		return -ECANCELED;
 	}
 	/* ACCEPT: from here on the successor is in charge */
-	r = send_simple(fd, HO_COMMIT, NULL, now_ms() + TK_GIVE_TIMEOUT_MS);
+	r = send_simple(fd, HO_COMMIT, NULL, now_ms() + 1000);
 	if (r) {
 		snprintf(err, errlen, "COMMIT could not be sent: %s",
 			 strerror(-r));

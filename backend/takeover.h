@@ -30,9 +30,11 @@
 #include "handover_msg.h"
 
 #define TK_SUFFIX ".takeover"
-/* The running daemon waits this long for each send and for ACCEPT once the
- * state is out; then it sends ABORT and serves on. */
-#define TK_GIVE_TIMEOUT_MS 10000
+/* The running daemon's whole handover (sending the state, the successor's
+ * rebuild, its ACCEPT) must fit in this, counted from HELLO, with the
+ * guest paused; then it sends ABORT and serves on.  Well below the 10 s
+ * after which a guest driver may give up on a request. */
+#define TK_GIVE_TIMEOUT_MS 3000
 /* The successor waits this long for the whole state (the running daemon
  * first finishes the requests in flight). */
 #define TK_TAKE_TIMEOUT_MS 30000

@@ -189,7 +189,7 @@ done
 # over (sessions, ring, memory), misbehaving successors leave the running
 # daemon serving, three takeovers under a stream of 1 MiB requests lose,
 # repeat and spoil none (tests/integration/takeover_check.py; the sanitizer
-# build without the 10-second silent-successor case).
+# build without the 3-second silent-successor case).
 script_lines() { # TAG LOG: every PASS/FAIL line is a check, "# " lines shown
 	local line
 	while IFS= read -r line; do

@@ -7,12 +7,8 @@ reconnects.
 
   fdstore_check.py BINARY TMPDIR
 
-There is no systemd as PID 1 on the test machines, so this script plays the
-service manager, as sd_notify(3) and sd_listen_fds(3) document it: a
-datagram $NOTIFY_SOCKET receiving READY=1, STOPPING=1, FDSTORE=1 with
-FDNAME= and the fds (SCM_RIGHTS), FDSTOREREMOVE=1 with FDNAME=; stored fds
-that report POLLHUP/POLLERR dropped; on each start the stored fds passed as
-fd 3.. with $LISTEN_FDS, $LISTEN_FDNAMES and $LISTEN_PID.  Checks:
+There is no systemd as PID 1 on the test machines: service_manager.py
+plays systemd's side of sd_notify(3) and sd_listen_fds(3).  Checks:
   - nothing else changes the daemon (the store fills only with our roles);
   - SIGTERM, start again: the same sessions answer on the same ring, the
     front-end's connection never closed, new ids above the old;
@@ -24,135 +20,21 @@ fd 3.. with $LISTEN_FDS, $LISTEN_FDNAMES and $LISTEN_PID.  Checks:
 Prints PASS/FAIL lines and "# " figures; exits 1 on a failure.  Every
 daemon it starts is stopped before it exits.
 """
-import array
 import os
 import re
-import select
-import socket
-import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vhost_user_frontend import Frontend  # noqa: E402
 from check_lines import check, failures  # noqa: E402
+from service_manager import Manager  # noqa: E402
 from vhost_user_stream import Stream, aes_cbc  # noqa: E402
 
 BIN, TMP = sys.argv[1], sys.argv[2]
 SOCK = os.path.join(TMP, "vu.sock")
 MiB = 1 << 20
-procs = []
-
-
-class Manager:
-    """The service manager's side of sd_notify and the fd store."""
-
-    def __init__(self):
-        self.path = os.path.join(TMP, "notify.sock")
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.s.bind(self.path)
-        self.store = []             # [name, fd]
-        self.ready = self.stopping = 0
-        self.p = None
-        self.log = None
-        self.runs = 0
-        # the manager reads its socket all the time, as PID 1 does (a
-        # daemon's sd_notify blocks when the datagram queue is full)
-        self.lock = threading.RLock()
-        self.running = True
-        self.th = threading.Thread(target=self.loop, daemon=True)
-        self.th.start()
-
-    def loop(self):
-        while self.running:
-            self.pump(0.02)
-
-    def pump(self, secs=0.0):
-        with self.lock:
-            self._pump(secs)
-
-    def _pump(self, secs):
-        end = time.time() + secs
-        while True:
-            r, _, _ = select.select([self.s], [], [], max(0, end - time.time()))
-            if not r:
-                break
-            msg, anc, _f, _a = self.s.recvmsg(4096, socket.CMSG_SPACE(64 * 4))
-            fds = array.array("i")
-            for level, typ, data in anc:
-                if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
-                    fds.frombytes(data[:len(data) - len(data) % 4])
-            kv = dict(l.split("=", 1) for l in msg.decode().split("\n") if "=" in l)
-            if kv.get("FDSTORE") == "1":
-                for fd in fds:
-                    self.store.append([kv.get("FDNAME", "stored"), fd])
-                fds = []
-            if kv.get("FDSTOREREMOVE") == "1":
-                for e in [e for e in self.store if e[0] == kv.get("FDNAME")]:
-                    os.close(e[1])
-                    self.store.remove(e)
-            if kv.get("READY") == "1":
-                self.ready += 1
-            if kv.get("STOPPING") == "1":
-                self.stopping += 1
-            for fd in fds:
-                os.close(fd)
-        # what systemd does with a stored fd that hung up
-        for e in list(self.store):
-            pl = select.poll()
-            pl.register(e[1], select.POLLIN)
-            if any(ev & (select.POLLHUP | select.POLLERR) for _fd, ev in pl.poll(0)):
-                os.close(e[1])
-                self.store.remove(e)
-
-    def names(self):
-        with self.lock:
-            return sorted(re.sub(r"-\d+$", "", n) for n, _fd in self.store)
-
-    def start(self, *args):
-        self.runs += 1
-        self.log_path = os.path.join(TMP, "daemon-%d.log" % self.runs)
-        self.log = open(self.log_path, "wb")
-        with self.lock:
-            fds = [os.dup(fd) for _n, fd in self.store]
-            names = [n for n, _fd in self.store]
-        env = dict(os.environ, NOTIFY_SOCKET=self.path)
-        if fds:
-            env.update(LISTEN_FDS=str(len(fds)), LISTEN_FDNAMES=":".join(names))
-
-        def place_fds():
-            high = [os.dup(fd) for fd in fds]     # out of the way first
-            for i, fd in enumerate(high):
-                os.dup2(fd, 3 + i, inheritable=True)
-                os.close(fd)
-        # LISTEN_PID must be the daemon's pid: sh sets it and execs it
-        self.p = subprocess.Popen(
-            ["sh", "-c", 'LISTEN_PID=$$ exec "$0" "$@"', BIN, "--socket", SOCK, "-v",
-             "--engine", "openssl", "--workers", "1"] + list(args),
-            env=env, stdout=self.log, stderr=subprocess.STDOUT,
-            preexec_fn=place_fds, close_fds=False)
-        for fd in fds:
-            os.close(fd)
-        procs.append(self.p)
-        end = time.time() + 20
-        while self.ready < self.runs and time.time() < end and self.p.poll() is None:
-            time.sleep(0.02)
-        return self.ready >= self.runs
-
-    def text(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode(errors="replace")
-
-    def stop(self, sig):
-        self.p.send_signal(sig)
-        try:
-            st = self.p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            st = self.p.wait()
-        time.sleep(0.1)      # its last messages read
-        return st
+m = None
 
 
 K128 = bytes.fromhex("2b7e151628aed2a6abf7158809cf4f3c")
@@ -174,7 +56,8 @@ def one_request(fe, sid, key):
 
 
 def main():
-    m = Manager()
+    global m
+    m = Manager(TMP, [BIN, "--socket", SOCK, "-v", "--engine", "openssl", "--workers", "1"])
     check("daemon starts and tells READY", m.start())
     check("the store holds the listening sockets and the state",
           m.names() == ["control", "listen", "state"], repr(m.names()))
@@ -257,9 +140,7 @@ except Exception as e:
     traceback.print_exc()
     check("fd store checks ran to the end", False, repr(e))
 finally:
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+    if m:
+        m.kill_all()
 print("fdstore: %s" % ("all checks passed" if failures() == 0 else "%d failed" % failures()))
 sys.exit(1 if failures() else 0)
