@@ -5,8 +5,10 @@
  * crash under systemd").
  *
  * Stored names are ROLE-GENERATION; a replaced fd is stored under a new
- * generation before the old name is dropped, so the store always holds a
- * complete set, and a restart takes the newest generation of each role.
+ * generation before the old name is dropped, and an fd that went away is
+ * dropped only after the state that no longer names it is stored, so the
+ * store always holds a complete set for the newest state; a restart takes
+ * the newest generation of each role.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,13 +114,13 @@ static void drop_role(struct restart_state *rs, unsigned i)
 	rs->stored[i][0] = 0;
 }
 
-/* fd >= 0: (re)store it under role i; -1: drop the role. */
+/* fd >= 0: (re)store it under role i; -1: drop the role once the new
+ * state is stored. */
 static void set_role(struct restart_state *rs, unsigned i, int fd)
 {
+	rs->gone[i] = fd < 0;
 	if (fd >= 0)
 		put_role(rs, i, fd);
-	else
-		drop_role(rs, i);
 }
 
 struct buf {
@@ -227,6 +229,11 @@ void rs_sync(struct restart_state *rs, const struct ho_live *live,
 			set_role(rs, R_ERR + i, s.err_fd);
 	}
 	write_state(rs, live);
+	for (unsigned i = 0; i < RS_ROLES; i++) {
+		if (rs->gone[i])
+			drop_role(rs, i);
+		rs->gone[i] = false;
+	}
 }
 
 void rs_attach(struct restart_state *rs, struct crypto_device *dev)

@@ -37,6 +37,8 @@ struct restart_state {
 	bool on;			/* a service manager keeps our fds */
 	uint64_t gen;			/* next generation of a stored name */
 	char stored[RS_ROLES][FS_NAME_MAX];	/* "" : nothing stored */
+	bool gone[RS_ROLES];		/* to drop once the state no longer
+					   names it */
 	struct inflight_log *log;
 	int log_fd;
 	struct fs_entry *passed;	/* what the manager passed at start */
