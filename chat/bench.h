@@ -8,8 +8,9 @@
  * (bench_stats.c) or the server under test.
  *
  * Modes: frames (our protocol; SEND an opaque body, or a body sealed with
- * chat/room_crypto.h when --passphrase is given) and raw (newline-delimited
- * text, for `ncat --broker`).  Every message body starts with the send time
+ * chat/room_crypto.h when --passphrase is given), raw (newline-delimited
+ * text, for `ncat --broker`), redis and nats (pub/sub on one channel with
+ * the raw text as payload, chat/bench_peers.h).  Every message body starts with the send time
  * (CLOCK_MONOTONIC ns), the sender's index and a sequence number, so a
  * receiver in the same process computes latency and checks order.
  */
@@ -24,10 +25,11 @@
 #include "frame.h"
 
 struct room_ctx;
-struct room_window;
+struct room_keys;
+struct replay_guard;
 struct ce_engine;
 
-enum bench_mode { BENCH_FRAMES, BENCH_RAW };
+enum bench_mode { BENCH_FRAMES, BENCH_RAW, BENCH_REDIS, BENCH_NATS };
 
 enum bconn_state { BC_IDLE, BC_CONNECTING, BC_CONNECTED, BC_OPEN, BC_CLOSED };
 
@@ -63,7 +65,7 @@ struct bench {
 	struct ev_loop *loop;
 	struct bconn *conns;
 	uint8_t *scratch;
-	uint8_t salt[CHAT_SALT_LEN];	/* room salt from WELCOME */
+	uint8_t room[CHAT_ROOM_ID_LEN];	/* the room every client joins */
 	int addr_family;
 	uint8_t addr[28];	/* struct sockaddr_storage-sized enough */
 	uint32_t addr_len;
@@ -90,9 +92,10 @@ struct bench {
 
 	/* e2e (frames + --passphrase) */
 	struct ce_engine *eng;
+	struct room_keys *keys;		/* --passphrase: until the contexts exist */
 	struct room_ctx **seal;		/* one per sender */
 	struct room_ctx *open;		/* for receiving */
-	struct room_window *windows;	/* clients x senders */
+	struct replay_guard *guards;	/* one per client */
 	uint32_t *sender_of_id;		/* server id -> sender index + 1 */
 	uint32_t max_id;
 };

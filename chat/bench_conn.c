@@ -10,7 +10,10 @@
 #include "bench.h"
 
 #include "frame.h"
+#include "bench_peers.h"
+#include "clock.h"
 #include "room_crypto.h"
+#include "wire.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -96,14 +100,6 @@ static void mark_open(struct bench *b, struct bconn *c)
 
 /* ---- receiving ----------------------------------------------------------- */
 
-static uint64_t get_be(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | *p++;
-	return v;
-}
 
 /* Count one message delivered to c (latency recorded by the caller). */
 static void count_delivery(struct bench *b, struct bconn *c, uint64_t now)
@@ -159,8 +155,8 @@ static void on_relay(struct bench *b, struct bconn *c, const uint8_t *p, size_t 
 			return;
 		}
 		if (room_open(b->open, r.sender_id, r.msg, r.msg_len,
-			      &b->windows[(size_t)c->idx * b->senders + (s - 1)],
-			      b->scratch, &n, NULL) < 0) {
+			      &b->guards[c->idx], clock_wall_ms(), b->scratch, &n,
+			      NULL) < 0) {
 			bench_error(b, "cannot authenticate message from %u", r.sender_id);
 			b->errors++;
 			return;
@@ -172,24 +168,48 @@ static void on_relay(struct bench *b, struct bconn *c, const uint8_t *p, size_t 
 		b->errors++;
 		return;
 	}
-	delivered(b, c, (uint32_t)get_be(body + 8, 4), get_be(body, 8));
+	delivered(b, c, wire_get32(body + 8), wire_get64(body));
+}
+
+static int out_reserve(struct bconn *c, size_t more);
+
+/* Keepalive: a PONG goes out when the read is over (conn_read). */
+static void answer_ping(struct bench *b, struct bconn *c)
+{
+	if (out_reserve(c, CHAT_HDR_LEN) < 0) {
+		bench_error(b, "client %u: out of memory", c->idx);
+		b->errors++;
+		return;
+	}
+	chat_hdr_put(c->out + c->out_len, CHAT_T_PONG, 0);
+	c->out_len += CHAT_HDR_LEN;
 }
 
 static void on_frame(struct bench *b, struct bconn *c, const struct chat_frame_hdr *h,
 		     const uint8_t *p)
 {
 	struct chat_welcome wl;
+	struct chat_joined jn;
 	struct chat_reason why;
 
 	switch (h->type) {
 	case CHAT_T_WELCOME:
-		if (c->state == BC_CONNECTED && chat_welcome_decode(p, h->len, &wl) == 0) {
+		if (c->state == BC_CONNECTED && chat_welcome_decode(p, h->len, &wl) == 0 &&
+		    out_reserve(c, CHAT_HDR_LEN + CHAT_ROOM_ID_LEN) == 0) {
 			c->id = wl.your_id;
-			memcpy(b->salt, wl.salt, CHAT_SALT_LEN);
-			mark_open(b, c);
+			chat_hdr_put(c->out + c->out_len, CHAT_T_JOIN, CHAT_ROOM_ID_LEN);
+			memcpy(c->out + c->out_len + CHAT_HDR_LEN, b->room,
+			       CHAT_ROOM_ID_LEN);
+			c->out_len += CHAT_HDR_LEN + CHAT_ROOM_ID_LEN;
 		} else {
 			b->errors++;
 		}
+		break;
+	case CHAT_T_JOINED:
+		if (c->state == BC_CONNECTED && chat_joined_decode(p, h->len, &jn) == 0)
+			mark_open(b, c);
+		else
+			b->errors++;
 		break;
 	case CHAT_T_RELAY:
 		on_relay(b, c, p, h->len);
@@ -200,7 +220,10 @@ static void on_frame(struct bench *b, struct bconn *c, const struct chat_frame_h
 		bench_error(b, "client %u: server says: %s", c->idx, why.text);
 		bconn_close(b, c, 1);
 		break;
-	default:	/* JOINED, LEFT, WHO_REPLY: not measured */
+	case CHAT_T_PING:
+		answer_ping(b, c);
+		break;
+	default:	/* PRESENCE, WHO_REPLY: not measured */
 		break;
 	}
 }
@@ -228,6 +251,77 @@ static long parse_frames(struct bench *b, struct bconn *c, const uint8_t *p, siz
 	return (long)off;
 }
 
+/* One text message ("%016x %08x %08x " then filler): raw lines and the
+ * brokers' payloads.  A broker that echoes a sender's own message (Redis
+ * does) is not counted twice: own messages are skipped. */
+static void text_message(struct bench *b, struct bconn *c, const uint8_t *p,
+			 size_t len)
+{
+	unsigned long long ns;
+	unsigned sender, seq;
+	char head[RAW_PREFIX + 1];
+
+	if (len >= RAW_PREFIX) {
+		memcpy(head, p, RAW_PREFIX);
+		head[RAW_PREFIX] = '\0';
+	} else {
+		head[0] = '\0';
+	}
+	if (sscanf(head, "%16llx %8x %8x ", &ns, &sender, &seq) == 3) {
+		if (c->sender < 0 || sender != (unsigned)c->sender)
+			delivered(b, c, sender, ns);
+	} else {
+		b->errors++;
+		if (b->verbose)
+			bench_error(b, "client %u: garbled message", c->idx);
+	}
+}
+
+static int out_reserve(struct bconn *c, size_t more);
+
+/* Redis or NATS: every item the broker sent; returns bytes consumed. */
+static long parse_peer(struct bench *b, struct bconn *c, const uint8_t *p, size_t n)
+{
+	enum bench_peer peer = b->mode == BENCH_REDIS ? BENCH_PEER_REDIS : BENCH_PEER_NATS;
+	size_t off = 0;
+
+	while (c->state != BC_CLOSED) {
+		struct peer_event ev;
+		long used = peer_parse(peer, p + off, n - off, &ev);
+
+		if (used == 0)
+			break;
+		if (used < 0) {
+			bench_error(b, "client %u: the broker sent something unexpected", c->idx);
+			return -1;
+		}
+		off += (size_t)used;
+		switch (ev.kind) {
+		case PE_READY:
+			if (c->state == BC_CONNECTED)
+				mark_open(b, c);
+			break;
+		case PE_MESSAGE:
+			text_message(b, c, ev.payload, ev.len);
+			break;
+		case PE_PING:
+			if (out_reserve(c, 6) < 0)
+				return -1;
+			memcpy(c->out + c->out_len, "PONG\r\n", 6);
+			c->out_len += 6;
+			break;
+		case PE_ERROR:
+			bench_error(b, "client %u: the broker says: %.*s", c->idx,
+				    (int)(ev.len < 200 ? ev.len : 200), (const char *)ev.payload);
+			b->errors++;
+			break;
+		case PE_OTHER:
+			break;
+		}
+	}
+	return (long)off;
+}
+
 static long parse_lines(struct bench *b, struct bconn *c, const uint8_t *p, size_t n)
 {
 	size_t off = 0;
@@ -235,9 +329,6 @@ static long parse_lines(struct bench *b, struct bconn *c, const uint8_t *p, size
 	for (;;) {
 		const uint8_t *nl = memchr(p + off, '\n', n - off);
 		size_t len;
-		unsigned long long ns;
-		unsigned sender, seq;
-		char head[RAW_PREFIX + 1];
 
 		if (!nl)
 			break;
@@ -250,19 +341,7 @@ static long parse_lines(struct bench *b, struct bconn *c, const uint8_t *p, size
 			off += len + 1;
 			continue;
 		}
-		if (len >= RAW_PREFIX) {
-			memcpy(head, p + off, RAW_PREFIX);
-			head[RAW_PREFIX] = '\0';
-		} else {
-			head[0] = '\0';
-		}
-		if (sscanf(head, "%16llx %8x %8x ", &ns, &sender, &seq) == 3)
-			delivered(b, c, sender, ns);
-		else {
-			b->errors++;
-			if (b->verbose)
-				bench_error(b, "client %u: garbled line", c->idx);
-		}
+		text_message(b, c, p + off, len);
 		off += len + 1;
 	}
 	if (n - off > (size_t)b->size + RAW_PREFIX) {
@@ -291,7 +370,12 @@ static int consume(struct bench *b, struct bconn *c, const uint8_t *p, size_t n)
 		p = c->in;
 		n = c->in_len;
 	}
-	used = b->mode == BENCH_RAW ? parse_lines(b, c, p, n) : parse_frames(b, c, p, n);
+	if (b->mode == BENCH_RAW)
+		used = parse_lines(b, c, p, n);
+	else if (b->mode == BENCH_FRAMES)
+		used = parse_frames(b, c, p, n);
+	else
+		used = parse_peer(b, c, p, n);
 	if (used < 0)
 		return -1;
 	if (c->state == BC_CLOSED)
@@ -313,7 +397,7 @@ static int consume(struct bench *b, struct bconn *c, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static void conn_read(struct bench *b, struct bconn *c)
+static void conn_read_some(struct bench *b, struct bconn *c)
 {
 	int i;
 
@@ -372,13 +456,6 @@ static int out_reserve(struct bconn *c, size_t more)
 	return 0;
 }
 
-static void put_be(uint8_t *p, uint64_t v, int n)
-{
-	while (n--) {
-		p[n] = (uint8_t)v;
-		v >>= 8;
-	}
-}
 
 int bconn_send_text(struct bench *b, struct bconn *c, const char *line)
 {
@@ -397,9 +474,17 @@ int bconn_send_one(struct bench *b, struct bconn *c)
 	uint32_t s = (uint32_t)c->sender;
 	uint64_t seq = b->sent[s], now = bench_now_ns();
 
-	if (b->mode == BENCH_RAW) {
-		if (out_reserve(c, b->size) < 0)
+	if (b->mode != BENCH_FRAMES) {
+		enum bench_peer peer = b->mode == BENCH_REDIS ? BENCH_PEER_REDIS :
+							      BENCH_PEER_NATS;
+		char before[96];
+		size_t nb = b->mode == BENCH_RAW ? 0 : peer_publish_head(peer, b->size, before);
+		size_t na = b->mode == BENCH_RAW ? 0 : strlen(PEER_PUBLISH_TAIL);
+
+		if (out_reserve(c, nb + b->size + na) < 0)
 			return -1;
+		memcpy(c->out + c->out_len, before, nb);
+		c->out_len += nb;
 		uint8_t *p = c->out + c->out_len;
 		char head[RAW_PREFIX + 1];
 
@@ -409,31 +494,35 @@ int bconn_send_one(struct bench *b, struct bconn *c)
 		memset(p + RAW_PREFIX, 'x', b->size - RAW_PREFIX - 1);
 		p[b->size - 1] = '\n';
 		c->out_len += b->size;
+		memcpy(c->out + c->out_len, PEER_PUBLISH_TAIL, na);
+		c->out_len += na;
 	} else {
 		uint8_t *body = b->scratch;	/* the plaintext body */
 		size_t msg_len = b->seal[0] ? room_sealed_len(b->size) : b->size;
 
-		if (out_reserve(c, CHAT_HDR_LEN + msg_len) < 0)
+		if (out_reserve(c, CHAT_HDR_LEN + CHAT_SEND_HDR_LEN + msg_len) < 0)
 			return -1;
 		uint8_t *p = c->out + c->out_len;
+		uint8_t *m = p + CHAT_HDR_LEN + CHAT_SEND_HDR_LEN;
 
-		put_be(body, now, 8);
-		put_be(body + 8, s, 4);
-		put_be(body + 12, seq, 4);
+		wire_put64(body, now);
+		wire_put32(body + 8, s);
+		wire_put32(body + 12, (uint32_t)seq);
 		memset(body + BODY_MIN_FRAMES, 0x5a, b->size - BODY_MIN_FRAMES);
-		chat_hdr_put(p, CHAT_T_SEND, (uint32_t)msg_len);
+		chat_hdr_put(p, CHAT_T_SEND, (uint32_t)(CHAT_SEND_HDR_LEN + msg_len));
+		memcpy(p + CHAT_HDR_LEN, b->room, CHAT_ROOM_ID_LEN);
 		if (b->seal[0]) {
 			size_t n;
 
-			if (room_seal(b->seal[s], body, b->size, p + CHAT_HDR_LEN, &n) < 0 ||
-			    n != msg_len) {
+			if (room_seal(b->seal[s], clock_wall_ms(), body, b->size, m,
+				      &n) < 0 || n != msg_len) {
 				bench_error(b, "room_seal failed");
 				return -1;
 			}
 		} else {
-			memcpy(p + CHAT_HDR_LEN, body, b->size);
+			memcpy(m, body, b->size);
 		}
-		c->out_len += CHAT_HDR_LEN + msg_len;
+		c->out_len += CHAT_HDR_LEN + CHAT_SEND_HDR_LEN + msg_len;
 	}
 	b->sent[s]++;
 	return 0;
@@ -480,6 +569,28 @@ static void conn_connected(struct bench *b, struct bconn *c)
 	if (b->mode == BENCH_RAW)
 		mark_open(b, c);	/* no greeting in raw mode */
 	ev_watch_set(b->loop, &c->w, EV_READ);
+	if (b->mode == BENCH_REDIS || b->mode == BENCH_NATS) {
+		char hello[256];
+		size_t n = peer_hello(b->mode == BENCH_REDIS ? BENCH_PEER_REDIS :
+				      BENCH_PEER_NATS, hello);
+
+		if (out_reserve(c, n) < 0) {
+			bconn_close(b, c, 1);
+			return;
+		}
+		memcpy(c->out + c->out_len, hello, n);
+		c->out_len += n;
+		bconn_flush(b, c);
+	}
+}
+
+/* Read what is there; then write what reading queued (JOIN, PONGs). */
+static void conn_read(struct bench *b, struct bconn *c)
+{
+	conn_read_some(b, c);
+	if ((c->state == BC_OPEN || c->state == BC_CONNECTED) &&
+	    c->out_off < c->out_len)
+		bconn_flush(b, c);
 }
 
 static void on_conn(struct ev_loop *loop, struct ev_watch *w, unsigned ev)

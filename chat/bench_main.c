@@ -22,6 +22,7 @@
 #include "crypto_engine.h"
 #include "fd_limit.h"
 #include "frame.h"
+#include "clock.h"
 #include "room_crypto.h"
 #include "version.h"
 
@@ -44,10 +45,7 @@ static int error_lines;
 
 uint64_t bench_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return clock_mono_ns();
 }
 
 void bench_error(struct bench *b, const char *fmt, ...)
@@ -71,7 +69,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: chat-bench --port P [--host H] --clients N --senders S --rate R\n"
-"                  --size B --seconds T [--passphrase X | --raw]\n"
+"                  --size B --seconds T [--passphrase X | --raw | --redis | --nats]\n"
 "                  [--open all|probe] [--window W] [--hold SECONDS]\n"
 "                  [--spin-us U] [-v]\n"
 "       chat-bench --help | --version\n"
@@ -91,6 +89,10 @@ static void usage(FILE *f)
 "                    just count frames (probe: latency from the probe only)\n"
 "  --raw             newline-delimited text instead of frames (drives\n"
 "                    `ncat --broker`); B includes the newline, B >= 36\n"
+"  --redis           drive redis-server: every client SUBSCRIBEs to one\n"
+"                    channel (RESP3), senders PUBLISH the --raw text\n"
+"  --nats            drive nats-server: every client SUBscribes to one\n"
+"                    subject (echo off), senders PUB the --raw text\n"
 "  --window W        rate 0: messages in flight per sender (default 64)\n"
 "  --spin-us U       keep polling (epoll_wait without sleeping) for U us\n"
 "                    after the last event before sleeping (default 200,\n"
@@ -159,7 +161,8 @@ static void turn(struct bench *b, uint64_t until_ns)
 		b->last_event_ns = bench_now_ns();
 }
 
-/* Before each wait: senders send what their pacing allows. */
+/* Before each wait: senders send what their pacing allows (the wait is
+ * bounded by turn(), not here). */
 static int pace(struct ev_loop *loop, void *arg)
 {
 	struct bench *b = arg;
@@ -168,7 +171,7 @@ static int pace(struct ev_loop *loop, void *arg)
 
 	(void)loop;
 	if (!b->sending)
-		return 0;
+		return -1;
 	now = bench_now_ns();
 	for (s = 0; s < b->senders; s++) {
 		struct bconn *c = &b->conns[s];
@@ -193,7 +196,7 @@ static int pace(struct ev_loop *loop, void *arg)
 		if (n)
 			bconn_flush(b, c);
 	}
-	return 0;
+	return -1;	/* turn() bounds the wait itself */
 }
 
 static void phase_connect(struct bench *b)
@@ -248,7 +251,7 @@ static void phase_rollcall(struct bench *b)
 	}
 }
 
-/* Let the JOINED notices of the connect phase drain: wait for quiet. */
+/* Let the presence notices of the connect phase drain: wait for quiet. */
 static void phase_settle(struct bench *b, double hold_s)
 {
 	uint64_t deadline = bench_now_ns() + PHASE_LIMIT_NS;
@@ -269,10 +272,33 @@ static void phase_settle(struct bench *b, double hold_s)
 		turn(b, hold_end);
 }
 
+/* The room every client joins: with --passphrase, room "chat-bench"
+ * under that passphrase (its keys are derived now, before connecting);
+ * without, a fixed id (the server does not care what it means). */
+static int choose_room(struct bench *b)
+{
+	static const char plain_id[CHAT_ROOM_ID_LEN] = "chat-bench room";
+	int rc;
+
+	memcpy(b->room, plain_id, CHAT_ROOM_ID_LEN);
+	if (b->mode != BENCH_FRAMES || !b->passphrase)
+		return 0;
+	b->keys = calloc(1, sizeof(*b->keys));
+	if (!b->keys)
+		return -1;
+	rc = room_derive_keys(b->passphrase, strlen(b->passphrase), "chat-bench",
+			      b->keys);
+	if (rc < 0) {
+		fprintf(stderr, "chat-bench: key derivation failed: %s\n", strerror(-rc));
+		return -1;
+	}
+	memcpy(b->room, b->keys->id, CHAT_ROOM_ID_LEN);
+	return 0;
+}
+
 static int setup_e2e(struct bench *b)
 {
 	char err[256];
-	struct room_keys keys;
 	uint32_t s;
 	int rc;
 
@@ -285,8 +311,8 @@ static int setup_e2e(struct bench *b)
 		if (b->conns[s].id > b->max_id)
 			b->max_id = b->conns[s].id;
 	b->sender_of_id = calloc((size_t)b->max_id + 1, sizeof(*b->sender_of_id));
-	b->windows = calloc((size_t)b->clients * b->senders, sizeof(*b->windows));
-	if (!b->sender_of_id || !b->windows)
+	b->guards = calloc(b->clients, sizeof(*b->guards));
+	if (!b->sender_of_id || !b->guards)
 		return -1;
 	for (s = 0; s < b->senders; s++)
 		b->sender_of_id[b->conns[s].id] = s + 1;
@@ -294,18 +320,15 @@ static int setup_e2e(struct bench *b)
 		fprintf(stderr, "chat-bench: crypto engine: %s\n", err);
 		return -1;
 	}
-	rc = room_derive_keys(b->passphrase, strlen(b->passphrase),
-			      b->salt, &keys);
-	if (rc < 0) {
-		fprintf(stderr, "chat-bench: key derivation failed: %s\n", strerror(-rc));
-		return -1;
+	rc = 0;
+	for (s = 0; s < b->senders && rc == 0; s++) {
+		rc = room_ctx_new(&b->seal[s], b->eng, b->keys, err, sizeof(err));
+		if (rc == 0)
+			room_ctx_set_sender(b->seal[s], b->conns[s].id);
 	}
-	for (s = 0; s < b->senders && rc == 0; s++)
-		rc = room_ctx_new(&b->seal[s], b->eng, &keys, b->conns[s].id,
-				  1, err, sizeof(err));
 	if (rc == 0)
-		rc = room_ctx_new(&b->open, b->eng, &keys, 0, 1, err, sizeof(err));
-	room_keys_wipe(&keys);
+		rc = room_ctx_new(&b->open, b->eng, b->keys, err, sizeof(err));
+	room_keys_wipe(b->keys);
 	if (rc < 0) {
 		fprintf(stderr, "chat-bench: room context: %s\n", err);
 		return -1;
@@ -355,6 +378,11 @@ static void phase_send(struct bench *b)
 			    (unsigned long long)(expected - b->deliveries));
 		b->errors += expected - b->deliveries;
 	}
+	if (b->deliveries > expected) {	/* a message delivered twice */
+		bench_error(b, "%llu deliveries more than sent",
+			    (unsigned long long)(b->deliveries - expected));
+		b->errors += b->deliveries - expected;
+	}
 }
 
 static int parse_args(struct bench *b, int argc, char **argv)
@@ -369,6 +397,8 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		{ "seconds", required_argument, NULL, 't' },
 		{ "passphrase", required_argument, NULL, 'P' },
 		{ "raw", no_argument, NULL, 'R' },
+		{ "redis", no_argument, NULL, 'D' },
+		{ "nats", no_argument, NULL, 'N' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "open", required_argument, NULL, 'O' },
 		{ "hold", required_argument, NULL, 'o' },
@@ -398,6 +428,8 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		case 'H': b->host = optarg; break;
 		case 'P': b->passphrase = optarg; break;
 		case 'R': b->mode = BENCH_RAW; break;
+		case 'D': b->mode = BENCH_REDIS; break;
+		case 'N': b->mode = BENCH_NATS; break;
 		case 'O':
 			if (strcmp(optarg, "all") && strcmp(optarg, "probe")) {
 				fprintf(stderr, "chat-bench: --open takes all or probe\n");
@@ -438,13 +470,13 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		fprintf(stderr, "chat-bench: --senders must be below --clients\n");
 		return -1;
 	}
-	if (b->mode == BENCH_RAW && b->passphrase) {
-		fprintf(stderr, "chat-bench: --raw and --passphrase exclude each other\n");
+	if (b->mode != BENCH_FRAMES && b->passphrase) {
+		fprintf(stderr, "chat-bench: --raw, --redis and --nats send text: no --passphrase\n");
 		return -1;
 	}
-	if (b->size < (b->mode == BENCH_RAW ? 36u : 16u)) {
+	if (b->size < (b->mode != BENCH_FRAMES ? 36u : 16u)) {
 		fprintf(stderr, "chat-bench: --size must be at least %u in this mode\n",
-			b->mode == BENCH_RAW ? 36u : 16u);
+			b->mode != BENCH_FRAMES ? 36u : 16u);
 		return -1;
 	}
 	if (b->mode == BENCH_FRAMES && !b->passphrase && b->size > CHAT_MAX_MSG) {
@@ -465,7 +497,13 @@ static void free_bench(struct bench *b)
 	room_ctx_free(b->open);
 	ce_engine_close(b->eng);
 	free(b->seal);
-	free(b->windows);
+	for (i = 0; b->guards && i < b->clients; i++)
+		replay_guard_free(&b->guards[i]);
+	free(b->guards);
+	if (b->keys) {
+		room_keys_wipe(b->keys);
+		free(b->keys);
+	}
 	free(b->sender_of_id);
 	free(b->conns);
 	free(b->sent);
@@ -508,6 +546,8 @@ int main(int argc, char **argv)
 	ev_loop_set_data(b.loop, &b);
 	ev_loop_set_before_wait(b.loop, pace, &b);
 
+	if (choose_room(&b) < 0)
+		goto out;
 	phase_connect(&b);
 	if (b.mode == BENCH_RAW)
 		phase_rollcall(&b);

@@ -5,13 +5,17 @@
 # (owned by the server engineer; the client block below is separate)
 CHAT_FRAME_OBJ := $(BUILD)/obj/chat/frame.o
 CHAT_SERVER_OBJS := $(addprefix $(BUILD)/obj/chat/,server_main.o server.o \
-	event_loop.o outq.o fd_limit.o) $(CHAT_FRAME_OBJ)
+	event_loop.o outq.o fd_limit.o rate_limit.o timer_queue.o addr_limit.o \
+	id_alloc.o member_index.o presence.o room_table.o) $(CHAT_FRAME_OBJ)
 
 CHAT_BENCH_OBJS := $(addprefix $(BUILD)/obj/chat/,bench_main.o bench_conn.o \
-	bench_stats.o event_loop.o fd_limit.o room_crypto.o) $(CHAT_FRAME_OBJ)
+	bench_stats.o bench_peers.o event_loop.o fd_limit.o room_crypto.o \
+	replay_guard.o) \
+	$(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-server $(BUILD)/chat-bench
-TEST_PROGRAMS += $(BUILD)/test_frame
+TEST_PROGRAMS += $(BUILD)/test_frame $(BUILD)/test_server_bookkeeping \
+	$(BUILD)/accept_fail_shim.so
 
 $(BUILD)/chat-server: $(CHAT_SERVER_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -24,12 +28,30 @@ $(BUILD)/obj/tests/unit/test_frame.o: CPPFLAGS += -Ichat
 $(BUILD)/test_frame: $(BUILD)/obj/tests/unit/test_frame.o $(CHAT_FRAME_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
+# The server's bookkeeping: rate limits, timer queues, address counts, ids,
+# the WHO index, presence batches.
+$(BUILD)/obj/tests/unit/test_server_bookkeeping.o: CPPFLAGS += -Ichat
+$(BUILD)/test_server_bookkeeping: $(BUILD)/obj/tests/unit/test_server_bookkeeping.o \
+		$(addprefix $(BUILD)/obj/chat/,rate_limit.o timer_queue.o addr_limit.o \
+		id_alloc.o member_index.o presence.o room_table.o) $(CHAT_FRAME_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+# LD_PRELOAD library that makes accept4() fail (suite-20: no busy loop).
+$(BUILD)/accept_fail_shim.so: tests/integration/accept_fail_shim.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
+
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Ichat \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 fuzz: build/fuzz/fuzz_frame
 build/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c chat/frame.c chat/frame.h
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_frame.c chat/frame.c
+# What chat-bench parses from Redis and NATS (its benchmark peers).
+fuzz: build/fuzz/fuzz_bench_peers
+build/fuzz/fuzz_bench_peers: tests/fuzz/fuzz_bench_peers.c chat/bench_peers.c chat/bench_peers.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_bench_peers.c chat/bench_peers.c
 # ---- end of server side ---------------------------------------------------
 
 # ---- chat-client: client programs, room crypto tests (client engineer) -----
@@ -37,7 +59,7 @@ CHAT_CLIENT_OBJS := $(addprefix $(BUILD)/obj/chat/,client_main.o \
 	client_session.o client_loop.o client_conn.o client_tty.o \
 	client_pipe.o client_lineedit.o client_fmt.o client_body.o \
 	client_peers.o \
-	client_passphrase.o room_crypto.o) $(CHAT_FRAME_OBJ)
+	client_passphrase.o room_crypto.o replay_guard.o) $(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-client
 TEST_PROGRAMS += $(BUILD)/test_room_crypto $(BUILD)/test_client_lineedit \
@@ -49,6 +71,7 @@ $(BUILD)/chat-client: $(CHAT_CLIENT_OBJS) $(LIBVCD)
 $(BUILD)/obj/tests/unit/test_room_crypto.o: CPPFLAGS += -Ichat
 $(BUILD)/test_room_crypto: $(BUILD)/obj/tests/unit/test_room_crypto.o \
 		$(BUILD)/obj/chat/room_crypto.o $(BUILD)/obj/chat/client_body.o \
+		$(BUILD)/obj/chat/replay_guard.o $(BUILD)/obj/chat/client_fmt.o \
 		$(LIBVCD)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
@@ -64,7 +87,7 @@ $(BUILD)/test_client_fmt: $(BUILD)/obj/tests/unit/test_client_fmt.o \
 
 # libFuzzer target over room_open, the body codec and the display filter
 # (FUZZ_CFLAGS from the server block above).
-CHAT_ROOM_FUZZ_SRCS := tests/fuzz/fuzz_room_open.c chat/room_crypto.c \
+CHAT_ROOM_FUZZ_SRCS := tests/fuzz/fuzz_room_open.c chat/room_crypto.c chat/replay_guard.c \
 	chat/client_body.c chat/client_fmt.c $(wildcard lib/*.c)
 fuzz: build/fuzz/fuzz_room_open
 build/fuzz/fuzz_room_open: $(CHAT_ROOM_FUZZ_SRCS) $(wildcard chat/*.h lib/*.h)

@@ -9,9 +9,12 @@
  *   u8 kind (enum client_body_kind)
  *   u8 nick_len (1..CLIENT_NICK_MAX)
  *   u8 nick[nick_len]   the sender's nickname (UTF-8, no control characters)
- *   u8 text[...]        the rest: message text (CLIENT_BODY_MSG only; empty
- *                       for the nick kinds), no newline, at most
- *                       CLIENT_MAX_TEXT bytes
+ *   u32 text_len        big-endian, at most CLIENT_MAX_TEXT (0 for the
+ *                       nick kinds)
+ *   u8 text[text_len]   message text (CLIENT_BODY_MSG only), no newline
+ *   u8 zero[...]        zero bytes up to a multiple of CLIENT_BODY_BUCKET,
+ *                       so a nick announcement is as long as a short
+ *                       message and sizes say little about the text
  */
 #ifndef VCD_CHAT_CLIENT_BODY_H
 #define VCD_CHAT_CLIENT_BODY_H
@@ -22,11 +25,13 @@
 #include "room_crypto.h"
 
 #define CLIENT_NICK_MAX		32
-#define CLIENT_BODY_HDR		2
+#define CLIENT_BODY_HDR		6	/* kind, nick_len, text_len */
+#define CLIENT_BODY_BUCKET	64
 /* Largest message text: 255 KiB, well inside one sealed frame. */
 #define CLIENT_MAX_TEXT		(255u * 1024u)
 
-_Static_assert(CLIENT_BODY_HDR + CLIENT_NICK_MAX + CLIENT_MAX_TEXT <= ROOM_MAX_BODY,
+_Static_assert(CLIENT_BODY_HDR + CLIENT_NICK_MAX + CLIENT_MAX_TEXT +
+	       CLIENT_BODY_BUCKET - 1 <= ROOM_MAX_BODY,
 	       "the largest message must fit in one sealed frame");
 
 enum client_body_kind {
@@ -43,19 +48,21 @@ struct client_body {
 	size_t text_len;
 };
 
-/* 1 when s is a usable nickname: 1..CLIENT_NICK_MAX bytes, no control
- * characters, no spaces. */
+/* 1 when s is a usable nickname: 1..CLIENT_NICK_MAX bytes of valid UTF-8,
+ * no spaces, no control, bidirectional-override or zero-width characters
+ * (client_fmt_char_shown). */
 int client_nick_valid(const char *s);
 
 /* Bytes client_body_encode writes. */
 size_t client_body_len(const char *nick, size_t text_len);
 
-/* Write the body into out; returns its length. nick must be valid. */
+/* Write the body (padding included) into out; returns its length. nick
+ * must be valid. */
 size_t client_body_encode(uint8_t *out, uint8_t kind, const char *nick,
 			  const uint8_t *text, size_t text_len);
 
 /* Decode a body; 0 or -EBADMSG (unknown kind, bad nick, text where none
- * belongs, text too long). */
+ * belongs, text too long, padding that is not zeros up to a bucket). */
 int client_body_decode(const uint8_t *p, size_t len, struct client_body *b);
 
 #endif /* VCD_CHAT_CLIENT_BODY_H */

@@ -4,6 +4,8 @@
  */
 #include "client_fmt.h"
 
+#include "clock.h"
+
 #include <string.h>
 #include <time.h>
 
@@ -16,10 +18,24 @@
 
 uint64_t client_now_ms(void)
 {
-	struct timespec ts;
+	return clock_wall_ms();
+}
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+/*
+ * Code points that change how other text is shown without being seen
+ * themselves: bidirectional embeddings, overrides, isolates and marks,
+ * zero-width characters, invisible fillers, tag characters.  A member could
+ * use them to make a line read differently from what it says (e.g. make
+ * "<alice>" out of another nick), so they are never printed.
+ */
+static int invisible(uint32_t cp)
+{
+	return cp == 0x00ad || cp == 0x034f || cp == 0x061c || cp == 0x115f ||
+	       cp == 0x1160 || cp == 0x17b4 || cp == 0x17b5 || cp == 0x180e ||
+	       (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0x3164 || cp == 0xfeff ||
+	       cp == 0xffa0 || (cp >= 0xfff0 && cp <= 0xfffb) ||
+	       (cp >= 0xe0000 && cp <= 0xe0fff);
 }
 
 /* Length of the valid, printable UTF-8 sequence at p, or 0. */
@@ -47,9 +63,15 @@ static size_t utf8_seq(const uint8_t *p, size_t avail)
 		cp = cp << 6 | (p[i] & 0x3f);
 	}
 	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f) ||
+	    invisible(cp))
 		return 0;
 	return n;
+}
+
+size_t client_fmt_char_shown(const uint8_t *p, size_t avail)
+{
+	return avail ? utf8_seq(p, avail) : 0;
 }
 
 void client_fmt_safe(FILE *f, const uint8_t *text, size_t len)
@@ -70,8 +92,8 @@ void client_fmt_safe(FILE *f, const uint8_t *text, size_t len)
 }
 
 void client_fmt_line(FILE *f, int colour, enum client_line_kind kind,
-		     uint64_t unix_ms, const char *nick, const uint8_t *text,
-		     size_t len)
+		     uint64_t unix_ms, const char *room, const char *nick,
+		     const uint8_t *text, size_t len)
 {
 	time_t t = (time_t)(unix_ms / 1000u);
 	struct tm tm;
@@ -80,6 +102,11 @@ void client_fmt_line(FILE *f, int colour, enum client_line_kind kind,
 	if (localtime_r(&t, &tm))
 		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
 	fprintf(f, "%s[%s]%s ", colour ? C_TIME : "", ts, colour ? C_RESET : "");
+	if (room) {
+		fputc('#', f);
+		client_fmt_safe(f, (const uint8_t *)room, strlen(room));
+		fputc(' ', f);
+	}
 	switch (kind) {
 	case CLIENT_LINE_MSG:
 	case CLIENT_LINE_OWN:

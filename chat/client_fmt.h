@@ -3,9 +3,12 @@
  * client_fmt.h - how the client prints one event line:
  *   [HH:MM:SS] <nick> text     a message
  *   [HH:MM:SS] * text          a notice or a warning
+ *   [HH:MM:SS] #room <nick> text   (when the client is in several rooms)
  * with the time in local time, optional ANSI colours, and every byte that
  * could drive the terminal (control characters, invalid UTF-8, C1 codes)
- * replaced by '?', so that one event is always exactly one line.
+ * or change how the rest of the line reads (bidirectional overrides,
+ * zero-width and other invisible characters) replaced by '?', so that one
+ * event is always exactly one line and shows what it says.
  *
  * Does not own: where lines go (the tty or pipe front end decides).
  */
@@ -26,10 +29,15 @@ enum client_line_kind {
 /* Current time in unix milliseconds. */
 uint64_t client_now_ms(void);
 
-/* Print one line (with its '\n') to f. nick is used for MSG/OWN only. */
+/* Print one line (with its '\n') to f. room: printed after the time when
+ * not NULL; nick is used for MSG/OWN only. */
 void client_fmt_line(FILE *f, int colour, enum client_line_kind kind,
-		     uint64_t unix_ms, const char *nick, const uint8_t *text,
-		     size_t len);
+		     uint64_t unix_ms, const char *room, const char *nick,
+		     const uint8_t *text, size_t len);
+
+/* Length of the character at p (valid UTF-8, printable, visible), or 0
+ * when it would be replaced. */
+size_t client_fmt_char_shown(const uint8_t *p, size_t avail);
 
 /* Write text to f with unsafe bytes replaced (no newline added). */
 void client_fmt_safe(FILE *f, const uint8_t *text, size_t len);

@@ -25,6 +25,7 @@ void client_loop_quit(struct client_loop *l, int linger_ms)
 		return;
 	l->phase = CLIENT_DRAIN;
 	l->linger_ms = linger_ms > 0 ? linger_ms : 0;
+	client_session_announce_now(l->s);	/* before nothing more is sent */
 }
 
 int client_loop_quitting(const struct client_loop *l)
@@ -54,12 +55,14 @@ static void advance_end(struct client_loop *l, uint64_t now)
 		s->done = 1;
 }
 
-/* Milliseconds poll may sleep: until the next phase end, or forever. */
+/* Milliseconds poll may sleep: until the next phase end or session timer,
+ * or forever. */
 static int poll_timeout(const struct client_loop *l, uint64_t now)
 {
-	uint64_t end = 0;
+	uint64_t end = client_session_next_due(l->s);
 
-	if (l->phase == CLIENT_LINGER || l->phase == CLIENT_CLOSING)
+	if ((l->phase == CLIENT_LINGER || l->phase == CLIENT_CLOSING) &&
+	    (!end || l->phase_end_ms < end))
 		end = l->phase_end_ms;
 	if (l->stop_deadline_ms && (!end || l->stop_deadline_ms < end))
 		end = l->stop_deadline_ms;
@@ -96,6 +99,8 @@ void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop,
 			break;
 		}
 		now = mono_ms();
+		if (l->phase == CLIENT_RUNNING || l->phase == CLIENT_DRAIN)
+			client_session_tick(s, now);
 		advance_end(l, now);
 		if (s->done)
 			break;

@@ -34,14 +34,18 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: chat-client [--nick NAME] [--passphrase-file F]\n"
+"usage: chat-client [--room NAME]... [--nick NAME] [--passphrase-file F]\n"
 "                   [--crypto auto|device|software] [--crypto-device PATH]\n"
 "                   [--linger SECONDS] HOST [PORT]\n"
 "       chat-client --help | --version\n"
 "\n"
-"Join the end-to-end encrypted chat room served by chat-server at HOST\n"
-"(IPv4, IPv6 or a host name), PORT %d by default.\n"
+"Join end-to-end encrypted chat rooms relayed by chat-server at HOST\n"
+"(IPv4, IPv6 or a host name), PORT %d by default.  A room's key comes from\n"
+"the passphrase and the room's name only: the server sees neither.\n"
 "\n"
+"  --room NAME           the room to join (default %s); repeat it to be in\n"
+"                        several rooms at once, the first is where typed\n"
+"                        lines go (1..%d characters, no spaces)\n"
 "  --nick NAME           your nickname (default $USER, else guest<id>)\n"
 "  --passphrase-file F   read the room passphrase from the first line of F;\n"
 "                        else CHAT_PASSPHRASE, else ask on the terminal\n"
@@ -54,16 +58,20 @@ static void usage(FILE *f)
 "  --help                this text\n"
 "  --version             print the version and exit\n"
 "\n"
-"On a terminal: type and press Enter to send; /nick NAME, /who, /quit, /help.\n"
-"Without one: each stdin line is a message (at most %u bytes), each event one\n"
-"stdout line: '[HH:MM:SS] <nick> text' or '[HH:MM:SS] * notice'.\n",
-		CHAT_DEFAULT_PORT, CE_DEFAULT_DEVICE, CLIENT_MAX_TEXT);
+"On a terminal: type and press Enter to send; /join ROOM, /part [ROOM],\n"
+"/rooms, /nick NAME, /who, /quit, /help.\n"
+"Without one: each stdin line is a message to the first room (at most %u\n"
+"bytes), each event one stdout line: '[HH:MM:SS] <nick> text' or\n"
+"'[HH:MM:SS] * notice' ('[HH:MM:SS] #room ...' when in several rooms).\n",
+		CHAT_DEFAULT_PORT, ROOM_DEFAULT_NAME, ROOM_NAME_MAX,
+		CE_DEFAULT_DEVICE, CLIENT_MAX_TEXT);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "nick", required_argument, NULL, 'n' },
+		{ "room", required_argument, NULL, 'r' },
 		{ "passphrase-file", required_argument, NULL, 'f' },
 		{ "crypto", required_argument, NULL, 'c' },
 		{ "crypto-device", required_argument, NULL, 'd' },
@@ -85,11 +93,26 @@ int main(int argc, char **argv)
 	struct client_pipe *pipe_fe = NULL;
 	struct client_tty *tty_fe = NULL;
 	struct sigaction sa = { 0 };
+	const char *rooms[CLIENT_ROOMS_MAX] = { ROOM_DEFAULT_NAME };
+	size_t nrooms = 0;
 	int c, rc, status;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': nick = optarg; break;
+		case 'r':
+			if (!room_name_valid(optarg)) {
+				fprintf(stderr, "chat-client: --room: 1..%d characters, no spaces or control characters, not '%s'\n",
+					ROOM_NAME_MAX, optarg);
+				return 2;
+			}
+			if (nrooms == CLIENT_ROOMS_MAX) {
+				fprintf(stderr, "chat-client: --room: at most %u rooms\n",
+					CLIENT_ROOMS_MAX);
+				return 2;
+			}
+			rooms[nrooms++] = optarg;
+			break;
 		case 'f': pass_file = optarg; break;
 		case 'd': device = optarg; break;
 		case 'c':
@@ -117,6 +140,8 @@ int main(int argc, char **argv)
 	host = argv[optind];
 	snprintf(portbuf, sizeof(portbuf), "%d", CHAT_DEFAULT_PORT);
 	port = argc - optind == 2 ? argv[optind + 1] : portbuf;
+	if (!nrooms)
+		nrooms = 1;	/* the default room */
 	if (nick && !client_nick_valid(nick)) {
 		fprintf(stderr, "chat-client: --nick: 1..%d characters, no spaces or control characters\n",
 			CLIENT_NICK_MAX);
@@ -153,10 +178,20 @@ int main(int argc, char **argv)
 		if (pipe_fe)
 			client_pipe_bind(pipe_fe, &loop, &fe, &ui);
 	}
-	if ((!tty_fe && !pipe_fe) ||
-	    client_session_init(&s, eng, pass, passlen, nick, &ui)) {
+	if (!tty_fe && !pipe_fe) {
 		OPENSSL_cleanse(pass, sizeof(pass));
 		fprintf(stderr, "chat-client: out of memory\n");
+		return 1;
+	}
+	/* scrypt for every room: about half a second each */
+	rc = client_session_init(&s, eng, pass, passlen, nick, rooms, nrooms, &ui);
+	if (rc) {
+		OPENSSL_cleanse(pass, sizeof(pass));
+		fprintf(stderr, "chat-client: %s\n",
+			s.reason[0] ? s.reason : strerror(-rc));
+		client_tty_free(tty_fe);
+		client_pipe_free(pipe_fe);
+		ce_engine_close(eng);
 		return 1;
 	}
 	OPENSSL_cleanse(pass, sizeof(pass));

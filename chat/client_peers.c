@@ -72,3 +72,18 @@ void client_peers_free(struct client_peers *t)
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
 }
+
+struct client_peer *client_peers_nick_taken(const struct client_peers *t,
+					    const char *nick,
+					    const struct client_peer *except)
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++) {
+		struct client_peer *p = &t->slots[i];
+
+		if (p->used && p != except && p->present && !strcmp(p->nick, nick))
+			return p;
+	}
+	return NULL;
+}

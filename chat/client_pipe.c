@@ -25,12 +25,13 @@ struct client_pipe {
 };
 
 static void pipe_line(void *ctx, enum client_line_kind kind, uint64_t ms,
-		      const char *nick, const uint8_t *text, size_t len)
+		      const char *room, const char *nick, const uint8_t *text,
+		      size_t len)
 {
 	(void)ctx;
 	if (kind == CLIENT_LINE_OWN)
 		return;		/* stdout carries what others say */
-	client_fmt_line(stdout, 0, kind, ms, nick, text, len);
+	client_fmt_line(stdout, 0, kind, ms, room, nick, text, len);
 	fflush(stdout);
 }
 
@@ -40,7 +41,7 @@ static void warn(struct client_pipe *p, const char *fmt, size_t a, size_t b)
 	int n = snprintf(msg, sizeof(msg), fmt, a, b);
 
 	(void)p;
-	pipe_line(NULL, CLIENT_LINE_WARN, client_now_ms(), NULL,
+	pipe_line(NULL, CLIENT_LINE_WARN, client_now_ms(), NULL, NULL,
 		  (const uint8_t *)msg, (size_t)n);
 }
 

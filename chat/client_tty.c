@@ -38,13 +38,14 @@ static void set_prompt(struct client_tty *t)
 }
 
 static void tty_line(void *ctx, enum client_line_kind kind, uint64_t ms,
-		     const char *nick, const uint8_t *text, size_t len)
+		     const char *room, const char *nick, const uint8_t *text,
+		     size_t len)
 {
 	struct client_tty *t = ctx;
 
 	if (t->active)
 		le_hide(&t->le);
-	client_fmt_line(stdout, t->colour, kind, ms, nick, text, len);
+	client_fmt_line(stdout, t->colour, kind, ms, room, nick, text, len);
 	if (t->active)
 		le_show(&t->le);
 	fflush(stdout);
@@ -52,8 +53,40 @@ static void tty_line(void *ctx, enum client_line_kind kind, uint64_t ms,
 
 static void tty_notice(struct client_tty *t, const char *msg)
 {
-	tty_line(t, CLIENT_LINE_NOTICE, client_now_ms(), NULL,
+	tty_line(t, CLIENT_LINE_NOTICE, client_now_ms(), NULL, NULL,
 		 (const uint8_t *)msg, strlen(msg));
+}
+
+/* /join ROOM and /part [ROOM]. */
+static void room_command(struct client_tty *t, int join, const char *arg)
+{
+	struct client_session *s = t->loop->s;
+	char msg[200];
+	int rc;
+
+	if (join && (!arg || !*arg)) {
+		tty_notice(t, "usage: /join ROOM");
+		return;
+	}
+	rc = join ? client_session_join(s, arg) :
+		    client_session_part(s, arg && *arg ? arg : NULL);
+	if (!rc)
+		return;
+	if (rc == -EINVAL)
+		snprintf(msg, sizeof(msg),
+			 "invalid room name: 1..%d characters, no spaces or control characters",
+			 ROOM_NAME_MAX);
+	else if (rc == -ENOSPC)
+		snprintf(msg, sizeof(msg), "you are in as many rooms as allowed (%u)",
+			 s->max_rooms);
+	else if (rc == -ENOENT)
+		snprintf(msg, sizeof(msg), "you are not in that room (see /rooms)");
+	else if (rc == -EBUSY)
+		snprintf(msg, sizeof(msg), "that is your only room: /quit to leave");
+	else
+		snprintf(msg, sizeof(msg), "cannot %s: %s", join ? "join" : "part",
+			 strerror(-rc));
+	tty_notice(t, msg);
 }
 
 static void command(struct client_tty *t, const char *line)
@@ -78,12 +111,21 @@ static void command(struct client_tty *t, const char *line)
 		}
 	} else if (!strcmp(line, "/who")) {
 		client_session_who(s);
+	} else if (!strncmp(line, "/join", 5) && (line[5] == ' ' || !line[5])) {
+		room_command(t, 1, arg);
+	} else if (!strncmp(line, "/part", 5) && (line[5] == ' ' || !line[5])) {
+		room_command(t, 0, arg);
+	} else if (!strcmp(line, "/rooms")) {
+		client_session_list_rooms(s);
 	} else if (!strcmp(line, "/quit")) {
 		client_loop_quit(t->loop, 0);
 	} else if (!strcmp(line, "/help")) {
 		tty_notice(t, "type a line and press Enter to send it to the room");
 		tty_notice(t, "/nick NAME  change your nickname");
-		tty_notice(t, "/who        list who is connected");
+		tty_notice(t, "/who        list who is in the current room");
+		tty_notice(t, "/join ROOM  join a room (same passphrase) and talk there");
+		tty_notice(t, "/part [ROOM] leave a room (default: the current one)");
+		tty_notice(t, "/rooms      list your rooms");
 		tty_notice(t, "/quit       leave (also Ctrl+D on an empty line, Ctrl+C)");
 		tty_notice(t, "//text      send a line that starts with /");
 	} else {
@@ -110,7 +152,7 @@ static void on_line(struct client_tty *t, const char *line)
 		snprintf(msg, sizeof(msg),
 			 "message too long (%zu bytes, the maximum is %u): not sent",
 			 n, CLIENT_MAX_TEXT);
-		tty_line(t, CLIENT_LINE_WARN, client_now_ms(), NULL,
+		tty_line(t, CLIENT_LINE_WARN, client_now_ms(), NULL, NULL,
 			 (const uint8_t *)msg, strlen(msg));
 	} else if (rc) {
 		client_session_fail(s, "cannot send: %s", strerror(-rc));

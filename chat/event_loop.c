@@ -3,7 +3,8 @@
  * event_loop.c - the epoll event loop behind chat-server and chat-bench.
  *
  * Owns: one epoll fd, the event array, dispatch to each watch's callback and
- * the before-wait hook.  Does not own: sockets, timers or memory of watches.
+ * the before-wait hook (whose answer bounds the wait).  Does not own:
+ * sockets, timers or memory of watches.
  */
 #include "event_loop.h"
 
@@ -79,10 +80,11 @@ int ev_watch_start(struct ev_loop *loop, struct ev_watch *w, int fd,
 int ev_watch_set(struct ev_loop *loop, struct ev_watch *w, unsigned mask)
 {
 	struct epoll_event ev = { .events = to_epoll(mask), .data.ptr = w };
+	int op = !w->mask ? EPOLL_CTL_ADD : !mask ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
 
 	if (mask == w->mask)
 		return 0;
-	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
+	if (epoll_ctl(loop->epfd, op, w->fd, &ev) < 0)
 		return -errno;
 	w->mask = mask;
 	return 0;
@@ -90,7 +92,7 @@ int ev_watch_set(struct ev_loop *loop, struct ev_watch *w, unsigned mask)
 
 void ev_watch_stop(struct ev_loop *loop, struct ev_watch *w)
 {
-	if (w->fd >= 0)
+	if (w->fd >= 0 && w->mask)
 		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, w->fd, NULL);
 	w->mask = 0;
 }
@@ -105,8 +107,12 @@ int ev_loop_turn(struct ev_loop *loop, int timeout_ms)
 {
 	int i, n;
 
-	if (loop->before_wait && loop->before_wait(loop, loop->before_wait_arg))
-		timeout_ms = 0;
+	if (loop->before_wait) {
+		int hook_ms = loop->before_wait(loop, loop->before_wait_arg);
+
+		if (hook_ms >= 0 && (timeout_ms < 0 || hook_ms < timeout_ms))
+			timeout_ms = hook_ms;
+	}
 	n = epoll_wait(loop->epfd, loop->events, loop->max_events, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
@@ -119,7 +125,9 @@ int ev_loop_turn(struct ev_loop *loop, int timeout_ms)
 			got |= EV_READ;
 		if (e & EPOLLOUT)
 			got |= EV_WRITE;
-		got &= w->mask | EV_READ;
+		got &= w->mask;
+		if (e & (EPOLLHUP | EPOLLERR))
+			got |= EV_HUP;
 		if (got && w->mask)
 			w->fn(loop, w, got);
 	}
@@ -137,7 +145,7 @@ int ev_loop_run(struct ev_loop *loop)
 			return rc;
 	}
 	if (loop->before_wait)
-		while (loop->before_wait(loop, loop->before_wait_arg))
+		while (loop->before_wait(loop, loop->before_wait_arg) == 0)
 			;
 	return 0;
 }

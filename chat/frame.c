@@ -11,44 +11,20 @@
  */
 #include "frame.h"
 
+#include "wire.h"
+
 #include <errno.h>
 #include <string.h>
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
 int chat_type_from_client(uint8_t type)
 {
-	return type == CHAT_T_SEND || type == CHAT_T_WHO;
+	return type >= CHAT_T_SEND && type <= CHAT_T_PART;
 }
 
 int chat_type_from_server(uint8_t type)
 {
-	return type >= CHAT_T_WELCOME && type <= CHAT_T_ERROR;
+	return type == CHAT_T_WELCOME || type == CHAT_T_JOINED ||
+	       (type >= CHAT_T_RELAY && type <= CHAT_T_PRESENCE);
 }
 
 int chat_hdr_parse(const uint8_t *buf, size_t avail, struct chat_frame_hdr *h)
@@ -57,8 +33,8 @@ int chat_hdr_parse(const uint8_t *buf, size_t avail, struct chat_frame_hdr *h)
 		return 0;
 	h->version = buf[0];
 	h->type = buf[1];
-	h->flags = get16(buf + 2);
-	h->len = get32(buf + 4);
+	h->flags = wire_get16(buf + 2);
+	h->len = wire_get32(buf + 4);
 	if (h->version != CHAT_PROTO_VERSION)
 		return -EPROTONOSUPPORT;
 	if (h->len > CHAT_MAX_PAYLOAD)
@@ -75,79 +51,85 @@ void chat_hdr_put(uint8_t *buf, uint8_t type, uint32_t len)
 	buf[1] = type;
 	buf[2] = 0;
 	buf[3] = 0;
-	put32(buf + 4, len);
+	wire_put32(buf + 4, len);
 }
 
 int chat_welcome_decode(const uint8_t *p, size_t len, struct chat_welcome *w)
 {
-	if (len != 8 + CHAT_SALT_LEN)
+	if (len != CHAT_WELCOME_FRAME_LEN - CHAT_HDR_LEN)
 		return -EBADMSG;
-	w->your_id = get32(p);
-	w->clients = get32(p + 4);
-	memcpy(w->salt, p + 8, CHAT_SALT_LEN);
+	w->your_id = wire_get32(p);
+	w->clients = wire_get32(p + 4);
+	w->max_rooms = wire_get32(p + 8);
 	return 0;
 }
 
 size_t chat_welcome_encode(uint8_t *out, const struct chat_welcome *w)
 {
-	chat_hdr_put(out, CHAT_T_WELCOME, 8 + CHAT_SALT_LEN);
-	put32(out + CHAT_HDR_LEN, w->your_id);
-	put32(out + CHAT_HDR_LEN + 4, w->clients);
-	memcpy(out + CHAT_HDR_LEN + 8, w->salt, CHAT_SALT_LEN);
+	chat_hdr_put(out, CHAT_T_WELCOME, CHAT_WELCOME_FRAME_LEN - CHAT_HDR_LEN);
+	wire_put32(out + CHAT_HDR_LEN, w->your_id);
+	wire_put32(out + CHAT_HDR_LEN + 4, w->clients);
+	wire_put32(out + CHAT_HDR_LEN + 8, w->max_rooms);
 	return CHAT_WELCOME_FRAME_LEN;
 }
 
-/* JOINED carries 12 payload bytes, LEFT 13 (the reason byte last). */
-static size_t notice_len(uint8_t type)
+int chat_joined_decode(const uint8_t *p, size_t len, struct chat_joined *j)
 {
-	return type == CHAT_T_LEFT ? 13 : type == CHAT_T_JOINED ? 12 : 0;
-}
-
-int chat_notice_decode(uint8_t type, const uint8_t *p, size_t len,
-		       struct chat_notice *n)
-{
-	size_t want = notice_len(type);
-
-	if (want == 0 || len != want)
+	if (len != CHAT_JOINED_FRAME_LEN - CHAT_HDR_LEN)
 		return -EBADMSG;
-	n->id = get32(p);
-	n->unix_ms = get64(p + 4);
-	n->reason = type == CHAT_T_LEFT ? p[12] : 0;
+	memcpy(j->room, p, CHAT_ROOM_ID_LEN);
+	j->members = wire_get32(p + CHAT_ROOM_ID_LEN);
 	return 0;
 }
 
-size_t chat_notice_encode(uint8_t *out, uint8_t type, const struct chat_notice *n)
+size_t chat_joined_encode(uint8_t *out, const struct chat_joined *j)
 {
-	size_t len = notice_len(type);
-
-	if (len == 0)
-		return 0;
-	chat_hdr_put(out, type, (uint32_t)len);
-	put32(out + CHAT_HDR_LEN, n->id);
-	put64(out + CHAT_HDR_LEN + 4, n->unix_ms);
-	if (type == CHAT_T_LEFT)
-		out[CHAT_HDR_LEN + 12] = n->reason;
-	return CHAT_HDR_LEN + len;
+	chat_hdr_put(out, CHAT_T_JOINED, CHAT_JOINED_FRAME_LEN - CHAT_HDR_LEN);
+	memcpy(out + CHAT_HDR_LEN, j->room, CHAT_ROOM_ID_LEN);
+	wire_put32(out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN, j->members);
+	return CHAT_JOINED_FRAME_LEN;
 }
+
+int chat_send_decode(const uint8_t *p, size_t len, struct chat_send *m)
+{
+	if (len <= CHAT_SEND_HDR_LEN || len > CHAT_SEND_HDR_LEN + CHAT_MAX_MSG)
+		return -EBADMSG;
+	m->room = p;
+	m->msg = p + CHAT_SEND_HDR_LEN;
+	m->msg_len = len - CHAT_SEND_HDR_LEN;
+	return 0;
+}
+
+int chat_room_decode(const uint8_t *p, size_t len, const uint8_t **room)
+{
+	if (len != CHAT_ROOM_ID_LEN)
+		return -EBADMSG;
+	*room = p;
+	return 0;
+}
+
+#define RELAY_FIXED	(CHAT_RELAY_HDR_LEN - CHAT_HDR_LEN)
 
 int chat_relay_decode(const uint8_t *p, size_t len, struct chat_relay *r)
 {
 	/* A relay always carries a SEND's message, which is never empty. */
-	if (len <= 12 || len > CHAT_MAX_PAYLOAD)
+	if (len <= RELAY_FIXED || len > CHAT_MAX_PAYLOAD)
 		return -EBADMSG;
-	r->sender_id = get32(p);
-	r->unix_ms = get64(p + 4);
-	r->msg = p + 12;
-	r->msg_len = len - 12;
+	r->room = p;
+	r->sender_id = wire_get32(p + CHAT_ROOM_ID_LEN);
+	r->unix_ms = wire_get64(p + CHAT_ROOM_ID_LEN + 4);
+	r->msg = p + RELAY_FIXED;
+	r->msg_len = len - RELAY_FIXED;
 	return 0;
 }
 
-size_t chat_relay_encode_hdr(uint8_t *out, uint32_t sender, uint64_t unix_ms,
-			     size_t msg_len)
+size_t chat_relay_encode_hdr(uint8_t *out, const uint8_t *room, uint32_t sender,
+			     uint64_t unix_ms, size_t msg_len)
 {
-	chat_hdr_put(out, CHAT_T_RELAY, (uint32_t)(12 + msg_len));
-	put32(out + CHAT_HDR_LEN, sender);
-	put64(out + CHAT_HDR_LEN + 4, unix_ms);
+	chat_hdr_put(out, CHAT_T_RELAY, (uint32_t)(RELAY_FIXED + msg_len));
+	memcpy(out + CHAT_HDR_LEN, room, CHAT_ROOM_ID_LEN);
+	wire_put32(out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN, sender);
+	wire_put64(out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN + 4, unix_ms);
 	return CHAT_RELAY_HDR_LEN;
 }
 
@@ -181,29 +163,112 @@ size_t chat_reason_encode(uint8_t *out, uint8_t type, uint8_t code,
 	return CHAT_HDR_LEN + 1 + n;
 }
 
-int chat_who_decode(const uint8_t *p, size_t len, uint32_t *ids, size_t max,
-		    size_t *n)
+int chat_who_decode(const uint8_t *p, size_t len, const uint8_t **room,
+		    uint64_t *cursor)
 {
-	size_t count, i;
-
-	if (len < 4 || (len - 4) % 4 != 0)
+	if (len != CHAT_WHO_LEN)
 		return -EBADMSG;
-	count = get32(p);
-	if (count != (len - 4) / 4)
-		return -EBADMSG;
-	for (i = 0; i < count && i < max; i++)
-		ids[i] = get32(p + 4 + 4 * i);
-	*n = count;
+	*room = p;
+	*cursor = wire_get64(p + CHAT_ROOM_ID_LEN);
 	return 0;
 }
 
-size_t chat_who_encode(uint8_t *out, const uint32_t *ids, size_t n)
+void chat_who_put(uint8_t *p, const uint8_t *room, uint64_t cursor)
 {
+	memcpy(p, room, CHAT_ROOM_ID_LEN);
+	wire_put64(p + CHAT_ROOM_ID_LEN, cursor);
+}
+
+int chat_who_reply_decode(const uint8_t *p, size_t len, struct chat_who_reply *r,
+			  uint32_t *ids, size_t max)
+{
+	const size_t fixed = CHAT_ROOM_ID_LEN + 16;
 	size_t i;
 
-	chat_hdr_put(out, CHAT_T_WHO_REPLY, (uint32_t)(4 + 4 * n));
-	put32(out + CHAT_HDR_LEN, (uint32_t)n);
-	for (i = 0; i < n; i++)
-		put32(out + CHAT_HDR_LEN + 4 + 4 * i, ids[i]);
-	return CHAT_WHO_FRAME_LEN(n);
+	if (len < fixed || (len - fixed) % 4 != 0)
+		return -EBADMSG;
+	r->room = p;
+	p += CHAT_ROOM_ID_LEN;
+	r->total = wire_get32(p);
+	r->next = wire_get64(p + 4);
+	r->n = wire_get32(p + 12);
+	if (r->n != (len - fixed) / 4 || r->n > CHAT_WHO_PAGE_MAX)
+		return -EBADMSG;
+	for (i = 0; i < r->n && i < max; i++)
+		ids[i] = wire_get32(p + 16 + 4 * i);
+	return 0;
+}
+
+size_t chat_who_reply_encode(uint8_t *out, const struct chat_who_reply *r,
+			     const uint32_t *ids)
+{
+	uint8_t *p = out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN;
+	uint32_t i;
+
+	chat_hdr_put(out, CHAT_T_WHO_REPLY,
+		     (uint32_t)(CHAT_WHO_REPLY_FRAME_LEN(r->n) - CHAT_HDR_LEN));
+	memcpy(out + CHAT_HDR_LEN, r->room, CHAT_ROOM_ID_LEN);
+	wire_put32(p, r->total);
+	wire_put64(p + 4, r->next);
+	wire_put32(p + 12, r->n);
+	for (i = 0; i < r->n; i++)
+		wire_put32(p + 16 + 4 * (size_t)i, ids[i]);
+	return CHAT_WHO_REPLY_FRAME_LEN(r->n);
+}
+
+int chat_presence_decode(const uint8_t *p, size_t len, struct chat_presence *pr)
+{
+	const size_t fixed = CHAT_ROOM_ID_LEN + 16;
+	uint32_t i;
+
+	if (len < fixed || (len - fixed) % CHAT_PRESENCE_ENTRY_LEN != 0)
+		return -EBADMSG;
+	pr->room = p;
+	p += CHAT_ROOM_ID_LEN;
+	pr->unix_ms = wire_get64(p);
+	pr->clients = wire_get32(p + 8);
+	pr->n = wire_get32(p + 12);
+	pr->entries = p + 16;
+	if (pr->n != (len - fixed) / CHAT_PRESENCE_ENTRY_LEN ||
+	    pr->n > CHAT_PRESENCE_MAX)
+		return -EBADMSG;
+	for (i = 0; i < pr->n; i++) {
+		const uint8_t *e = pr->entries + (size_t)i * CHAT_PRESENCE_ENTRY_LEN;
+
+		if (e[4] == CHAT_PRES_JOINED ? e[5] != 0 : e[4] != CHAT_PRES_LEFT)
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+void chat_presence_entry(const struct chat_presence *pr, uint32_t i,
+			 struct chat_presence_entry *e)
+{
+	const uint8_t *p = pr->entries + (size_t)i * CHAT_PRESENCE_ENTRY_LEN;
+
+	e->id = wire_get32(p);
+	e->event = p[4];
+	e->reason = p[5];
+}
+
+size_t chat_presence_encode(uint8_t *out, const uint8_t *room, uint64_t unix_ms,
+			    uint32_t clients, const struct chat_presence_entry *e,
+			    uint32_t n)
+{
+	uint8_t *f = out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN;
+	uint8_t *p = f + 16;
+	uint32_t i;
+
+	chat_hdr_put(out, CHAT_T_PRESENCE,
+		     (uint32_t)(CHAT_PRESENCE_FRAME_LEN(n) - CHAT_HDR_LEN));
+	memcpy(out + CHAT_HDR_LEN, room, CHAT_ROOM_ID_LEN);
+	wire_put64(f, unix_ms);
+	wire_put32(f + 8, clients);
+	wire_put32(f + 12, n);
+	for (i = 0; i < n; i++, p += CHAT_PRESENCE_ENTRY_LEN) {
+		wire_put32(p, e[i].id);
+		p[4] = e[i].event;
+		p[5] = e[i].reason;
+	}
+	return CHAT_PRESENCE_FRAME_LEN(n);
 }

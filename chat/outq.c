@@ -19,6 +19,9 @@
 #define OUTQ_MIN_CAP	8
 #define OUTQ_IOV	256
 
+/* The process's buffers and rings (one event loop thread uses them). */
+static size_t mem_bytes;
+
 struct chat_buf *chat_buf_new(size_t len)
 {
 	struct chat_buf *b = malloc(sizeof(*b) + len);
@@ -27,13 +30,31 @@ struct chat_buf *chat_buf_new(size_t len)
 		return NULL;
 	b->refs = 1;
 	b->len = (uint32_t)len;
+	mem_bytes += sizeof(*b) + len;
 	return b;
 }
 
 void chat_buf_put(struct chat_buf *b)
 {
-	if (b && --b->refs == 0)
+	if (b && --b->refs == 0) {
+		mem_bytes -= sizeof(*b) + b->len;
 		free(b);
+	}
+}
+
+size_t outq_mem_bytes(void)
+{
+	return mem_bytes;
+}
+
+size_t outq_bytes(const struct outq *q)
+{
+	return q->bytes;
+}
+
+size_t outq_footprint(const struct outq *q)
+{
+	return q->cap * sizeof(*q->ring) + q->bytes;
 }
 
 static int outq_grow(struct outq *q)
@@ -45,6 +66,7 @@ static int outq_grow(struct outq *q)
 		return -ENOMEM;
 	for (i = 0; i < q->count; i++)
 		ring[i] = q->ring[(q->head + i) % q->cap];
+	mem_bytes += (cap - q->cap) * sizeof(*ring);
 	free(q->ring);
 	q->ring = ring;
 	q->cap = cap;
@@ -73,6 +95,7 @@ static void outq_pop(struct outq *q)
 
 static void outq_release_ring(struct outq *q)
 {
+	mem_bytes -= q->cap * sizeof(*q->ring);
 	free(q->ring);
 	q->ring = NULL;
 	q->cap = q->head = q->count = q->head_off = 0;

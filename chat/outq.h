@@ -7,7 +7,9 @@
  * of buffers waiting to be written to one socket, with a byte count).
  * Does not own: sockets' readiness (the caller asks outq_write when the fd
  * is writable) or the policy for a full queue (the server decides).
- * An empty queue holds no memory beyond the struct itself.
+ * An empty queue holds no memory beyond the struct itself.  The bytes all
+ * buffers and rings hold together are counted (outq_mem_bytes) for the
+ * server's --max-memory.
  */
 #ifndef VCD_CHAT_OUTQ_H
 #define VCD_CHAT_OUTQ_H
@@ -42,5 +44,13 @@ int outq_write(struct outq *q, int fd);
 
 /* Drop everything queued (closing a client). */
 void outq_clear(struct outq *q);
+
+/* Bytes still to write on q. */
+size_t outq_bytes(const struct outq *q);
+/* Memory q keeps alive: its ring and the bytes it still has to write
+ * (buffers shared with other queues included). */
+size_t outq_footprint(const struct outq *q);
+/* Bytes held by every live buffer and ring of this process. */
+size_t outq_mem_bytes(void);
 
 #endif /* VCD_CHAT_OUTQ_H */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * room_crypto.c - room key derivation, seal/open of one message, replay
- * window (see room_crypto.h for the layout and docs/e2e-encryption.md for
- * the reasoning).
+ * room_crypto.c - room key derivation, seal/open of one message (see
+ * room_crypto.h for the layout and docs/e2e-encryption.md for the
+ * reasoning).
  *
  * Owns: the calls into OpenSSL for scrypt, HKDF, HMAC and random IVs, the
  * PKCS#7 padding around the engine's raw AES-CBC blocks.
@@ -10,7 +10,10 @@
  */
 #include "room_crypto.h"
 
+#include "wire.h"
+
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,30 +28,17 @@ struct room_ctx {
 	struct ce_session *aes;
 	uint8_t mac_key[ROOM_KEY_LEN];
 	uint32_t my_id;
+	uint64_t epoch;
 	uint64_t next_seq;
 };
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
+/* Header offsets. */
+#define OFF_SENDER	1
+#define OFF_EPOCH	5
+#define OFF_SEQ		13
+#define OFF_SENT	21
+#define OFF_IV		29
+_Static_assert(OFF_IV + ROOM_IV_LEN == ROOM_HDR_LEN, "header layout");
 
 int room_scrypt(const char *pass, size_t passlen, const uint8_t *salt,
 		size_t saltlen, uint64_t n, uint64_t r, uint64_t p,
@@ -93,20 +83,50 @@ int room_keys_expand(const uint8_t room_key[ROOM_KEY_LEN],
 	if (hkdf_sha256(room_key, ROOM_KEY_LEN, ROOM_HKDF_INFO_ENC, out->enc,
 			sizeof(out->enc)) ||
 	    hkdf_sha256(room_key, ROOM_KEY_LEN, ROOM_HKDF_INFO_MAC, out->mac,
-			sizeof(out->mac))) {
+			sizeof(out->mac)) ||
+	    hkdf_sha256(room_key, ROOM_KEY_LEN, ROOM_HKDF_INFO_ID, out->id,
+			sizeof(out->id))) {
 		room_keys_wipe(out);
 		return -EIO;
 	}
 	return 0;
 }
 
-int room_derive_keys(const char *pass, size_t passlen,
-		     const uint8_t salt[CHAT_SALT_LEN], struct room_keys *out)
+int room_name_valid(const char *name)
 {
-	uint8_t room_key[ROOM_KEY_LEN];
+	size_t n = strlen(name), i;
+
+	if (n < 1 || n > ROOM_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((uint8_t)name[i] <= 0x20 || name[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+size_t room_salt(const char *name, uint8_t out[ROOM_SALT_MAX])
+{
+	size_t n = strlen(name);
+
+	if (n > ROOM_NAME_MAX)
+		n = ROOM_NAME_MAX;
+	/* the label with its terminating zero byte, then the name */
+	memcpy(out, ROOM_SALT_LABEL, sizeof(ROOM_SALT_LABEL));
+	memcpy(out + sizeof(ROOM_SALT_LABEL), name, n);
+	return sizeof(ROOM_SALT_LABEL) + n;
+}
+
+int room_derive_keys(const char *pass, size_t passlen, const char *name,
+		     struct room_keys *out)
+{
+	uint8_t room_key[ROOM_KEY_LEN], salt[ROOM_SALT_MAX];
+	size_t saltlen;
 	int rc;
 
-	rc = room_scrypt(pass, passlen, salt, CHAT_SALT_LEN, ROOM_SCRYPT_N,
+	if (!room_name_valid(name))
+		return -EINVAL;
+	saltlen = room_salt(name, salt);
+	rc = room_scrypt(pass, passlen, salt, saltlen, ROOM_SCRYPT_N,
 			 ROOM_SCRYPT_R, ROOM_SCRYPT_P, room_key,
 			 sizeof(room_key));
 	if (rc == 0)
@@ -120,26 +140,20 @@ void room_keys_wipe(struct room_keys *k)
 	OPENSSL_cleanse(k, sizeof(*k));
 }
 
-int room_window_check(const struct room_window *w, uint64_t seq)
-{
-	return !w->seen || seq > w->last;
-}
-
-void room_window_update(struct room_window *w, uint64_t seq)
-{
-	w->last = seq;
-	w->seen = 1;
-}
-
 int room_ctx_new(struct room_ctx **out, struct ce_engine *eng,
-		 const struct room_keys *keys, uint32_t my_id,
-		 uint64_t first_seq, char *err, size_t errlen)
+		 const struct room_keys *keys, char *err, size_t errlen)
 {
 	struct room_ctx *r = calloc(1, sizeof(*r));
+	uint8_t epoch[8];
 	int rc;
 
 	if (!r)
 		return -ENOMEM;
+	if (RAND_bytes(epoch, sizeof(epoch)) != 1) {
+		snprintf(err, errlen, "no random numbers for the sender epoch");
+		free(r);
+		return -EIO;
+	}
 	rc = ce_session_new(eng, &r->aes, CE_ALG_AES_CBC, keys->enc,
 			    sizeof(keys->enc), err, errlen);
 	if (rc) {
@@ -147,10 +161,19 @@ int room_ctx_new(struct room_ctx **out, struct ce_engine *eng,
 		return rc;
 	}
 	memcpy(r->mac_key, keys->mac, sizeof(r->mac_key));
-	r->my_id = my_id;
-	r->next_seq = first_seq;
+	r->epoch = wire_get64(epoch);
 	*out = r;
 	return 0;
+}
+
+void room_ctx_set_sender(struct room_ctx *r, uint32_t my_id)
+{
+	r->my_id = my_id;
+}
+
+uint64_t room_ctx_epoch(const struct room_ctx *r)
+{
+	return r->epoch;
 }
 
 void room_ctx_free(struct room_ctx *r)
@@ -179,12 +202,12 @@ static int mac_compute(const struct room_ctx *r, const uint8_t *data,
 	return 0;
 }
 
-int room_seal(struct room_ctx *r, const uint8_t *body, size_t body_len,
-	      uint8_t *out, size_t *out_len)
+int room_seal(struct room_ctx *r, uint64_t now_ms, const uint8_t *body,
+	      size_t body_len, uint8_t *out, size_t *out_len)
 {
 	size_t ct_len = (body_len / ROOM_BLOCK + 1) * ROOM_BLOCK;
 	uint8_t pad = (uint8_t)(ct_len - body_len);
-	uint8_t *iv = out + 13, *ct = out + ROOM_HDR_LEN;
+	uint8_t *iv = out + OFF_IV, *ct = out + ROOM_HDR_LEN;
 	int rc;
 
 	if (body_len > ROOM_MAX_BODY)
@@ -192,8 +215,10 @@ int room_seal(struct room_ctx *r, const uint8_t *body, size_t body_len,
 	if (r->next_seq == UINT64_MAX)
 		return -EOVERFLOW;
 	out[0] = ROOM_E2E_VERSION;
-	put_be32(out + 1, r->my_id);
-	put_be64(out + 5, r->next_seq);
+	wire_put32(out + OFF_SENDER, r->my_id);
+	wire_put64(out + OFF_EPOCH, r->epoch);
+	wire_put64(out + OFF_SEQ, r->next_seq);
+	wire_put64(out + OFF_SENT, now_ms);
 	if (RAND_bytes(iv, ROOM_IV_LEN) != 1)
 		return -EIO;
 	memmove(ct, body, body_len);
@@ -211,12 +236,12 @@ int room_seal(struct room_ctx *r, const uint8_t *body, size_t body_len,
 }
 
 int room_open(struct room_ctx *r, uint32_t relay_sender, const uint8_t *msg,
-	      size_t len, struct room_window *w, uint8_t *body,
-	      size_t *body_len, uint64_t *seq_out)
+	      size_t len, struct replay_guard *g, uint64_t now_ms, uint8_t *body,
+	      size_t *body_len, struct room_opened *info)
 {
 	uint8_t tag[ROOM_MAC_LEN];
+	struct room_opened o;
 	size_t ct_len;
-	uint64_t seq;
 	uint8_t pad;
 	int rc;
 
@@ -236,12 +261,16 @@ int room_open(struct room_ctx *r, uint32_t relay_sender, const uint8_t *msg,
 		return -EBADMSG;
 	/* Authentic from someone holding the room key; now bind it to the
 	 * connection the server says it came from. */
-	if (get_be32(msg + 1) != relay_sender)
+	if (wire_get32(msg + OFF_SENDER) != relay_sender)
 		return -EBADMSG;
-	seq = get_be64(msg + 5);
-	if (w && !room_window_check(w, seq))
+	o.epoch = wire_get64(msg + OFF_EPOCH);
+	o.seq = wire_get64(msg + OFF_SEQ);
+	o.sent_ms = wire_get64(msg + OFF_SENT);
+	if (!replay_fresh(o.sent_ms, now_ms))
+		return -ESTALE;
+	if (g && !replay_is_new(g, relay_sender, o.epoch, o.seq))
 		return -EALREADY;
-	rc = ce_decrypt(r->aes, msg + 13, msg + ROOM_HDR_LEN, body, ct_len,
+	rc = ce_decrypt(r->aes, msg + OFF_IV, msg + ROOM_HDR_LEN, body, ct_len,
 			NULL);
 	if (rc)
 		return rc;
@@ -251,10 +280,10 @@ int room_open(struct room_ctx *r, uint32_t relay_sender, const uint8_t *msg,
 	for (size_t i = ct_len - pad; i < ct_len; i++)
 		if (body[i] != pad)
 			return -EBADMSG;
-	if (w)
-		room_window_update(w, seq);
+	if (g && replay_record(g, relay_sender, o.epoch, o.seq, now_ms) < 0)
+		return -ENOMEM;
 	*body_len = ct_len - pad;
-	if (seq_out)
-		*seq_out = seq;
+	if (info)
+		*info = o;
 	return 0;
 }

@@ -3,12 +3,18 @@
  * server.h - the chat relay server: one event loop, many clients.
  *
  * Owns: the listening socket, the set of connected clients, per-client
- * input reassembly and output queues, relaying SEND as RELAY to every other
- * client, JOINED/LEFT notices, WHO, refusals, error and slow-reader
- * disconnects, and the orderly shutdown on SIGINT/SIGTERM.
+ * input reassembly and output queues, room membership (JOIN, PART),
+ * relaying SEND as RELAY to the room's other members, presence notices,
+ * WHO pages, refusals, error and slow-reader
+ * disconnects, the defences against hostile clients (rate limits,
+ * handshake and idle timeouts with PING, the memory cap, the per-address
+ * limit) and the orderly shutdown on SIGINT/SIGTERM.
  * Does not own: command-line parsing (server_main.c), frame byte layout
- * (frame.c), the event loop mechanics (event_loop.c) or buffer sharing
- * (outq.c).  It never sees plaintext: SEND payloads are opaque bytes.
+ * (frame.c), the event loop mechanics (event_loop.c), buffer sharing
+ * (outq.c), or the bookkeeping structures it uses (rate_limit.c,
+ * timer_queue.c, addr_limit.c, id_alloc.c, room_table.c, member_index.c,
+ * presence.c).
+ * It never sees plaintext: SEND payloads are opaque bytes.
  */
 #ifndef VCD_CHAT_SERVER_H
 #define VCD_CHAT_SERVER_H
@@ -16,16 +22,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rate_limit.h"
+
 #define CHAT_DEFAULT_MAX_CLIENTS	10000u
 #define CHAT_DEFAULT_MAX_QUEUE		(1024u * 1024u)
+#define CHAT_DEFAULT_MSG_RATE		50u	/* frames per second */
+#define CHAT_DEFAULT_MSG_BURST		20u
+#define CHAT_DEFAULT_BYTE_RATE		(256u * 1024u)	/* bytes per second */
+#define CHAT_DEFAULT_BYTE_BURST		(1024u * 1024u)
+#define CHAT_DEFAULT_FLOOD_TIMEOUT	10u	/* seconds over the limits */
+#define CHAT_DEFAULT_HANDSHAKE_TIMEOUT	60u	/* seconds to the first frame */
+#define CHAT_DEFAULT_IDLE_TIMEOUT	240u	/* PING after half of it */
+#define CHAT_DEFAULT_MAX_MEMORY		(1024ull * 1024u * 1024u)
+#define CHAT_DEFAULT_MAX_PER_ADDRESS	32u
+#define CHAT_DEFAULT_MAX_ROOMS		64u	/* per connection */
+#define CHAT_MAX_ROOMS_LIMIT		4096u
+/* Joins and leaves are gathered this long into one PRESENCE frame. */
+#define CHAT_PRESENCE_WINDOW_MS		100u
 
 struct chat_server_opts {
 	const char *listen;	/* numeric IPv4 or IPv6 address */
 	unsigned port;
 	uint32_t max_clients;
 	size_t max_queue;	/* bytes queued for one client before SLOW */
+	struct rate_cfg rate;	/* per connection; a rate of 0 = no limit */
+	uint32_t flood_timeout;	/* s over the limits before FLOOD; 0 = never */
+	uint32_t handshake_timeout;	/* s; 0 = none */
+	uint32_t idle_timeout;	/* s; 0 = no keepalive */
+	uint64_t max_memory;	/* bytes for all clients; 0 = no cap */
+	uint32_t max_per_address;	/* connections; 0 = no limit */
+	uint32_t who_page;	/* ids per WHO_REPLY, 1..CHAT_WHO_PAGE_MAX */
+	uint32_t max_rooms;	/* rooms per connection, 1..CHAT_MAX_ROOMS_LIMIT */
 	int verbose;		/* log connects and disconnects to stderr */
 };
+
+/* The defaults of every option (what chat-server --help shows). */
+void chat_server_opts_default(struct chat_server_opts *o);
 
 struct chat_server;
 

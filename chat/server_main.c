@@ -2,8 +2,8 @@
 /*
  * server_main.c - command line of chat-server.
  *
- * Owns: option parsing, --help text and the exit status.  Does not own
- * anything about serving (server.c).
+ * Owns: option parsing, --help text (with every default) and the exit
+ * status.  Does not own anything about serving (server.c).
  */
 #include "server.h"
 
@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,91 +20,188 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: chat-server [--listen ADDR] [--port N] [--max-clients N] [--max-queue BYTES] [-v]\n"
+"usage: chat-server [--listen ADDR] [--port N] [OPTIONS]\n"
 "       chat-server --help | --version\n"
 "\n"
-"Relays end-to-end encrypted chat messages between clients (it never sees\n"
-"their plaintext).  Protocol: docs/protocol.md.\n"
+"Relays end-to-end encrypted chat messages between the members of each room\n"
+"(it never sees their plaintext, nor the rooms' names).  Protocol:\n"
+"docs/protocol.md.\n"
 "\n"
 "  --listen ADDR       numeric IPv4 or IPv6 address to bind (default 0.0.0.0;\n"
 "                      e.g. 127.0.0.1, ::1, ::)\n"
 "  --port N            TCP port (default %u)\n"
 "  --max-clients N     clients served at once; more are refused (default %u)\n"
 "  --max-queue BYTES   output bytes queued per client before it is\n"
-"                      disconnected as too slow (default %u; suffix k or m)\n"
-"  -v, --verbose       log joins, leaves and errors to stderr\n"
+"                      disconnected as too slow (default %u)\n"
+"  --max-rooms N       rooms one connection may be in at once, 1..%u\n"
+"                      (default %u)\n"
+"  -v, --verbose       log joins, leaves, limits and errors to stderr\n"
 "  -h, --help          this text\n"
 "      --version       print the version and exit\n"
 "\n"
+"Limits against hostile clients (per connection unless said; 0 turns one off):\n"
+"  --msg-rate N        frames a client may send per second (default %u)\n"
+"  --msg-burst N       frames it may send at once beyond that (default %u)\n"
+"  --byte-rate BYTES   bytes it may send per second (default %u)\n"
+"  --byte-burst BYTES  bytes it may send at once beyond that (default %u)\n"
+"                      Over a limit the server stops reading the connection\n"
+"                      until it is within again (TCP slows the sender).\n"
+"  --flood-timeout S   seconds a client may stay over its limits before it\n"
+"                      is disconnected with ERROR(FLOOD) (default %u)\n"
+"  --handshake-timeout S  seconds a new connection has to send its first\n"
+"                      frame (it gets a PING to answer) (default %u)\n"
+"  --idle-timeout S    a client silent for half of it gets a PING, and is\n"
+"                      disconnected when the other half passes without any\n"
+"                      frame from it (default %u; 0, or 2 and more)\n"
+"  --max-memory BYTES  memory for all clients together (queued output,\n"
+"                      partial input, state); over it the clients holding\n"
+"                      the most are disconnected and new ones refused\n"
+"                      (default %llu)\n"
+"  --max-per-address N connections at once from one IPv4 address or one\n"
+"                      IPv6 /64 (default %u)\n"
+"  --who-page N        ids per WHO reply page, 1..%u (default %u)\n"
+"BYTES take a suffix k, m or g (powers of 1024).\n"
+"\n"
 "SIGINT or SIGTERM closes every connection and exits 0.\n",
-		CHAT_DEFAULT_PORT, CHAT_DEFAULT_MAX_CLIENTS, CHAT_DEFAULT_MAX_QUEUE);
+		CHAT_DEFAULT_PORT, CHAT_DEFAULT_MAX_CLIENTS, CHAT_DEFAULT_MAX_QUEUE,
+		CHAT_MAX_ROOMS_LIMIT, CHAT_DEFAULT_MAX_ROOMS,
+		CHAT_DEFAULT_MSG_RATE, CHAT_DEFAULT_MSG_BURST, CHAT_DEFAULT_BYTE_RATE,
+		CHAT_DEFAULT_BYTE_BURST, CHAT_DEFAULT_FLOOD_TIMEOUT,
+		CHAT_DEFAULT_HANDSHAKE_TIMEOUT, CHAT_DEFAULT_IDLE_TIMEOUT,
+		(unsigned long long)CHAT_DEFAULT_MAX_MEMORY, CHAT_DEFAULT_MAX_PER_ADDRESS,
+		CHAT_WHO_PAGE_MAX, CHAT_WHO_PAGE_MAX);
 }
 
-/* Parse an unsigned number with an optional k/m suffix within [lo, hi]. */
-static int parse_num(const char *s, unsigned long long lo, unsigned long long hi,
-		     unsigned long long *out)
+/* Parse digits with an optional k/m/g suffix (when suffix) within [lo, hi]. */
+static int parse_num(const char *s, int suffix, unsigned long long lo,
+		     unsigned long long hi, unsigned long long *out)
 {
-	char *end;
+	unsigned shift = 0;
 	unsigned long long v;
+	char *end;
 
-	if (!s || !*s || *s == '-')
+	if (!s || *s < '0' || *s > '9')	/* no sign, no blanks */
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s)
 		return -1;
-	if (*end == 'k' || *end == 'K')
-		v <<= 10, end++;
-	else if (*end == 'm' || *end == 'M')
-		v <<= 20, end++;
-	if (*end || v < lo || v > hi)
+	if (suffix && (*end == 'k' || *end == 'K'))
+		shift = 10, end++;
+	else if (suffix && (*end == 'm' || *end == 'M'))
+		shift = 20, end++;
+	else if (suffix && (*end == 'g' || *end == 'G'))
+		shift = 30, end++;
+	if (*end || v > (hi >> shift))
+		return -1;
+	v <<= shift;
+	if (v < lo)
 		return -1;
 	*out = v;
 	return 0;
 }
 
+enum {
+	OPT_MAX_CLIENTS = 'c', OPT_MAX_QUEUE = 'q', OPT_LISTEN = 'l', OPT_PORT = 'p',
+	OPT_MSG_RATE = 256, OPT_MSG_BURST, OPT_BYTE_RATE, OPT_BYTE_BURST,
+	OPT_FLOOD, OPT_HANDSHAKE, OPT_IDLE, OPT_MAX_MEMORY, OPT_PER_ADDRESS,
+	OPT_WHO_PAGE, OPT_MAX_ROOMS,
+};
+
+static const struct option opts[] = {
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
+	{ "max-queue", required_argument, NULL, OPT_MAX_QUEUE },
+	{ "msg-rate", required_argument, NULL, OPT_MSG_RATE },
+	{ "msg-burst", required_argument, NULL, OPT_MSG_BURST },
+	{ "byte-rate", required_argument, NULL, OPT_BYTE_RATE },
+	{ "byte-burst", required_argument, NULL, OPT_BYTE_BURST },
+	{ "flood-timeout", required_argument, NULL, OPT_FLOOD },
+	{ "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
+	{ "max-per-address", required_argument, NULL, OPT_PER_ADDRESS },
+	{ "who-page", required_argument, NULL, OPT_WHO_PAGE },
+	{ "max-rooms", required_argument, NULL, OPT_MAX_ROOMS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The numeric options: range, suffix allowed, where the value goes. */
+#define FIELD(f)	offsetof(struct chat_server_opts, f), \
+			sizeof(((struct chat_server_opts *)0)->f)
+static const struct num_opt {
+	int opt;
+	int suffix;		/* k/m/g allowed (byte counts) */
+	unsigned long long lo, hi;
+	size_t off, size;
+} num_opts[] = {
+	{ OPT_PORT, 0, 1, 65535, FIELD(port) },
+	{ OPT_MAX_CLIENTS, 0, 1, 1000000, FIELD(max_clients) },
+	{ OPT_MAX_QUEUE, 1, 1024, 1ull << 32, FIELD(max_queue) },
+	{ OPT_MSG_RATE, 0, 0, 1000000, FIELD(rate.msg_rate) },
+	{ OPT_MSG_BURST, 0, 1, 1000000, FIELD(rate.msg_burst) },
+	{ OPT_BYTE_RATE, 1, 0, 1ull << 32, FIELD(rate.byte_rate) },
+	{ OPT_BYTE_BURST, 1, 1024, 1ull << 32, FIELD(rate.byte_burst) },
+	{ OPT_FLOOD, 0, 0, 86400, FIELD(flood_timeout) },
+	{ OPT_HANDSHAKE, 0, 0, 86400, FIELD(handshake_timeout) },
+	{ OPT_IDLE, 0, 0, 86400, FIELD(idle_timeout) },
+	{ OPT_MAX_MEMORY, 1, 0, 1ull << 50, FIELD(max_memory) },
+	{ OPT_PER_ADDRESS, 0, 0, 1000000, FIELD(max_per_address) },
+	{ OPT_WHO_PAGE, 0, 1, CHAT_WHO_PAGE_MAX, FIELD(who_page) },
+	{ OPT_MAX_ROOMS, 0, 1, CHAT_MAX_ROOMS_LIMIT, FIELD(max_rooms) },
+};
+
+/* Store one numeric option; -1 when its value is bad. */
+static int set_num(struct chat_server_opts *o, int c, const char *arg)
+{
+	unsigned long long v;
+	size_t i;
+	char *p;
+
+	for (i = 0; i < sizeof(num_opts) / sizeof(num_opts[0]); i++) {
+		const struct num_opt *n = &num_opts[i];
+
+		if (n->opt != c)
+			continue;
+		if (parse_num(arg, n->suffix, n->lo, n->hi, &v) ||
+		    (c == OPT_IDLE && v == 1))	/* PING after half of it */
+			return -1;
+		p = (char *)o + n->off;
+		if (n->size == sizeof(uint64_t))
+			*(uint64_t *)p = v;
+		else
+			*(uint32_t *)p = (uint32_t)v;
+		return 0;
+	}
+	return -1;
+}
+
+static const char *opt_name(int c)
+{
+	const struct option *p;
+
+	for (p = opts; p->name; p++)
+		if (p->val == c)
+			return p->name;
+	return "?";
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "max-clients", required_argument, NULL, 'c' },
-		{ "max-queue", required_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct chat_server_opts o = {
-		.listen = "0.0.0.0",
-		.port = CHAT_DEFAULT_PORT,
-		.max_clients = CHAT_DEFAULT_MAX_CLIENTS,
-		.max_queue = CHAT_DEFAULT_MAX_QUEUE,
-	};
+	struct chat_server_opts o;
 	struct chat_server *s;
-	unsigned long long v;
 	char err[256];
 	int c, rc;
 
+	chat_server_opts_default(&o);
 	while ((c = getopt_long(argc, argv, "l:p:c:q:vh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'l':
+		case OPT_LISTEN:
 			o.listen = optarg;
-			break;
-		case 'p':
-			if (parse_num(optarg, 1, 65535, &v) < 0)
-				goto bad;
-			o.port = (unsigned)v;
-			break;
-		case 'c':
-			if (parse_num(optarg, 1, 1000000, &v) < 0)
-				goto bad;
-			o.max_clients = (uint32_t)v;
-			break;
-		case 'q':
-			if (parse_num(optarg, 1024, 1ull << 32, &v) < 0)
-				goto bad;
-			o.max_queue = (size_t)v;
 			break;
 		case 'v':
 			o.verbose = 1;
@@ -114,9 +212,15 @@ int main(int argc, char **argv)
 		case 'V':
 			vcd_print_version("chat-server");
 			return 0;
-		default:
+		case '?':
 			usage(stderr);
 			return 2;
+		default:
+			if (set_num(&o, c, optarg) < 0) {
+				fprintf(stderr, "chat-server: bad value '%s' for --%s\n",
+					optarg, opt_name(c));
+				return 2;
+			}
 		}
 	}
 	if (optind != argc) {
@@ -138,8 +242,4 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	return 0;
-bad:
-	fprintf(stderr, "chat-server: bad value '%s' for --%s\n", optarg,
-		c == 'p' ? "port" : c == 'c' ? "max-clients" : "max-queue");
-	return 2;
 }

@@ -17,6 +17,7 @@
 
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/kobject.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
@@ -76,6 +77,7 @@ struct vcd_queue {
 	enum vcd_queue_state state;
 	char name[24];			/* must outlive the irq (virtio_pci) */
 	struct vcd_queue_stats stats;
+	struct kobject *stats_dir;	/* queues/NAME/ (vcd_stats.c) */
 };
 
 /*
@@ -140,6 +142,10 @@ struct vcd_device {
 	atomic_t next_q;
 
 	struct vcd_dsess_cache cache;
+
+	/* sysfs cryptodev/ and cryptodev/queues/ (vcd_stats.c) */
+	struct kobject *stats_dir;
+	struct kobject *stats_queues;
 
 	/* Config space, read at probe. */
 	u32 status;

@@ -14,8 +14,9 @@
 # overlapping, EFAULT before the device); bad input / errno / isolation /
 # slab leak check; 20000 random ioctls; 8-thread stress against OpenSSL,
 # copied and zero-copy; killed waiters; cipher+HMAC; the lib's engine test;
-# suspend/resume (freeze/restore); unbind with requests in flight; rmmod and
-# reload.  Every PASS/FAIL line the guest programs print becomes a check
+# suspend/resume (freeze/restore); every sysfs file one value and the
+# files and parameters the driver made are those of virtio_cryptodev(4);
+# unbind with requests in flight; rmmod and reload.  Every PASS/FAIL line the guest programs print becomes a check
 # here, every step must end with rc=0 and the run must end clean (vm/run
 # exit 0: no oops/WARNING).  More boots: two devices (per-device nodes,
 # spreading, unbind one); a device advertising 2 queues; a ring without
@@ -47,7 +48,7 @@ guest_checks() {
 if make -j2 build/guest/cryptodev_kat build/guest/cryptodev_badinput \
 	build/guest/cryptodev_stress build/guest/cryptodev_fuzz build/guest/test_crypto_engine \
 	build/guest/cryptodev_abi build/guest/cryptodev_abi32 build/guest/cryptodev_sessions \
-	build/guest/cryptodev_zc >"$logs/guest-build.log" 2>&1; then
+	build/guest/cryptodev_zc build/guest/vcd-stats >"$logs/guest-build.log" 2>&1; then
 	t_pass "guest programs build"
 else
 	t_fail "guest programs build (see $logs/guest-build.log)"
@@ -67,7 +68,7 @@ for kernel in 6.1 6.12; do
 	fi
 done
 
-steps="kat abi abi32 sessions zc kat-node badinput fuzz stress kill stress-zc kill-zc hmac engine suspend unbind node-gone rmmod-busy rmmod reload kat-reload"
+steps="kat abi abi32 sessions zc kat-node badinput fuzz stress kill stress-zc kill-zc hmac engine suspend sysfs unbind node-gone rmmod-busy rmmod reload kat-reload"
 for backend in builtin vhost-user; do
 	for kernel in 6.1 6.12; do
 		tag="$kernel $backend"
@@ -85,7 +86,8 @@ for backend in builtin vhost-user; do
 		[ $kernel = 6.12 ] && sessions="files 100 100"
 		start=$(date +%s)
 		vm/run --kernel "$kernel" --backend "$backend" --driver ours --cpus 2 --mem 768 \
-			--timeout 400 --add tests/vm/driver-checks.sh -- driver-checks.sh $chain $backend $sessions >"$log" 2>&1
+			--timeout 400 --add tests/vm/driver-checks.sh --add tests/vm/driver-sysfs.sh \
+			-- driver-checks.sh $chain $backend $sessions >"$log" 2>&1
 		rc=$?
 		echo "# $tag: vm/run exit $rc after $(($(date +%s) - start)) s"
 		guest_checks "$tag" "$log"
@@ -105,6 +107,23 @@ for backend in builtin vhost-user; do
 		fi
 	done
 done
+# ---- the sysfs files and module parameters the driver made in those boots
+# (driver-sysfs.sh's SYSFS lines) are those virtio_cryptodev(4) describes.
+live=$logs/sysfs-live.txt
+for kernel in 6.1 6.12; do
+	for backend in builtin vhost-user; do
+		sed -n 's/^SYSFS //p' "$logs/$kernel-$backend.log" 2>/dev/null
+	done
+done | sort -u >"$live"
+if [ ! -s "$live" ]; then
+	t_fail "no boot listed its sysfs files (driver-sysfs.sh did not run)"
+elif tests/check-man-pages live "$live" >"$logs/check-man-live.log" 2>&1; then
+	t_pass "virtio_cryptodev(4) describes the $(grep -c '^file ' "$live") sysfs files and $(grep -c '^param ' "$live") parameters the driver made, and no others"
+else
+	t_fail "virtio_cryptodev(4) and the driver's sysfs files differ:"
+	sed 's/^/    /' "$logs/check-man-live.log"
+fi
+
 # guest_script TAG NAME VM_RUN_ARGS... -- COMMAND: boot with the vhost-user
 # daemon, run tests/vm/driver-NAME.sh; its PASS/FAIL lines become checks and
 # the run must end with "NAME done" and exit 0.
@@ -115,7 +134,8 @@ guest_script() {
 		t_fail "$tag: build/vhost-user-crypto does not exist"
 		return
 	fi
-	vm/run --driver ours --cpus 2 --timeout 240 --add "tests/vm/driver-$name.sh" "$@" >"$log" 2>&1
+	vm/run --driver ours --cpus 2 --timeout 240 --add "tests/vm/driver-$name.sh" \
+		--add tests/vm/driver-sysfs.sh "$@" >"$log" 2>&1
 	rc=$?
 	guest_checks "$tag" "$log"
 	if [ $rc -eq 0 ] && grep -qx "$name done" "$log"; then

@@ -178,6 +178,17 @@ for unit in chat-server.service vhost-user-crypto@.service; do
 		t_fail "$unit: file $(ls "/lib/systemd/system/$unit" 2>&1), links '$links', is-enabled '$state'"
 	fi
 done
+# The packaged unit is the hardened one of backend/systemd (the lifecycle
+# issue's changes land in the package): same exposure score as suite-40's.
+pkg_unit=/lib/systemd/system/vhost-user-crypto@.service
+score=$(systemd-analyze security --offline=true "$pkg_unit" 2>/dev/null |
+	sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
+if [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' &&
+	grep -q '^DynamicUser=yes' "$pkg_unit"; then
+	t_pass "packaged vhost-user-crypto@.service is the hardened unit (exposure $score <= 2.0, DynamicUser)"
+else
+	t_fail "packaged vhost-user-crypto@.service: exposure '${score:-?}', $(grep -c '^DynamicUser=yes' "$pkg_unit" 2>/dev/null) DynamicUser lines"
+fi
 if grep -q '^CHAT_SERVER_OPTS=' /etc/default/chat-server 2>/dev/null &&
 	grep -qx /etc/default/chat-server <(dpkg-query -W -f='${Conffiles}\n' virtio-chat | awk '{print $1}'); then
 	t_pass "/etc/default/chat-server is a conffile with CHAT_SERVER_OPTS"

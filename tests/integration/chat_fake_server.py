@@ -8,26 +8,37 @@ Usage: chat_fake_server.py PORT MODE
 Listens on 127.0.0.1:PORT, prints "ready", serves the connections MODE
 needs, then exits 0 (non-zero with a reason if a client did not behave as
 the mode expects).  Modes:
-  version2  answer every connection with a frame of protocol version 2
+  version3  answer every connection with a frame of protocol version 3
   error     send WELCOME, then ERROR(code 3, "bad things") and close
-  linger    per connection: WELCOME, wait for the client's first SEND (its
-            hello, sent right after its keys are ready), wait 1 s, send JOINED
-            id 42, then close once the client has shut down its side.  Serves
-            two connections.
-  replay    two clients (ids 1 and 2, same salt): each SEND of client 1 is
-            relayed to client 2 twice (a replay) and once more as coming
-            from id 3 (a re-attribution); client 2's SENDs are dropped.
-            Ends when both clients have closed.
-Frames as in docs/protocol.md.  Every wait is bounded (socket timeouts).
+  linger    per connection: WELCOME, JOINED for its JOIN, wait for the
+            client's first SEND (its hello), wait 1 s, send a PRESENCE batch
+            with the client's own join and the join of id 42, then close
+            once the client has shut down its side.  Serves two connections.
+  replay    a malicious relay, two clients (ids 1 and 2): each SEND of
+            client 1 is relayed to client 2 twice (a replay), once more as
+            coming from id 3 (a re-labelled sender), and the messages are
+            also relayed again in reverse order (reordered replays); client
+            2's SENDs are dropped.  Ends when both clients have closed.
+  restart   a relay that records and replays into a "restarted" room: client
+            1's SENDs are recorded until it closes; after WAIT seconds
+            (argument 3, default 11) a second client is served: each
+            recorded message is relayed to it with a fresh server time, as
+            from id 1 and as from a new id 9; then the connection is closed.
+  rooms     print the room id of every JOIN (hex, one line "join ID") and
+            answer JOINED; serves connections until none has come for 3 s.
+The server chooses nothing the keys depend on: there is no salt to offer
+(tests compare the room ids with an independent derivation).  Frames as in
+docs/protocol.md.  Every wait is bounded (socket timeouts).
 """
 import socket
 import struct
 import sys
 import time
 
-VERSION = 1
-T_SEND, T_WELCOME, T_JOINED, T_RELAY, T_ERROR = 0x01, 0x81, 0x82, 0x84, 0x87
-SALT = bytes(range(16))
+VERSION = 2
+T_SEND, T_JOIN = 0x01, 0x04
+T_WELCOME, T_JOINED, T_RELAY, T_ERROR, T_PRESENCE = 0x81, 0x82, 0x84, 0x87, 0x89
+P_JOINED = 1
 TIMEOUT = 20.0
 
 
@@ -36,11 +47,34 @@ def frame(ftype, payload, version=VERSION):
 
 
 def welcome(cid, clients):
-    return frame(T_WELCOME, struct.pack(">II", cid, clients) + SALT)
+    return frame(T_WELCOME, struct.pack(">III", cid, clients, 64))
 
 
 def now_ms():
     return int(time.time() * 1000)
+
+
+def joined(room, clients, *ids):
+    """A PRESENCE frame of room: these ids joined, in this order."""
+    return frame(T_PRESENCE, room + struct.pack(">QII", now_ms(), clients, len(ids)) +
+                 b"".join(struct.pack(">IBB", i, P_JOINED, 0) for i in ids))
+
+
+def relay(room, sender, msg):
+    return frame(T_RELAY, room + struct.pack(">IQ", sender, now_ms()) + msg)
+
+
+def answer_join(conn, buf, members=1):
+    """Read until the client's JOIN, answer JOINED; (room, the frames that
+    came after the JOIN in the same read, rest of buf, eof)."""
+    eof = False
+    while not eof:
+        frames, buf, eof = read_frames(conn, buf)
+        for i, (ftype, payload) in enumerate(frames):
+            if ftype == T_JOIN:
+                conn.sendall(frame(T_JOINED, payload + struct.pack(">I", members)))
+                return payload, frames[i + 1:], buf, eof
+    return None, [], buf, True
 
 
 def read_frames(sock, buf):
@@ -59,9 +93,9 @@ def read_frames(sock, buf):
     return out, buf, False
 
 
-def mode_version2(ls):
+def mode_version3(ls):
     conn, _ = ls.accept()
-    conn.sendall(frame(T_WELCOME, struct.pack(">II", 1, 1) + SALT, version=2))
+    conn.sendall(frame(T_WELCOME, struct.pack(">III", 1, 1, 64), version=3))
     time.sleep(0.5)
     conn.close()
 
@@ -79,13 +113,14 @@ def mode_linger(ls):
         conn, _ = ls.accept()
         conn.settimeout(TIMEOUT)
         conn.sendall(welcome(cid, 1))
-        buf, eof, hello = b"", False, False
+        room, frames, buf, eof = answer_join(conn, b"")
+        hello = any(t == T_SEND for t, _ in frames)
         while not eof and not hello:    # the client's first SEND: its hello
             frames, buf, eof = read_frames(conn, buf)
             hello = any(t == T_SEND for t, _ in frames)
         time.sleep(1.0)
         try:
-            conn.sendall(frame(T_JOINED, struct.pack(">IQ", 42, now_ms())))
+            conn.sendall(joined(room, 2, cid, 42))
         except OSError:
             pass
         while not eof:                  # until the client shuts down
@@ -98,21 +133,76 @@ def mode_replay(ls):
     print("accepted 1", flush=True)
     a.settimeout(TIMEOUT)
     a.sendall(welcome(1, 1))
+    room, frames, abuf, eof = answer_join(a, b"")
     b, _ = ls.accept()
     b.settimeout(TIMEOUT)
     b.sendall(welcome(2, 2))
-    a.sendall(frame(T_JOINED, struct.pack(">IQ", 2, now_ms())))
-    buf, eof = b"", False
-    while not eof:
-        frames, buf, eof = read_frames(a, buf)
+    answer_join(b, b"", 2)
+    a.sendall(joined(room, 2, 1, 2))
+    seen = []
+    while True:
         for ftype, payload in frames:
             if ftype != T_SEND:
                 continue
+            msg = payload[16:]
+            seen.append(msg)
             for sender in (1, 1, 3):
-                b.sendall(frame(T_RELAY, struct.pack(">IQ", sender, now_ms()) + payload))
+                b.sendall(relay(room, sender, msg))
+        if eof:
+            break
+        frames, abuf, eof = read_frames(a, abuf)
+    for msg in reversed(seen):          # every one again, the order reversed
+        b.sendall(relay(room, 1, msg))
     a.close()
     time.sleep(0.5)
     b.close()
+
+
+def mode_restart(ls, wait_s=11.0):
+    a, _ = ls.accept()
+    a.settimeout(TIMEOUT)
+    a.sendall(welcome(1, 1))
+    room, frames, buf, eof = answer_join(a, b"")
+    recorded = [p[16:] for t, p in frames if t == T_SEND]
+    while not eof:
+        frames, buf, eof = read_frames(a, buf)
+        recorded += [p[16:] for t, p in frames if t == T_SEND]
+    a.close()
+    print("recorded %d" % len(recorded), flush=True)
+    time.sleep(wait_s)
+    b, _ = ls.accept()
+    b.settimeout(TIMEOUT)
+    b.sendall(welcome(1, 1))            # a "restarted" server: ids start again
+    answer_join(b, b"")
+    b.sendall(joined(room, 2, 1, 9))
+    for sender in (1, 9):
+        for msg in recorded:
+            b.sendall(relay(room, sender, msg))
+    print("replayed", flush=True)
+    time.sleep(1.0)
+    b.close()
+
+
+def mode_rooms(ls):
+    ls.settimeout(3.0)
+    cid = 0
+    while True:
+        try:
+            conn, _ = ls.accept()
+        except socket.timeout:
+            return
+        cid += 1
+        conn.settimeout(TIMEOUT)
+        conn.sendall(welcome(cid, cid))
+        buf, eof = b"", False
+        deadline = time.time() + 10
+        while not eof and time.time() < deadline:
+            frames, buf, eof = read_frames(conn, buf)
+            for ftype, payload in frames:
+                if ftype == T_JOIN:
+                    print("join " + payload.hex(), flush=True)
+                    conn.sendall(frame(T_JOINED, payload + struct.pack(">I", 1)))
+        conn.close()
 
 
 def main():
@@ -123,8 +213,12 @@ def main():
     ls.listen(4)
     ls.settimeout(TIMEOUT)
     print("ready", flush=True)
-    {"version2": mode_version2, "error": mode_error, "linger": mode_linger,
-     "replay": mode_replay}[mode](ls)
+    modes = {"version3": mode_version3, "error": mode_error, "linger": mode_linger,
+             "replay": mode_replay, "restart": mode_restart, "rooms": mode_rooms}
+    if mode == "restart" and len(sys.argv) > 3:
+        mode_restart(ls, float(sys.argv[3]))
+    else:
+        modes[mode](ls)
 
 
 if __name__ == "__main__":

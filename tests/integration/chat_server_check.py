@@ -18,14 +18,20 @@ import sys
 import threading
 import time
 
-VERSION = 1
-T_SEND, T_WHO = 0x01, 0x02
-T_WELCOME, T_JOINED, T_LEFT, T_RELAY = 0x81, 0x82, 0x83, 0x84
-T_WHO_REPLY, T_REFUSED, T_ERROR = 0x85, 0x86, 0x87
-LEAVE_QUIT, LEAVE_SLOW, LEAVE_ERROR, LEAVE_SHUTDOWN = 0, 1, 2, 3
-ERR_FULL, ERR_VERSION, ERR_MALFORMED, ERR_TOO_BIG, ERR_SLOW, ERR_SHUTDOWN = range(1, 7)
+VERSION = 2
+T_SEND, T_WHO, T_PONG, T_JOIN, T_PART = 0x01, 0x02, 0x03, 0x04, 0x05
+T_WELCOME, T_JOINED = 0x81, 0x82
+T_RELAY, T_WHO_REPLY, T_REFUSED, T_ERROR = 0x84, 0x85, 0x86, 0x87
+T_PING, T_PRESENCE = 0x88, 0x89
+P_JOINED, P_LEFT = 1, 2
+(LEAVE_QUIT, LEAVE_SLOW, LEAVE_ERROR, LEAVE_SHUTDOWN, LEAVE_FLOOD, LEAVE_TIMEOUT,
+ LEAVE_MEMORY, LEAVE_PART) = range(8)
+(ERR_FULL, ERR_VERSION, ERR_MALFORMED, ERR_TOO_BIG, ERR_SLOW, ERR_SHUTDOWN, ERR_FLOOD,
+ ERR_TIMEOUT, ERR_ADDRESS, ERR_MEMORY, ERR_ROOM) = range(1, 12)
+ROOM_ID_LEN = 16
+ROOM = b"the-test-room-id"          # what every Peer joins unless told otherwise
 MAX_PAYLOAD = 256 * 1024
-MAX_MSG = MAX_PAYLOAD - 12
+MAX_MSG = MAX_PAYLOAD - ROOM_ID_LEN - 12
 TIMEOUT = 10.0
 
 HOST = "127.0.0.1"
@@ -46,8 +52,35 @@ def frame(ftype, payload=b"", version=VERSION, flags=0, length=None):
     return struct.pack(">BBHI", version, ftype, flags, length) + payload
 
 
+def who(cursor=0, room=ROOM):
+    return frame(T_WHO, room + struct.pack(">Q", cursor))
+
+
+def who_reply(payload):
+    """(total, next_cursor, ids) of a WHO_REPLY payload."""
+    payload = payload[ROOM_ID_LEN:]
+    total, nxt, n = struct.unpack(">IQI", payload[:16])
+    check(len(payload) == 16 + 4 * n, "WHO_REPLY length matches its count")
+    return total, nxt, list(struct.unpack(">%dI" % n, payload[16:16 + 4 * n]))
+
+
+def presence(payload):
+    """(unix_ms, clients, [(event, id, reason)]) of a PRESENCE payload."""
+    payload = payload[ROOM_ID_LEN:]
+    ms, clients, n = struct.unpack(">QII", payload[:16])
+    check(len(payload) == 16 + 6 * n, "PRESENCE length matches its count")
+    out = []
+    for i in range(n):
+        ident, event, reason = struct.unpack(">IBB", payload[16 + 6 * i:22 + 6 * i])
+        out.append((event, ident, reason))
+    return ms, clients, out
+
+
 class Peer:
-    """One connection with a receive buffer and frame reader."""
+    """One connection with a receive buffer and frame reader.  PINGs are
+    answered (unless auto_pong is off) and not returned; PRESENCE entries
+    after this peer's own join are collected in events as (event, id,
+    reason), like a client does (docs/protocol.md)."""
 
     def __init__(self, rcvbuf=None, host=None, family=socket.AF_INET):
         self.sock = socket.socket(family, socket.SOCK_STREAM)
@@ -57,23 +90,33 @@ class Peer:
         self.sock.connect((host or HOST, PORT))
         self.buf = b""
         self.id = None
-        self.salt = None
+        self.room = ROOM
+        self.members = None
+        self.auto_pong = True
+        self.pings = 0
+        self.events = []
+        self.seen_self = False
+        self.presence_frames = 0
+        self.clients = None
+        self.eof = False
+        self.errors = []
 
     def send(self, data):
         self.sock.sendall(data)
 
-    def say(self, msg):
-        self.send(frame(T_SEND, msg))
+    def say(self, msg, room=None):
+        self.send(frame(T_SEND, (room or self.room) + msg))
 
     def _fill(self, n):
         while len(self.buf) < n:
             chunk = self.sock.recv(65536)
             if not chunk:
+                self.eof = True
                 return False
             self.buf += chunk
         return True
 
-    def read(self):
+    def read_raw(self):
         """Next frame as (type, payload), or None at EOF/reset."""
         try:
             if not self._fill(8):
@@ -82,14 +125,42 @@ class Peer:
             assert ver == VERSION and flags == 0, "bad header from server"
             if not self._fill(8 + length):
                 return None
-        except (ConnectionResetError, socket.timeout):
+        except ConnectionResetError:
+            self.eof = True
+            return None
+        except socket.timeout:
             return None
         payload = self.buf[8:8 + length]
         self.buf = self.buf[8 + length:]
+        if ftype == T_ERROR:
+            self.errors.append(payload[0] if payload else None)
         return ftype, payload
 
-    def expect(self, want_type, skip=(T_JOINED, T_LEFT)):
-        """Next frame of want_type, skipping notices listed in skip."""
+    def read(self):
+        """Next frame but PING as (type, payload), or None at EOF/reset."""
+        while True:
+            f = self.read_raw()
+            if f is None or f[0] != T_PING:
+                break
+            check(f[1] == b"", "PING is empty")
+            self.pings += 1
+            if self.auto_pong:
+                try:
+                    self.send(frame(T_PONG))
+                except OSError:
+                    pass
+        if f is not None and f[0] == T_PRESENCE and f[1][:ROOM_ID_LEN] == self.room:
+            self.presence_frames += 1
+            _, self.clients, entries = presence(f[1])
+            for e in entries:
+                if self.seen_self:
+                    self.events.append(e)
+                elif e[0] == P_JOINED and e[1] == self.id:
+                    self.seen_self = True
+        return f
+
+    def expect(self, want_type, skip=(T_PRESENCE,)):
+        """Next frame of want_type, skipping frames of the types in skip."""
         while True:
             f = self.read()
             if f is None:
@@ -100,13 +171,26 @@ class Peer:
                 check(False, "expected type 0x%02x, got 0x%02x" % (want_type, f[0]))
                 return None
 
-    def welcome(self):
+    def welcome(self, join=True):
+        """WELCOME (the first frame, always), then, unless join is off,
+        JOIN self.room and its JOINED.  Returns the server's client count."""
         p = self.expect(T_WELCOME, skip=())
-        if p is None or not check(len(p) == 24, "WELCOME payload is 24 bytes"):
+        if p is None or not check(len(p) == 12, "WELCOME payload is 12 bytes"):
             return None
-        self.id, clients = struct.unpack(">II", p[:8])
-        self.salt = p[8:]
+        self.id, clients, self.max_rooms = struct.unpack(">III", p)
+        if join and self.join(self.room) is None:
+            return None
         return clients
+
+    def join(self, room):
+        """JOIN room; the member count of its JOINED (None if none came)."""
+        self.send(frame(T_JOIN, room))
+        p = self.expect(T_JOINED)
+        if p is None or not check(len(p) == 20 and p[:16] == room,
+                                  "JOINED names the room joined"):
+            return None
+        self.members = struct.unpack(">I", p[16:])[0]
+        return self.members
 
     def at_eof(self):
         """True when the server closed this connection (after any frames)."""
@@ -126,29 +210,39 @@ class Peer:
 
 
 def relay(payload):
-    sender, ms = struct.unpack(">IQ", payload[:12])
-    return sender, ms, payload[12:]
+    """(sender, unix_ms, message) of a RELAY payload (its room: relay_room)."""
+    sender, ms = struct.unpack(">IQ", payload[16:28])
+    return sender, ms, payload[28:]
 
 
-def notice(payload):
-    ident, ms = struct.unpack(">IQ", payload[:12])
-    return ident, ms, (payload[12] if len(payload) > 12 else None)
+def relay_room(payload):
+    return payload[:ROOM_ID_LEN]
 
 
 def now_ms():
     return int(time.time() * 1000)
 
 
+def wait_event(peer, event, ident):
+    """Read until peer has seen event (P_JOINED/P_LEFT) for ident; its
+    reason, or None if the connection ended first."""
+    while True:
+        for e in peer.events:
+            if e[0] == event and e[1] == ident:
+                return e[2]
+        if peer.read() is None:
+            return None
+
+
+def expect_joined(peer, ident):
+    check(wait_event(peer, P_JOINED, ident) is not None, "JOINED for %d arrives" % ident)
+
+
 def expect_left(peer, ident, reason):
     """Read until LEFT for ident; check its reason."""
-    while True:
-        f = peer.read()
-        if not check(f is not None, "LEFT for %d arrives" % ident):
-            return
-        if f[0] == T_LEFT and notice(f[1])[0] == ident:
-            check(notice(f[1])[2] == reason,
-                  "LEFT reason %s == %d" % (notice(f[1])[2], reason))
-            return
+    got = wait_event(peer, P_LEFT, ident)
+    if check(got is not None, "LEFT for %d arrives" % ident):
+        check(got == reason, "LEFT reason %s == %d" % (got, reason))
 
 
 def still_talk(a, b, tag):
@@ -167,47 +261,49 @@ def sc_basic():
     check(a.welcome() == 1, "first client sees clients=1")
     b = Peer()
     check(b.welcome() == 2, "second client sees clients=2")
-    check(a.salt == b.salt and len(set(a.salt)) > 1, "same random room salt")
+    check(a.members == 1 and b.members == 2, "JOINED counts the room's members")
     check(a.id != b.id and a.id and b.id, "distinct non-zero ids")
-    p = a.expect(T_JOINED, skip=())
-    check(p is not None and notice(p)[0] == b.id, "JOINED for b reaches a")
-    check(p is not None and abs(notice(p)[1] - now_ms()) < 60000, "JOINED has unix ms")
+    p = a.expect(T_PRESENCE, skip=())
+    check(p is not None and abs(presence(p)[0] - now_ms()) < 60000, "PRESENCE has unix ms")
+    expect_joined(a, b.id)
+    check(a.clients == 2, "PRESENCE counts 2 clients")
+    check((P_JOINED, a.id, 0) not in a.events, "a does not see its own join")
     c = Peer()
     c.welcome()
     for x in (a, b):
-        p = x.expect(T_JOINED, skip=())
-        check(p is not None and notice(p)[0] == c.id, "JOINED for c")
+        expect_joined(x, c.id)
+    check((P_JOINED, a.id, 0) not in b.events, "b does not see a's join, from before its own")
     a.say(b"\x00\xffopaque bytes")
     for x in (b, c):
-        p = x.expect(T_RELAY, skip=())
+        p = x.expect(T_RELAY)
         check(p is not None and relay(p)[0] == a.id and relay(p)[2] == b"\x00\xffopaque bytes",
               "RELAY carries sender id and the same bytes")
     # WHO: the sender's own message did not come back before the reply.
-    a.send(frame(T_WHO))
-    p = a.expect(T_WHO_REPLY, skip=())
+    a.send(who())
+    p = a.expect(T_WHO_REPLY)
     if check(p is not None, "WHO_REPLY"):
-        n = struct.unpack(">I", p[:4])[0]
-        ids = set(struct.unpack(">%dI" % n, p[4:]))
-        check(ids == {a.id, b.id, c.id}, "WHO lists the three ids")
+        total, nxt, ids = who_reply(p)
+        check(set(ids) == {a.id, b.id, c.id} and total == 3 and nxt == 0,
+              "WHO lists the three ids in one page")
     # A message split into single bytes is reassembled.
-    msg = frame(T_SEND, b"split" * 10)
+    msg = frame(T_SEND, ROOM + b"split" * 10)
     for i in range(len(msg)):
         b.send(msg[i:i + 1])
     for x in (a, c):
-        p = x.expect(T_RELAY, skip=())
+        p = x.expect(T_RELAY)
         check(p is not None and relay(p)[2] == b"split" * 10, "byte-by-byte SEND relayed")
     # Several frames in one write.
-    c.send(frame(T_SEND, b"one") + frame(T_SEND, b"two") + frame(T_WHO))
-    check(c.expect(T_WHO_REPLY, skip=()) is not None, "WHO after two SENDs in one write")
+    c.send(frame(T_SEND, ROOM + b"one") + frame(T_SEND, ROOM + b"two") + who())
+    check(c.expect(T_WHO_REPLY) is not None, "WHO after two SENDs in one write")
     for x in (a, b):
-        got = [relay(x.expect(T_RELAY, skip=()) or b"\0" * 13)[2] for _ in range(2)]
+        got = [relay(x.expect(T_RELAY) or b"\0" * 29)[2] for _ in range(2)]
         check(got == [b"one", b"two"], "two frames in one write, in order")
     # Largest message passes whole.
     big = os.urandom(MAX_MSG)
     a.say(big)
-    p = b.expect(T_RELAY, skip=())
+    p = b.expect(T_RELAY)
     check(p is not None and relay(p)[2] == big, "largest SEND (%d bytes) relayed whole" % MAX_MSG)
-    p = c.expect(T_RELAY, skip=())
+    p = c.expect(T_RELAY)
     check(p is not None and relay(p)[2] == big, "largest SEND reaches c")
     c.close()
     for x in (a, b):
@@ -216,15 +312,18 @@ def sc_basic():
     b.close()
 
 
-def sc_full(max_clients):
-    peers = [Peer() for _ in range(max_clients)]
+def refused_beyond(limit, code, words):
+    """limit clients connect; one more is REFUSED(code) with words in its
+    reason and closed; the others are unaffected; once one leaves, a
+    newcomer gets in."""
+    peers = [Peer() for _ in range(limit)]
     for p in peers:
         p.welcome()
     extra = Peer()
     f = extra.read()
-    check(f is not None and f[0] == T_REFUSED, "client beyond --max-clients gets REFUSED")
+    check(f is not None and f[0] == T_REFUSED, "client %d gets REFUSED" % (limit + 1))
     if f:
-        check(f[1][0] == ERR_FULL and b"full" in f[1], "REFUSED code FULL with a reason")
+        check(f[1][0] == code and words in f[1], "REFUSED code %d with a reason" % code)
     check(extra.at_eof(), "refused client is closed")
     extra.close()
     # The others are unaffected: they still talk and saw no notice for it.
@@ -234,22 +333,38 @@ def sc_full(max_clients):
     gone.close()
     expect_left(peers[-1], gone.id, LEAVE_QUIT)
     newcomer = Peer()
-    check(newcomer.welcome() == max_clients, "a freed slot is usable again")
+    check(newcomer.welcome() == limit, "a freed slot is usable again")
     for p in peers + [newcomer]:
         p.close()
 
 
+def sc_full(max_clients):
+    refused_beyond(max_clients, ERR_FULL, b"full")
+
+
 BAD_FRAMES = {
-    "bad-version": (frame(T_SEND, b"hi", version=2), ERR_VERSION),
+    "bad-version": (frame(T_SEND, b"hi", version=1), ERR_VERSION),
+    "version-3": (frame(T_SEND, b"hi", version=3), ERR_VERSION),
     "version-0": (frame(T_SEND, b"hi", version=0), ERR_VERSION),
-    "bad-type": (frame(0x03, b""), ERR_MALFORMED),
-    "server-type": (frame(T_RELAY, b"x" * 13), ERR_MALFORMED),
+    "bad-type": (frame(0x06, b""), ERR_MALFORMED),
+    "server-type": (frame(T_RELAY, b"x" * 29), ERR_MALFORMED),
     "bad-flags": (frame(T_SEND, b"hi", flags=0x0100), ERR_MALFORMED),
     "oversized": (frame(T_SEND, b"", length=MAX_PAYLOAD + 1), ERR_TOO_BIG),
     "huge-length": (frame(T_SEND, b"", length=0xffffffff), ERR_TOO_BIG),
-    "send-over-max-msg": (frame(T_SEND, b"", length=MAX_MSG + 1), ERR_TOO_BIG),
+    "send-over-max-msg": (frame(T_SEND, b"", length=ROOM_ID_LEN + MAX_MSG + 1), ERR_TOO_BIG),
     "empty-send": (frame(T_SEND, b""), ERR_MALFORMED),
-    "who-with-payload": (frame(T_WHO, b"x"), ERR_MALFORMED),
+    "send-room-only": (frame(T_SEND, ROOM), ERR_MALFORMED),
+    "send-short-room": (frame(T_SEND, b"short"), ERR_MALFORMED),
+    "send-other-room": (frame(T_SEND, b"O" * 16 + b"hi"), ERR_ROOM),
+    "who-empty": (frame(T_WHO, b""), ERR_MALFORMED),
+    "who-short": (frame(T_WHO, ROOM + b"1234567"), ERR_MALFORMED),
+    "who-other-room": (frame(T_WHO, b"O" * 16 + b"\0" * 8), ERR_ROOM),
+    "join-again": (frame(T_JOIN, ROOM), ERR_ROOM),
+    "join-short": (frame(T_JOIN, b"x" * 15), ERR_MALFORMED),
+    "part-other-room": (frame(T_PART, b"O" * 16), ERR_ROOM),
+    "part-long": (frame(T_PART, ROOM + b"x"), ERR_MALFORMED),
+    "pong-with-payload": (frame(T_PONG, b"x"), ERR_MALFORMED),
+    "server-ping": (frame(T_PING, b""), ERR_MALFORMED),
     "garbage": (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", ERR_VERSION),
 }
 
@@ -263,6 +378,8 @@ def sc_malformed():
     for name, case in cases:
         v = Peer()
         v.welcome()
+        for x in (a, b):    # (a join and leave in one batch would cancel out)
+            expect_joined(x, v.id)
         if case is None:
             # A frame cut short by EOF: header says 100 bytes, 10 arrive.
             v.send(frame(T_SEND, b"", length=100)[: 8 if name == "truncated-payload" else 5]
@@ -272,7 +389,7 @@ def sc_malformed():
         else:
             v.send(case[0])
             code = case[1]
-        p = v.expect(T_ERROR, skip=(T_JOINED, T_LEFT))
+        p = v.expect(T_ERROR)
         check(p is not None and p[0] == code,
               "%s: ERROR code %s == %d" % (name, p[0] if p else None, code))
         check(v.at_eof(), "%s: connection closed after ERROR" % name)
@@ -294,24 +411,24 @@ def sc_malformed():
 
 
 def reader_thread(peer, want, out):
-    """Collect RELAY payloads until want of them or EOF; LEFT notices too.
-    out[peer] is filled as frames arrive, so others can watch progress."""
-    relays, lefts = [], []
-    out[peer] = (relays, lefts)
+    """Collect RELAY payloads until want of them or EOF; presence events in
+    peer.events.  out[peer] is filled as frames arrive, so others can watch
+    progress."""
+    relays = []
+    out[peer] = (relays, peer.events)
     while len(relays) < want:
         f = peer.read()
         if f is None:
             break
         if f[0] == T_RELAY:
             relays.append(relay(f[1]))
-        elif f[0] == T_LEFT:
-            lefts.append(notice(f[1]))
 
 
 def slow_reader(peer, out):
-    """Collect RELAYs until the b"END" message or EOF; LEFT notices too."""
-    relays, lefts = [], []
-    out[peer] = (relays, lefts)
+    """Collect RELAYs until the b"END" message or EOF; presence events in
+    peer.events."""
+    relays = []
+    out[peer] = (relays, peer.events)
     while True:
         f = peer.read()
         if f is None:
@@ -320,8 +437,6 @@ def slow_reader(peer, out):
             if relay(f[1])[2] == b"END":
                 break
             relays.append(relay(f[1]))
-        elif f[0] == T_LEFT:
-            lefts.append(notice(f[1]))
 
 
 def sc_slow(max_count, size):
@@ -333,8 +448,8 @@ def sc_slow(max_count, size):
     sender = Peer()
     sender.welcome()
     for r in readers:
-        for _ in range(2):
-            r.expect(T_JOINED, skip=())
+        for p in (stuck, sender):
+            expect_joined(r, p.id)
     results = {}
     threads = [threading.Thread(target=slow_reader, args=(r, results)) for r in readers]
     for t in threads:
@@ -353,7 +468,8 @@ def sc_slow(max_count, size):
         return min(len(results.get(r, ([],))[0]) for r in readers)
 
     def all_saw_left():
-        return all(any(n[0] == stuck.id for n in results.get(r, ([], []))[1])
+        return all(any(e[0] == P_LEFT and e[1] == stuck.id
+                       for e in results.get(r, ([], []))[1])
                    for r in readers)
 
     while sent < max_count and time.time() < deadline:
@@ -375,7 +491,7 @@ def sc_slow(max_count, size):
         check(len(relays) == sent, "reader %d got %d of %d messages" % (r.id, len(relays), sent))
         check([struct.unpack(">I", m[2][:4])[0] for m in relays] == list(range(sent)),
               "reader %d got them in order" % r.id)
-        check([n[2] for n in lefts if n[0] == stuck.id] == [LEAVE_SLOW],
+        check([e[2] for e in lefts if e[0] == P_LEFT and e[1] == stuck.id] == [LEAVE_SLOW],
               "reader %d saw LEFT(SLOW) for the stuck client" % r.id)
     # Whatever it finally reads ends in EOF (an ERROR(SLOW) if it fitted).
     got_error = None
@@ -424,7 +540,7 @@ def sc_order(senders, per_sender, receivers):
     check(all(s == seqs[0] for s in seqs), "every receiver saw the same interleaving")
     # Senders never get their own messages back: each sees only the others'.
     for idx, p in enumerate(ss):
-        p.send(frame(T_WHO))
+        p.send(who())
         got = []
         while True:
             f = p.read()
@@ -447,6 +563,7 @@ def sc_many(count):
     socks = []
     for _ in range(count):
         s = socket.create_connection((HOST, PORT), timeout=TIMEOUT)
+        s.sendall(frame(T_JOIN, ROOM))
         s.setblocking(False)
         socks.append(s)
         sel.register(s, selectors.EVENT_READ, bytearray())
@@ -505,6 +622,408 @@ def sc_ipv6():
     b.close()
 
 
+# ---- limits against hostile clients (issue 14 section 3) -------------------
+
+def vm_kb(pid, field):
+    """A size from /proc/PID/status in KiB (0 for pid 0: not measured)."""
+    if not pid:
+        return 0
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def connected_ids(peer, per_page=None):
+    """Every connected id, asked page by page with WHO."""
+    ids, cursor = [], 0
+    while True:
+        peer.send(who(cursor))
+        p = peer.expect(T_WHO_REPLY)
+        if not check(p is not None, "WHO_REPLY arrives"):
+            return ids
+        _, cursor, page = who_reply(p)
+        if per_page is not None:
+            check(len(page) <= per_page, "a page holds at most %d ids" % per_page)
+        ids += page
+        if cursor == 0:
+            return ids
+
+
+def pump(peers, seconds, until=lambda: False):
+    """Read every peer (answering PINGs as each one's auto_pong says) for
+    seconds or until all are at EOF or until() holds."""
+    for p in peers:
+        p.sock.settimeout(0.2)
+    end = time.time() + seconds
+    while time.time() < end and not all(p.eof for p in peers) and not until():
+        for p in peers:
+            if not p.eof:
+                p.read()
+    for p in peers:
+        p.sock.settimeout(TIMEOUT)
+
+
+def relays_from(peer, sender_id, out, stop):
+    """Thread: count RELAYs from sender_id (with arrival times) until stop()
+    or the LEFT of sender_id."""
+    peer.sock.settimeout(0.2)
+    while not stop() and not peer.eof:
+        f = peer.read()
+        if f and f[0] == T_RELAY and relay(f[1])[0] == sender_id:
+            out.append(time.time())
+        if any(e[0] == P_LEFT and e[1] == sender_id for e in peer.events):
+            break
+    peer.sock.settimeout(TIMEOUT)
+
+
+def sc_rate(rate, burst, flood_s):
+    """--msg-rate RATE --msg-burst BURST --flood-timeout FLOOD_S."""
+    rx = Peer()
+    rx.welcome()
+    calm = Peer()
+    calm.welcome()
+    expect_joined(rx, calm.id)
+    # A person: a burst, then typing at a third of the rate.  Nothing is lost.
+    typed = max(2, rate // 2)
+    for i in range(burst):
+        calm.say(b"burst %d" % i)
+    for i in range(typed):
+        calm.say(b"typed %d" % i)
+        time.sleep(3.0 / rate)
+    got = []
+    while len(got) < burst + typed:
+        p = rx.expect(T_RELAY)
+        if p is None:
+            break
+        got.append(relay(p)[2])
+    check(len(got) == burst + typed and got[-1] == b"typed %d" % (typed - 1),
+          "a client within its limits: all %d messages relayed (%d)" % (burst + typed, len(got)))
+    # A script: tiny SENDs as fast as its socket takes them.
+    fl = Peer()
+    fl.welcome()
+    expect_joined(rx, fl.id)
+    times, done = [], []
+    t = threading.Thread(target=relays_from, args=(rx, fl.id, times, lambda: done))
+    t.start()
+    fl.sock.setblocking(False)
+    chunk = frame(T_SEND, ROOM + b"x") * 1000
+    start, sent, closed = time.time(), 0, False
+    while time.time() < start + flood_s + 30 and t.is_alive():
+        try:
+            sent += fl.sock.send(chunk)
+        except BlockingIOError:
+            time.sleep(0.01)
+        except OSError:
+            closed = True
+            break
+    elapsed = time.time() - start
+    done.append(1)
+    t.join(30)
+    fl.sock.setblocking(True)
+    fl.sock.settimeout(2)
+    while fl.read() is not None:
+        pass
+    allowed = burst + rate * (elapsed + 1)
+    print("  flooder wrote %d frames in %.1f s, %d were relayed (allowed at most %d); "
+          "its ERROR: %s" % (sent // 9, elapsed, len(times), allowed, fl.errors))
+    check(len(times) <= allowed, "a flooding client is not read beyond its rate limit")
+    check(sent // 9 > 2 * len(times), "its frames wait unread (the server stopped reading it)")
+    expect_left(rx, fl.id, LEAVE_FLOOD)
+    check(closed or fl.eof, "the flooder's connection is closed")
+    check(fl.errors in ([], [ERR_FLOOD]), "its ERROR, if it read it, is FLOOD")
+    still_talk(calm, rx, "flood")
+    for p in (rx, calm, fl):
+        p.close()
+
+
+def sc_byte_rate(byte_rate, byte_burst):
+    """--byte-rate BYTE_RATE --byte-burst BYTE_BURST --flood-timeout 0."""
+    rx = Peer()
+    rx.welcome()
+    tx = Peer()
+    tx.welcome()
+    expect_joined(rx, tx.id)
+    msgs = [os.urandom(60000) for _ in range(5)]
+    start = time.time()
+    t = threading.Thread(target=lambda: tx.send(b"".join(frame(T_SEND, ROOM + m) for m in msgs)))
+    t.start()
+    got = []
+    while len(got) < len(msgs):
+        p = rx.expect(T_RELAY)
+        if p is None:
+            break
+        got.append(relay(p)[2])
+    elapsed = time.time() - start
+    t.join(30)
+    total = sum(len(m) + 8 + ROOM_ID_LEN for m in msgs)
+    print("  %d bytes in %.2f s (at most %d + %d/s allowed)" % (total, elapsed, byte_burst,
+                                                               byte_rate))
+    check(got == msgs, "every message arrives, whole and in order")
+    check(total <= byte_burst + byte_rate * (elapsed + 0.5),
+          "the server read the sender no faster than its byte rate")
+    still_talk(tx, rx, "byte rate")
+    rx.close()
+    tx.close()
+
+
+def sc_handshake(timeout_s):
+    """--handshake-timeout TIMEOUT_S: a connection that sends no whole frame
+    in time is closed; one that answers the PING is kept."""
+    rx = Peer()
+    rx.welcome()
+    ok = Peer()
+    ok.welcome()
+    ok.expect(T_PRESENCE)               # answers the PING on the way
+    silent = Peer()                     # (neither joins a room: a JOIN
+    silent.auto_pong = False            # would be the frame in time)
+    silent.welcome(join=False)
+    trickle = Peer()
+    trickle.auto_pong = False
+    trickle.welcome(join=False)
+    hdr = frame(T_SEND, b"", length=10)
+    start = time.time()
+
+    def slowloris():                    # one header byte a second
+        for i in range(len(hdr) - 1):
+            try:
+                trickle.send(hdr[i:i + 1])
+            except OSError:
+                return
+            time.sleep(1)
+    threading.Thread(target=slowloris, daemon=True).start()
+    for p, what in ((silent, "silent"), (trickle, "slowloris")):
+        p.sock.settimeout(timeout_s + 10)
+        while p.read() is not None:
+            pass
+        check(p.pings == 1, "%s got one PING to answer" % what)
+        check(p.errors == [ERR_TIMEOUT], "%s got ERROR(TIMEOUT): %s" % (what, p.errors))
+        check(p.eof, "%s is closed" % what)
+    print("  both closed after %.1f s" % (time.time() - start))
+    check(sorted(connected_ids(rx)) == sorted([rx.id, ok.id]),
+          "the clients that answered stay connected")
+    still_talk(ok, rx, "handshake timeout")
+    for p in (rx, ok, silent, trickle):
+        p.close()
+
+
+def sc_idle(idle_s):
+    """--idle-timeout IDLE_S: a silent client gets PINGs and stays while it
+    answers them; one that stops answering is closed."""
+    rx = Peer()
+    rx.welcome()
+    quiet = Peer()
+    quiet.welcome()
+    deaf = Peer()
+    deaf.welcome()
+    deaf.expect(T_PRESENCE)             # answers the handshake's PING
+    deaf.auto_pong = False
+    expect_joined(rx, quiet.id)
+    expect_joined(rx, deaf.id)
+    start = time.time()
+    pump([rx, quiet, deaf], 4 * idle_s, lambda: deaf.eof and quiet.pings >= 2 and
+         time.time() > start + idle_s)
+    print("  after %.1f s: quiet got %d PINGs, deaf %d, deaf closed: %s" %
+          (time.time() - start, quiet.pings, deaf.pings, deaf.eof))
+    check(quiet.pings >= 2 and not quiet.eof,
+          "a silent client that answers PINGs stays (%d PINGs)" % quiet.pings)
+    check(deaf.eof and deaf.errors == [ERR_TIMEOUT],
+          "a client that does not answer is closed with ERROR(TIMEOUT): %s" % deaf.errors)
+    check((P_LEFT, deaf.id, LEAVE_TIMEOUT) in rx.events, "the others see LEFT(TIMEOUT)")
+    check(not any(e[0] == P_LEFT and e[1] == quiet.id for e in rx.events),
+          "nobody sees the quiet client leave")
+    still_talk(quiet, rx, "idle")
+    for p in (rx, quiet, deaf):
+        p.close()
+
+
+def sc_header_only(count, server_pid):
+    """Clients that send only a header announcing the largest SEND make the
+    server allocate what they sent, not what they announced (the server runs
+    with --max-memory 8m: announced sizes would exceed it many times)."""
+    rx = Peer()
+    rx.welcome()
+    before = vm_kb(server_pid, "VmData")
+    peers = []
+    for _ in range(count):
+        p = Peer()
+        p.welcome()
+        p.send(frame(T_SEND, b"", length=ROOM_ID_LEN + MAX_MSG) + ROOM + b"y" * 84)
+        peers.append(p)
+    ids = connected_ids(rx)
+    after = vm_kb(server_pid, "VmData")
+    print("  %d clients announced %d MiB, the server's data grew by %d KiB" %
+          (count, count * MAX_MSG >> 20, after - before))
+    check(len(ids) == count + 1, "all %d stay connected (%d)" % (count + 1, len(ids)))
+    check(after - before < 16 * 1024, "the server did not allocate the announced sizes")
+    for p in peers[:3]:                 # some finish their frames
+        p.send(b"z" * (MAX_MSG - 84))
+    for _ in range(3):
+        p = rx.expect(T_RELAY)
+        if not check(p is not None and len(relay(p)[2]) == MAX_MSG, "their frames arrive"):
+            break
+    for p in peers + [rx]:
+        p.close()
+
+
+def sc_memory(hogs, server_pid, cap_mb):
+    """--max-memory CAP_MB m: clients that each hold a partial frame of 200 KB
+    are refused or disconnected (the biggest first) once the total would pass
+    the cap; the others go on."""
+    a = Peer()
+    a.welcome()
+    b = Peer()
+    b.welcome()
+    before = vm_kb(server_pid, "VmData")
+    admitted, refused = [], []
+    for _ in range(hogs):
+        h = Peer()
+        f = h.read()
+        if f is not None and f[0] == T_REFUSED:
+            check(f[1][0] == ERR_MEMORY, "a refused newcomer is told REFUSED(MEMORY)")
+            refused.append(h)
+            continue
+        check(f is not None and f[0] == T_WELCOME, "WELCOME or REFUSED")
+        h.id = struct.unpack(">I", f[1][:4])[0]
+        h.send(frame(T_SEND, b"", length=ROOM_ID_LEN + MAX_MSG) + b"h" * 200000)
+        admitted.append(h)
+    still_talk(a, b, "hogs")            # the server has read them all by now
+    for h in admitted:
+        h.sock.settimeout(0.1)
+        while h.read() is not None:
+            pass
+    evicted = [h for h in admitted if h.eof]
+    kept = len(admitted) - len(evicted)
+    after = vm_kb(server_pid, "VmData")
+    print("  of %d clients holding 200 KB each: %d refused, %d disconnected, %d kept "
+          "(cap %d MiB); the server's data grew by %s" %
+          (hogs, len(refused), len(evicted), kept, cap_mb,
+           "%d KiB" % (after - before) if server_pid else "(not measured)"))
+    check(len(refused) + len(evicted) >= 1 and kept * 200000 <= cap_mb << 20,
+          "what is kept fits the cap")
+    check(all(h.errors == [ERR_MEMORY] for h in evicted), "each disconnected one got ERROR(MEMORY)")
+    check(after - before < 2 * (cap_mb << 10), "the server's data stayed near the cap")
+    still_talk(b, a, "after the memory cap")
+    for h in evicted:
+        if (P_JOINED, h.id, 0) in a.events:
+            check((P_LEFT, h.id, LEAVE_MEMORY) in a.events, "LEFT(MEMORY) for %d" % h.id)
+    check(not any(e[0] == P_LEFT and e[1] in (a.id, b.id) for e in a.events + b.events),
+          "the small clients are not disconnected")
+    for p in admitted + refused + [a, b]:
+        p.close()
+
+
+def sc_per_address(limit):
+    """--max-per-address LIMIT: one more from the same address is refused."""
+    refused_beyond(limit, ERR_ADDRESS, b"too many connections from your address")
+
+
+def sc_presence(count):
+    """count clients connect, then all leave: an observer gets every join and
+    leave once, in at most one PRESENCE frame per 100 ms window."""
+    obs = Peer()
+    obs.welcome()
+    partner = Peer()
+    partner.welcome()
+    expect_joined(obs, partner.id)
+    frames0 = obs.presence_frames
+    start = time.time()
+    peers = []
+    for _ in range(count):
+        p = Peer()
+        p.welcome()
+        peers.append(p)
+    for p in peers:
+        expect_joined(obs, p.id)
+    for p in peers:
+        p.close()
+    for p in peers:
+        wait_event(obs, P_LEFT, p.id)
+    elapsed = time.time() - start
+    ids = set(p.id for p in peers)
+    joins = sorted(e[1] for e in obs.events if e[0] == P_JOINED and e[1] in ids)
+    leaves = sorted(e[1] for e in obs.events if e[0] == P_LEFT and e[1] in ids)
+    frames = obs.presence_frames - frames0
+    print("  %d joins and %d leaves reached the observer in %d PRESENCE frames in %.1f s"
+          % (len(joins), len(leaves), frames, elapsed))
+    check(joins == sorted(ids) and leaves == sorted(ids), "each join and leave once")
+    check(frames <= 10 * elapsed + 2, "at most one PRESENCE frame per window")
+    # Connections that come and go within one window are never announced.
+    short = []
+    for _ in range(50):
+        p = Peer()
+        p.welcome()
+        p.close()
+        short.append(p.id)
+    time.sleep(0.3)
+    still_talk(partner, obs, "short-lived")
+    seen = [e for e in obs.events if e[1] in short]
+    print("  50 connections that closed at once cost %d presence entries" % len(seen))
+    check(len(seen) <= 20, "short-lived connections cancel out (%d entries for 50)" % len(seen))
+    # A newcomer is not told of joins that its WELCOME already counted.
+    early = [Peer() for _ in range(5)]
+    late = Peer()
+    for p in early:
+        p.welcome()
+    late.welcome()
+    still_talk(obs, late, "newcomer")
+    check(late.seen_self, "a newcomer's own join comes in a PRESENCE batch")
+    check(not any(e[1] in [p.id for p in early] for e in late.events),
+          "a newcomer's notices start after its own join")
+    for p in early + [late, obs, partner]:
+        p.close()
+
+
+def sc_who_pages(count, page):
+    """--who-page PAGE: WHO lists every id in pages of at most PAGE, and a
+    listing taken while clients come and go lists each present one once."""
+    asker = Peer()
+    asker.welcome()
+    peers = [Peer() for _ in range(count)]
+    for p in peers:
+        p.welcome()
+    everyone = sorted([asker.id] + [p.id for p in peers])
+    ids = connected_ids(asker, page)
+    check(sorted(ids) == everyone, "pages list all %d ids once (%d)" % (len(everyone), len(ids)))
+    asker.send(who())
+    p = asker.expect(T_WHO_REPLY)
+    check(p is not None and who_reply(p)[0] == count + 1, "a page says how many are connected")
+    # Page by page while 10 leave and 10 join.
+    asker.send(who())
+    total, cursor, ids = who_reply(asker.expect(T_WHO_REPLY))
+    leaving = peers[-10:]
+    for p in leaving:
+        expect_joined(asker, p.id)      # (else join and leave cancel out)
+    for p in leaving:
+        p.close()
+    for p in leaving:
+        expect_left(asker, p.id, LEAVE_QUIT)
+    joining = [Peer() for _ in range(10)]
+    for p in joining:
+        p.welcome()
+    while cursor:
+        asker.send(who(cursor))
+        _, cursor, more = who_reply(asker.expect(T_WHO_REPLY))
+        ids += more
+    stayed = set(everyone) - set(p.id for p in leaving)
+    check(len(ids) == len(set(ids)), "no id listed twice")
+    check(stayed <= set(ids), "every client present throughout is listed")
+    for p in peers[:-10] + joining + [asker]:
+        p.close()
+
+
+def sc_accept_stall(ctl, seconds):
+    """accept() fails while the file ctl exists (tests/integration/
+    accept_fail_shim.c): a client waits in the backlog meanwhile; once the
+    file is gone it is served."""
+    p = Peer()
+    time.sleep(seconds)
+    os.unlink(ctl)
+    check(p.welcome() == 1, "the client that waited is served once accept works")
+    p.close()
+
+
 def sc_session():
     """A bit of everything, for the valgrind run."""
     sc_basic()
@@ -515,6 +1034,7 @@ def sc_session():
     for name in ("bad-version", "oversized", "bad-type"):
         v = Peer()
         v.welcome()
+        expect_joined(a, v.id)
         v.send(BAD_FRAMES[name][0])
         v.expect(T_ERROR)
         v.close()
@@ -540,11 +1060,14 @@ def main():
         print("usage: chat_server_check.py SCENARIO PORT [ARGS...]")
         return 2
     name, PORT = sys.argv[1], int(sys.argv[2])
-    args = [int(x) for x in sys.argv[3:]]
+    args = [int(x) if x.isdigit() else x for x in sys.argv[3:]]
     fn = {"basic": sc_basic, "full": sc_full, "malformed": sc_malformed,
           "slow": sc_slow, "order": sc_order, "many": sc_many,
           "shutdown-clients": sc_shutdown_clients, "ipv6": sc_ipv6,
-          "session": sc_session}[name]
+          "session": sc_session, "rate": sc_rate, "byte-rate": sc_byte_rate,
+          "handshake": sc_handshake, "idle": sc_idle, "header-only": sc_header_only,
+          "memory": sc_memory, "per-address": sc_per_address, "presence": sc_presence,
+          "who-pages": sc_who_pages, "accept-stall": sc_accept_stall}[name]
     try:
         fn(*args)
     except Exception as e:  # an unexpected close or timeout is a failure

@@ -27,7 +27,7 @@ static char *fmt(int colour, enum client_line_kind kind, const char *nick,
 
 	assert_non_null(f);
 	/* 12:34:56 UTC; the line shows local time, so use TZ=UTC (main). */
-	client_fmt_line(f, colour, kind, 45296000u, nick, (const uint8_t *)text,
+	client_fmt_line(f, colour, kind, 45296000u, NULL, nick, (const uint8_t *)text,
 			len);
 	fclose(f);
 	return buf;

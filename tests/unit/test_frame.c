@@ -17,6 +17,8 @@
 
 #include "frame.h"
 
+static const uint8_t ROOM[CHAT_ROOM_ID_LEN] = "0123456789abcdef";
+
 static void hdr(uint8_t *b, uint8_t ver, uint8_t type, uint16_t flags, uint32_t len)
 {
 	b[0] = ver;
@@ -50,32 +52,40 @@ static void test_hdr_errors(void **state)
 {
 	uint8_t b[CHAT_HDR_LEN];
 	struct chat_frame_hdr h;
+	const uint8_t v = CHAT_PROTO_VERSION;
 
 	(void)state;
-	hdr(b, 2, CHAT_T_SEND, 0, 5);
+	assert_int_equal(v, 2);
+	hdr(b, 1, CHAT_T_SEND, 0, 5);	/* version 1 peers are not understood */
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EPROTONOSUPPORT);
-	assert_int_equal(h.version, 2);
+	assert_int_equal(h.version, 1);
+	hdr(b, 3, CHAT_T_SEND, 0, 5);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EPROTONOSUPPORT);
 	hdr(b, 0, CHAT_T_SEND, 0, 5);
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EPROTONOSUPPORT);
-	hdr(b, 1, CHAT_T_SEND, 0, CHAT_MAX_PAYLOAD + 1);
+	hdr(b, v, CHAT_T_SEND, 0, CHAT_MAX_PAYLOAD + 1);
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EMSGSIZE);
-	hdr(b, 1, CHAT_T_SEND, 0, 0xffffffffu);
+	hdr(b, v, CHAT_T_SEND, 0, 0xffffffffu);
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EMSGSIZE);
-	hdr(b, 1, CHAT_T_SEND, 0, CHAT_MAX_PAYLOAD);
+	hdr(b, v, CHAT_T_SEND, 0, CHAT_MAX_PAYLOAD);
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), 1);
-	hdr(b, 1, CHAT_T_SEND, 1, 5);
+	hdr(b, v, CHAT_T_SEND, 1, 5);
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
-	hdr(b, 1, CHAT_T_SEND, 0x8000, 5);
+	hdr(b, v, CHAT_T_SEND, 0x8000, 5);
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
-	hdr(b, 1, 0x00, 0, 0);
+	hdr(b, v, 0x00, 0, 0);
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
-	hdr(b, 1, 0x03, 0, 0);
+	hdr(b, v, 0x07, 0, 0);
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
-	hdr(b, 1, 0x80, 0, 0);
+	hdr(b, v, 0x80, 0, 0);
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
-	hdr(b, 1, 0x88, 0, 0);
+	hdr(b, v, 0x06, 0, 0);		/* after PART */
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
-	hdr(b, 1, 0xff, 0, 0);
+	hdr(b, v, 0x83, 0, 13);		/* LEFT of version 1 */
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
+	hdr(b, v, 0x8a, 0, 0);
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
+	hdr(b, v, 0xff, 0, 0);
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
 }
 
@@ -90,11 +100,18 @@ static void test_type_direction(void **state)
 		assert_false(chat_type_from_client((uint8_t)t) &&
 			     chat_type_from_server((uint8_t)t));
 	}
-	assert_int_equal(nc, 2);
-	assert_int_equal(ns, 7);
+	assert_int_equal(nc, 5);
+	assert_int_equal(ns, 8);
 	assert_true(chat_type_from_client(CHAT_T_SEND));
 	assert_true(chat_type_from_client(CHAT_T_WHO));
+	assert_true(chat_type_from_client(CHAT_T_PONG));
+	assert_true(chat_type_from_client(CHAT_T_JOIN));
+	assert_true(chat_type_from_client(CHAT_T_PART));
+	assert_true(chat_type_from_server(CHAT_T_JOINED));
 	assert_true(chat_type_from_server(CHAT_T_ERROR));
+	assert_true(chat_type_from_server(CHAT_T_PING));
+	assert_true(chat_type_from_server(CHAT_T_PRESENCE));
+	assert_false(chat_type_from_server(0x83));
 }
 
 static void test_hdr_put_roundtrip(void **state)
@@ -103,9 +120,9 @@ static void test_hdr_put_roundtrip(void **state)
 	struct chat_frame_hdr h;
 
 	(void)state;
-	chat_hdr_put(b, CHAT_T_WHO, 0);
+	chat_hdr_put(b, CHAT_T_PONG, 0);
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), 1);
-	assert_int_equal(h.type, CHAT_T_WHO);
+	assert_int_equal(h.type, CHAT_T_PONG);
 	assert_int_equal(h.len, 0);
 	chat_hdr_put(b, CHAT_T_RELAY, 0x01020304u & (CHAT_MAX_PAYLOAD - 1));
 	assert_int_equal(b[0], CHAT_PROTO_VERSION);
@@ -114,13 +131,13 @@ static void test_hdr_put_roundtrip(void **state)
 
 static void test_welcome(void **state)
 {
-	struct chat_welcome w = { .your_id = 0xdeadbeef, .clients = 42 }, d;
+	struct chat_welcome w = { .your_id = 0xdeadbeef, .clients = 42,
+				  .max_rooms = 64 }, d;
 	uint8_t out[CHAT_WELCOME_FRAME_LEN + 1];
 	struct chat_frame_hdr h;
 	size_t n;
 
 	(void)state;
-	memset(w.salt, 0xa5, sizeof(w.salt));
 	n = chat_welcome_encode(out, &w);
 	assert_int_equal(n, CHAT_WELCOME_FRAME_LEN);
 	assert_int_equal(chat_hdr_parse(out, n, &h), 1);
@@ -129,41 +146,58 @@ static void test_welcome(void **state)
 	assert_int_equal(chat_welcome_decode(out + CHAT_HDR_LEN, h.len, &d), 0);
 	assert_int_equal(d.your_id, 0xdeadbeef);
 	assert_int_equal(d.clients, 42);
-	assert_memory_equal(d.salt, w.salt, CHAT_SALT_LEN);
+	assert_int_equal(d.max_rooms, 64);
+	assert_int_equal(h.len, 12);	/* no salt: nothing the server chooses */
 	assert_int_equal(chat_welcome_decode(out + CHAT_HDR_LEN, h.len - 1, &d), -EBADMSG);
 	assert_int_equal(chat_welcome_decode(out + CHAT_HDR_LEN, h.len + 1, &d), -EBADMSG);
 	assert_int_equal(chat_welcome_decode(out + CHAT_HDR_LEN, 0, &d), -EBADMSG);
 }
 
-static void test_notices(void **state)
+static void test_presence(void **state)
 {
-	struct chat_notice n = { .id = 7, .unix_ms = 0x0102030405060708ull,
-				 .reason = CHAT_LEAVE_SLOW }, d;
-	uint8_t out[CHAT_NOTICE_FRAME_LEN + 1];
+	static const struct chat_presence_entry in[3] = {
+		{ .id = 7, .event = CHAT_PRES_JOINED },
+		{ .id = 0xfffffffeu, .event = CHAT_PRES_LEFT, .reason = CHAT_LEAVE_FLOOD },
+		{ .id = 9, .event = CHAT_PRES_LEFT, .reason = 200 },	/* unknown: kept */
+	};
+	uint8_t out[CHAT_PRESENCE_FRAME_LEN(3)];
+	struct chat_presence_entry e;
 	struct chat_frame_hdr h;
+	struct chat_presence pr;
+	uint32_t i;
 	size_t len;
 
 	(void)state;
-	len = chat_notice_encode(out, CHAT_T_JOINED, &n);
-	assert_int_equal(len, CHAT_HDR_LEN + 12);
+	len = chat_presence_encode(out, ROOM, 0x0102030405060708ull, 42, in, 3);
+	assert_int_equal(len, CHAT_HDR_LEN + 16 + 16 + 3 * 6);
 	assert_int_equal(chat_hdr_parse(out, len, &h), 1);
-	assert_int_equal(chat_notice_decode(CHAT_T_JOINED, out + 8, h.len, &d), 0);
-	assert_int_equal(d.id, 7);
-	assert_true(d.unix_ms == 0x0102030405060708ull);
-	assert_int_equal(d.reason, 0);
-	assert_int_equal(chat_notice_decode(CHAT_T_JOINED, out + 8, 11, &d), -EBADMSG);
-	assert_int_equal(chat_notice_decode(CHAT_T_JOINED, out + 8, 13, &d), -EBADMSG);
-
-	len = chat_notice_encode(out, CHAT_T_LEFT, &n);
-	assert_int_equal(len, CHAT_NOTICE_FRAME_LEN);
-	assert_int_equal(chat_hdr_parse(out, len, &h), 1);
-	assert_int_equal(chat_notice_decode(CHAT_T_LEFT, out + 8, h.len, &d), 0);
-	assert_int_equal(d.reason, CHAT_LEAVE_SLOW);
-	assert_int_equal(chat_notice_decode(CHAT_T_LEFT, out + 8, 12, &d), -EBADMSG);
-	assert_int_equal(chat_notice_decode(CHAT_T_LEFT, out + 8, 14, &d), -EBADMSG);
-	/* Only JOINED and LEFT are notices. */
-	assert_int_equal(chat_notice_decode(CHAT_T_RELAY, out + 8, 13, &d), -EBADMSG);
-	assert_int_equal(chat_notice_encode(out, CHAT_T_RELAY, &n), 0);
+	assert_int_equal(h.type, CHAT_T_PRESENCE);
+	assert_int_equal(chat_presence_decode(out + 8, h.len, &pr), 0);
+	assert_memory_equal(pr.room, ROOM, CHAT_ROOM_ID_LEN);
+	assert_true(pr.unix_ms == 0x0102030405060708ull);
+	assert_int_equal(pr.clients, 42);
+	assert_int_equal(pr.n, 3);
+	for (i = 0; i < 3; i++) {
+		chat_presence_entry(&pr, i, &e);
+		assert_int_equal(e.id, in[i].id);
+		assert_int_equal(e.event, in[i].event);
+		assert_int_equal(e.reason, in[i].reason);
+	}
+	/* Wrong lengths, count mismatch, unknown events, a JOINED with a reason. */
+	assert_int_equal(chat_presence_decode(out + 8, 31, &pr), -EBADMSG);
+	assert_int_equal(chat_presence_decode(out + 8, 16, &pr), -EBADMSG);
+	assert_int_equal(chat_presence_decode(out + 8, h.len - 1, &pr), -EBADMSG);
+	assert_int_equal(chat_presence_decode(out + 8, h.len - 6, &pr), -EBADMSG);
+	out[8 + 32 + 4] = 3;
+	assert_int_equal(chat_presence_decode(out + 8, h.len, &pr), -EBADMSG);
+	out[8 + 32 + 4] = CHAT_PRES_JOINED;
+	out[8 + 32 + 5] = 1;
+	assert_int_equal(chat_presence_decode(out + 8, h.len, &pr), -EBADMSG);
+	/* Empty batch, and the largest one fits a frame. */
+	len = chat_presence_encode(out, ROOM, 1, 1, in, 0);
+	assert_int_equal(chat_presence_decode(out + 8, len - 8, &pr), 0);
+	assert_int_equal(pr.n, 0);
+	assert_true(CHAT_PRESENCE_FRAME_LEN(CHAT_PRESENCE_MAX) <= CHAT_HDR_LEN + CHAT_MAX_PAYLOAD);
 }
 
 static void test_relay(void **state)
@@ -174,23 +208,63 @@ static void test_relay(void **state)
 	size_t n;
 
 	(void)state;
-	n = chat_relay_encode_hdr(out, 99, 1234567, 5);
+	n = chat_relay_encode_hdr(out, ROOM, 99, 1234567, 5);
 	assert_int_equal(n, CHAT_RELAY_HDR_LEN);
 	memcpy(out + n, "hello", 5);
 	assert_int_equal(chat_hdr_parse(out, sizeof(out), &h), 1);
 	assert_int_equal(h.type, CHAT_T_RELAY);
-	assert_int_equal(h.len, 17);
+	assert_int_equal(h.len, 33);
 	assert_int_equal(chat_relay_decode(out + 8, h.len, &r), 0);
+	assert_memory_equal(r.room, ROOM, CHAT_ROOM_ID_LEN);
 	assert_int_equal(r.sender_id, 99);
 	assert_true(r.unix_ms == 1234567);
 	assert_int_equal(r.msg_len, 5);
 	assert_memory_equal(r.msg, "hello", 5);
 	/* Short: no message bytes, or not even the sender/time. */
+	assert_int_equal(chat_relay_decode(out + 8, 28, &r), -EBADMSG);
 	assert_int_equal(chat_relay_decode(out + 8, 12, &r), -EBADMSG);
 	assert_int_equal(chat_relay_decode(out + 8, 3, &r), -EBADMSG);
 	assert_int_equal(chat_relay_decode(out + 8, 0, &r), -EBADMSG);
 	/* Long: over the maximum payload. */
 	assert_int_equal(chat_relay_decode(out + 8, CHAT_MAX_PAYLOAD + 1, &r), -EBADMSG);
+}
+
+static void test_room_frames(void **state)
+{
+	struct chat_joined j = { .members = 7 }, dj;
+	uint8_t out[CHAT_JOINED_FRAME_LEN], send[CHAT_SEND_HDR_LEN + 3];
+	const uint8_t *room;
+	struct chat_frame_hdr h;
+	struct chat_send m;
+
+	(void)state;
+	memcpy(j.room, ROOM, CHAT_ROOM_ID_LEN);
+	assert_int_equal(chat_joined_encode(out, &j), CHAT_JOINED_FRAME_LEN);
+	assert_int_equal(chat_hdr_parse(out, sizeof(out), &h), 1);
+	assert_int_equal(h.type, CHAT_T_JOINED);
+	assert_int_equal(chat_joined_decode(out + 8, h.len, &dj), 0);
+	assert_memory_equal(dj.room, ROOM, CHAT_ROOM_ID_LEN);
+	assert_int_equal(dj.members, 7);
+	assert_int_equal(chat_joined_decode(out + 8, h.len - 1, &dj), -EBADMSG);
+	assert_int_equal(chat_joined_decode(out + 8, h.len + 1, &dj), -EBADMSG);
+	/* JOIN and PART: exactly a room id. */
+	assert_int_equal(chat_room_decode(ROOM, CHAT_ROOM_ID_LEN, &room), 0);
+	assert_ptr_equal(room, ROOM);
+	assert_int_equal(chat_room_decode(ROOM, CHAT_ROOM_ID_LEN - 1, &room), -EBADMSG);
+	assert_int_equal(chat_room_decode(ROOM, CHAT_ROOM_ID_LEN + 1, &room), -EBADMSG);
+	/* SEND: a room id and at least one byte, at most CHAT_MAX_MSG. */
+	memcpy(send, ROOM, CHAT_ROOM_ID_LEN);
+	memcpy(send + CHAT_ROOM_ID_LEN, "abc", 3);
+	assert_int_equal(chat_send_decode(send, sizeof(send), &m), 0);
+	assert_ptr_equal(m.room, send);
+	assert_int_equal(m.msg_len, 3);
+	assert_memory_equal(m.msg, "abc", 3);
+	assert_int_equal(chat_send_decode(send, CHAT_ROOM_ID_LEN, &m), -EBADMSG);
+	assert_int_equal(chat_send_decode(send, 3, &m), -EBADMSG);
+	assert_int_equal(chat_send_decode(send, CHAT_ROOM_ID_LEN + CHAT_MAX_MSG + 1, &m),
+			 -EBADMSG);
+	/* The largest SEND's RELAY still fits one frame. */
+	assert_true(CHAT_RELAY_HDR_LEN + CHAT_MAX_MSG <= CHAT_HDR_LEN + CHAT_MAX_PAYLOAD);
 }
 
 static void test_reason(void **state)
@@ -230,34 +304,54 @@ static void test_reason(void **state)
 static void test_who(void **state)
 {
 	uint32_t ids[3] = { 1, 70000, 0xffffffffu }, got[3];
-	uint8_t out[CHAT_WHO_FRAME_LEN(3)];
+	struct chat_who_reply r = { .total = 9, .next = 0x0102030405060708ull, .n = 3 }, d;
+	uint8_t out[CHAT_WHO_REPLY_FRAME_LEN(3)], req[CHAT_WHO_LEN];
+	const uint8_t *room;
 	struct chat_frame_hdr h;
-	size_t n;
+	uint64_t cursor;
 
 	(void)state;
-	assert_int_equal(chat_who_encode(out, ids, 3), CHAT_WHO_FRAME_LEN(3));
+	r.room = ROOM;
+	/* The request: a room and a cursor. */
+	chat_who_put(req, ROOM, 0xa1b2c3d4e5f60718ull);
+	assert_int_equal(chat_who_decode(req, sizeof(req), &room, &cursor), 0);
+	assert_true(cursor == 0xa1b2c3d4e5f60718ull);
+	assert_memory_equal(room, ROOM, CHAT_ROOM_ID_LEN);
+	assert_int_equal(chat_who_decode(req, 0, &room, &cursor), -EBADMSG);
+	assert_int_equal(chat_who_decode(req, 8, &room, &cursor), -EBADMSG);
+	assert_int_equal(chat_who_decode(req, 23, &room, &cursor), -EBADMSG);
+	/* The reply: one page. */
+	assert_int_equal(chat_who_reply_encode(out, &r, ids), CHAT_WHO_REPLY_FRAME_LEN(3));
 	assert_int_equal(chat_hdr_parse(out, sizeof(out), &h), 1);
 	assert_int_equal(h.type, CHAT_T_WHO_REPLY);
-	assert_int_equal(h.len, 16);
-	assert_int_equal(chat_who_decode(out + 8, h.len, got, 3, &n), 0);
-	assert_int_equal(n, 3);
+	assert_int_equal(h.len, 44);
+	assert_int_equal(chat_who_reply_decode(out + 8, h.len, &d, got, 3), 0);
+	assert_memory_equal(d.room, ROOM, CHAT_ROOM_ID_LEN);
+	assert_int_equal(d.total, 9);
+	assert_true(d.next == r.next);
+	assert_int_equal(d.n, 3);
 	assert_memory_equal(got, ids, sizeof(ids));
-	/* ids[] smaller than the list: count still reported, no overflow. */
+	/* ids[] smaller than the page: count still reported, no overflow. */
 	memset(got, 0, sizeof(got));
-	assert_int_equal(chat_who_decode(out + 8, h.len, got, 1, &n), 0);
-	assert_int_equal(n, 3);
+	assert_int_equal(chat_who_reply_decode(out + 8, h.len, &d, got, 1), 0);
+	assert_int_equal(d.n, 3);
 	assert_int_equal(got[0], 1);
 	assert_int_equal(got[1], 0);
 	/* Short, long, unaligned, count mismatch. */
-	assert_int_equal(chat_who_decode(out + 8, 0, got, 3, &n), -EBADMSG);
-	assert_int_equal(chat_who_decode(out + 8, 12, got, 3, &n), -EBADMSG);
-	assert_int_equal(chat_who_decode(out + 8, 15, got, 3, &n), -EBADMSG);
-	out[11] = 4;
-	assert_int_equal(chat_who_decode(out + 8, 16, got, 3, &n), -EBADMSG);
-	/* Empty list. */
-	assert_int_equal(chat_who_encode(out, ids, 0), CHAT_WHO_FRAME_LEN(0));
-	assert_int_equal(chat_who_decode(out + 8, 4, got, 3, &n), 0);
-	assert_int_equal(n, 0);
+	assert_int_equal(chat_who_reply_decode(out + 8, 0, &d, got, 3), -EBADMSG);
+	assert_int_equal(chat_who_reply_decode(out + 8, 16, &d, got, 3), -EBADMSG);
+	assert_int_equal(chat_who_reply_decode(out + 8, 40, &d, got, 3), -EBADMSG);
+	assert_int_equal(chat_who_reply_decode(out + 8, 43, &d, got, 3), -EBADMSG);
+	out[8 + 16 + 15] = 4;
+	assert_int_equal(chat_who_reply_decode(out + 8, 44, &d, got, 3), -EBADMSG);
+	/* Empty page. */
+	r.n = 0;
+	r.next = 0;
+	assert_int_equal(chat_who_reply_encode(out, &r, ids), CHAT_WHO_REPLY_FRAME_LEN(0));
+	assert_int_equal(chat_who_reply_decode(out + 8, 32, &d, got, 3), 0);
+	assert_int_equal(d.n, 0);
+	/* The largest page fits a frame: a reply never exceeds the limit. */
+	assert_true(CHAT_WHO_REPLY_FRAME_LEN(CHAT_WHO_PAGE_MAX) <= CHAT_HDR_LEN + CHAT_MAX_PAYLOAD);
 }
 
 int main(void)
@@ -268,8 +362,9 @@ int main(void)
 		cmocka_unit_test(test_type_direction),
 		cmocka_unit_test(test_hdr_put_roundtrip),
 		cmocka_unit_test(test_welcome),
-		cmocka_unit_test(test_notices),
+		cmocka_unit_test(test_presence),
 		cmocka_unit_test(test_relay),
+		cmocka_unit_test(test_room_frames),
 		cmocka_unit_test(test_reason),
 		cmocka_unit_test(test_who),
 	};

@@ -235,10 +235,10 @@ static void *kill_child_thread(void *arg)
 	return NULL;
 }
 
-/* Sum of the in-flight column of every queue of every device. */
+/* Requests on the rings now, over every queue of every device. */
 static long inflight_total(void)
 {
-	return queue_stat_sum("", 5);
+	return queue_stat_sum("", "inflight");
 }
 
 static int kill_test(int rounds)

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,22 +95,32 @@ static inline int sess_new(int fd, uint32_t cipher, const uint8_t *key,
 }
 
 /*
- * Sum of one column of the queues whose name starts with @prefix ("dataq",
- * "" for all) in every device's queue_stats: 1 requests, 5 inflight.
+ * Sum of one counter (@file: "requests", "inflight" ...) over the queues whose
+ * name starts with @prefix ("dataq", "" for all) of every device: the files
+ * /sys/bus/virtio/devices/virtioN/cryptodev/queues/QUEUE/FILE, one number each.
+ * -1 when no such file exists.
  */
-static inline long queue_stat_sum(const char *prefix, int column)
+static inline long queue_stat_sum(const char *prefix, const char *file)
 {
-	FILE *p = popen("cat /sys/bus/virtio/devices/*/cryptodev/queue_stats 2>/dev/null", "r");
-	char name[64];
-	long v[6], sum = 0;
+	char pattern[256];
+	glob_t g;
+	long sum = 0;
+	size_t i;
 
-	if (!p)
+	snprintf(pattern, sizeof(pattern), "/sys/bus/virtio/devices/*/cryptodev/queues/%s*/%s",
+		 prefix, file);
+	if (glob(pattern, 0, NULL, &g))
 		return -1;
-	while (fscanf(p, "%63s %ld %ld %ld %ld %ld %ld", name, &v[0], &v[1], &v[2], &v[3],
-		      &v[4], &v[5]) == 7)
-		if (!strncmp(name, prefix, strlen(prefix)))
-			sum += v[column - 1];
-	pclose(p);
+	for (i = 0; i < g.gl_pathc; i++) {
+		FILE *f = fopen(g.gl_pathv[i], "r");
+		long v;
+
+		if (f && fscanf(f, "%ld", &v) == 1)
+			sum += v;
+		if (f)
+			fclose(f);
+	}
+	globfree(&g);
 	return sum;
 }
 

@@ -47,7 +47,7 @@ static void fill(uint8_t *p, size_t n)
 /* Requests the data queues have taken so far (sysfs). */
 static long requests_total(void)
 {
-	return queue_stat_sum("dataq", 1);
+	return queue_stat_sum("dataq", "requests");
 }
 
 static void *big(size_t n)

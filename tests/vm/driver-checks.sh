@@ -10,7 +10,8 @@
 # virtio_cryptodev module loaded: known answers (on /dev/crypto and on the
 # per-device node), bad input / isolation / leak check, random ioctls, 8-thread stress
 # against OpenSSL (copied and zero-copy), killed waiters, the lib's engine unit test against the
-# real device, then device removal with a file open (unbind), rmmod refused
+# real device, suspend/resume, the sysfs files (driver-sysfs.sh, one value
+# each; then the statistics as vcd-stats prints them), then device removal with a file open (unbind), rmmod refused
 # while a file is open, rmmod, insmod
 # again and the known answers once more.  Every guest program prints
 # PASS/FAIL lines; this script adds one line "STEP NAME rc=N" per step.
@@ -66,8 +67,10 @@ suspend() {
 		cryptodev_kat >/tmp/kat-resume.log && echo "PASS suspend: known answers after resume"
 }
 step suspend suspend
-echo "queue stats:"
-cat /sys/bus/virtio/devices/*/cryptodev/queue_stats
+# Every sysfs file one value; the files the driver made, for the man page.
+step sysfs driver-sysfs.sh
+echo "device statistics:"
+vcd-stats
 dev=$(ls /sys/bus/virtio/drivers/virtio_cryptodev/ | grep '^virtio' | head -n1)
 step unbind cryptodev_badinput --unbind "$dev"
 step node-gone sh -c "! ls /dev/cryptodev* 2>/dev/null"

@@ -5,14 +5,16 @@
 #
 # Owns: per-device nodes /dev/cryptodevN reaching their own device (shown by
 # that device's request counter in sysfs), /dev/crypto spreading sessions
-# over all devices, and unbinding one device leaving the others serving.
+# over all devices, the sysfs files of both (driver-sysfs.sh), and
+# unbinding one device leaving the others serving.
 # Prints PASS/FAIL lines like the guest programs.  Does not own the checks
 # behind cryptodev_kat / cryptodev_stress.
 pass() { echo "PASS multidev: $*"; }
 fail() { echo "FAIL multidev: $*"; }
 check() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 sys=/sys/bus/virtio/drivers/virtio_cryptodev
-reqs() { awk '$1 ~ /^dataq/ { n += $2 } END { print n + 0 }' "/sys/bus/virtio/devices/$1/cryptodev/queue_stats"; }
+# reqs DEVICE: requests its data queues have served so far
+reqs() { cat /sys/bus/virtio/devices/$1/cryptodev/queues/dataq.*/requests | awk '{ n += $1 } END { print n + 0 }'; }
 
 devs=$(ls $sys | grep '^virtio')
 n=$(echo $devs | wc -w)
@@ -40,6 +42,9 @@ a1=$(reqs $d0) b1=$(reqs $d1)
 check "/dev/crypto used both devices ($d0: $a0 -> $a1, $d1: $b0 -> $b1)" \
 	[ "$a1" -gt "$a0" -a "$b1" -gt "$b0" ]
 
+# every sysfs file of both devices one value (driver-sysfs.sh, --added)
+check "driver-sysfs.sh on both devices" sh -c "driver-sysfs.sh >/tmp/sysfs.out"
+grep -v '^SYSFS ' /tmp/sysfs.out
 check "unbind $d0" sh -c "echo $d0 > $sys/unbind"
 check "/dev/$n0 removed, /dev/$n1 stays" sh -c "[ ! -e /dev/$n0 ] && [ -c /dev/$n1 ]"
 check "known answers on /dev/crypto with one device left" sh -c "cryptodev_kat >/tmp/kat2.log"

@@ -3,7 +3,7 @@
 #
 # Owns: the static guest builds of the /dev/crypto test programs
 # (cryptodev_kat, cryptodev_badinput, cryptodev_stress, cryptodev_bench,
-# cryptodev_fuzz),
+# cryptodev_fuzz ...) and the vcd-stats script,
 # appended to GUEST_PROGRAMS of tests/vm/guest.mk (literal build/guest: this
 # fragment is read before guest.mk defines GUEST_DIR).  Does not own the rules of
 # guest.mk nor build/guest/test_crypto_engine (lib/lib.mk builds that one).
@@ -28,3 +28,7 @@ GUEST_PROGRAMS += build/guest/cryptodev_sessions
 build/guest/cryptodev_sessions: tests/vm/cryptodev_sessions.c $(GUEST_CDEV_H) ; $(GUEST_LINK)
 GUEST_PROGRAMS += build/guest/cryptodev_zc
 build/guest/cryptodev_zc: tests/vm/cryptodev_zc.c $(GUEST_CDEV_H) ; $(GUEST_LINK)
+# vcd-stats: the devices' sysfs statistics as labelled tables (a shell script).
+GUEST_PROGRAMS += build/guest/vcd-stats
+build/guest/vcd-stats: tests/vm/vcd-stats.sh
+	@mkdir -p build/guest && echo "GUEST $@" && install -m 755 $< $@
