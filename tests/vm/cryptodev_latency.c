@@ -261,7 +261,7 @@ int main(int argc, char **argv)
 	w = calloc((size_t)threads, sizeof(*w));
 	th = calloc((size_t)threads, sizeof(*th));
 	pthread_barrier_init(&ready, NULL, (unsigned int)threads + 1);
-	dev0 = queue_stat_sum("dataq", 1);
+	dev0 = queue_stat_sum("dataq", "requests");
 	resets0 = sysfs_sum("resets");
 	t_start = now_s();
 	for (int i = 0; i < threads; i++) {
@@ -284,7 +284,7 @@ int main(int argc, char **argv)
 		if (w[i].first[0])
 			printf("thread %d: first problem: %s\n", i, w[i].first);
 	}
-	dev0 = queue_stat_sum("dataq", 1) - dev0;
+	dev0 = queue_stat_sum("dataq", "requests") - dev0;
 	resets0 = sysfs_sum("resets") - resets0;
 	printf("latency: requests=%ld fresh_sessions=%ld failed=%ld wrong=%ld late=%ld "
 	       "max_ms=%.1f device_requests=%ld resets=%ld secs=%d threads=%d\n",
