@@ -132,10 +132,34 @@ void cd_drain(struct crypto_device *d)
 		drain_queue(&d->q[i]);
 }
 
+unsigned cd_inflight(struct crypto_device *d)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++) {
+		pthread_mutex_lock(&d->q[i].lock);
+		n += d->q[i].inflight;
+		pthread_mutex_unlock(&d->q[i].lock);
+	}
+	return n;
+}
+
 void cd_mem_begin(struct crypto_device *d)
 {
 	cd_drain(d);
 	gm_clear(&d->mem);
+}
+
+int cd_mem_add_fd(struct crypto_device *d, uint64_t gpa, uint64_t size,
+		  uint64_t uva, uint64_t mmap_offset, int fd)
+{
+	return gm_add_fd(&d->mem, gpa, size, uva, mmap_offset, fd);
+}
+
+int cd_mem_region(const struct crypto_device *d, unsigned i,
+		  struct gm_region_desc *out)
+{
+	return gm_region_get(&d->mem, i, out);
 }
 
 int cd_mem_end(struct crypto_device *d)
@@ -164,6 +188,21 @@ static struct cd_queue *queue(struct crypto_device *d, unsigned qi)
 	return qi < CD_MAX_QUEUES ? &d->q[qi] : NULL;
 }
 
+/* The control path moved ring q (nothing in flight): tell the log. */
+static void log_reset(struct cd_queue *q)
+{
+	il_reset(q->dev->ilog, q->index, q->num, q->vq.last_avail,
+		 q->vq.used_idx);
+}
+
+void cd_set_inflight_log(struct crypto_device *d, struct inflight_log *log)
+{
+	cd_drain(d);
+	d->ilog = log;
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++)
+		log_reset(&d->q[i]);
+}
+
 int cd_set_num(struct crypto_device *d, unsigned qi, unsigned num)
 {
 	struct cd_queue *q = queue(d, qi);
@@ -172,6 +211,7 @@ int cd_set_num(struct crypto_device *d, unsigned qi, unsigned num)
 		return -EINVAL;
 	drain_queue(q);
 	q->num = num;
+	log_reset(q);
 	return 0;
 }
 
@@ -183,6 +223,7 @@ int cd_set_base(struct crypto_device *d, unsigned qi, unsigned base)
 		return -EINVAL;
 	drain_queue(q);
 	q->vq.last_avail = (uint16_t)base;
+	log_reset(q);
 	return 0;
 }
 
@@ -214,6 +255,7 @@ int cd_set_addr(struct crypto_device *d, unsigned qi, uint64_t desc_uva,
 			 qi, q->vq.last_avail, q->vq.used_idx);
 		q->vq.last_avail = q->vq.used_idx;
 	}
+	log_reset(q);
 	return 0;
 }
 
@@ -308,12 +350,171 @@ void cd_set_event_idx(struct crypto_device *d, bool on)
 		d->q[i].vq.event_idx = on;
 }
 
+struct session_table *cd_sessions(struct crypto_device *d)
+{
+	return d->sessions;
+}
+
+bool cd_event_idx(const struct crypto_device *d)
+{
+	return d->event_idx;
+}
+
+int cd_queue_export(struct crypto_device *d, unsigned qi,
+		    struct cd_queue_state *out)
+{
+	struct cd_queue *q;
+
+	if (qi >= CD_MAX_QUEUES)
+		return -EINVAL;
+	q = &d->q[qi];
+	pthread_mutex_lock(&q->lock);
+	*out = (struct cd_queue_state){
+		.num = q->num, .addr_set = q->addr_set, .started = q->started,
+		.enabled = q->enabled, .broken = q->vq.broken,
+		.kick_pending = q->kick_pending || q->more,
+		.event_idx = q->vq.event_idx,
+		.signalled_valid = q->vq.signalled_valid,
+		.last_avail = q->vq.last_avail, .used_idx = q->vq.used_idx,
+		.signalled_used = q->vq.signalled_used,
+		.desc_uva = q->desc_uva, .avail_uva = q->avail_uva,
+		.used_uva = q->used_uva, .kick_fd = q->kick_fd,
+		.call_fd = q->call_fd, .err_fd = q->err_fd };
+	pthread_mutex_unlock(&q->lock);
+	return 0;
+}
+
+int cd_queue_import(struct crypto_device *d, unsigned qi,
+		    const struct cd_queue_state *in)
+{
+	struct cd_queue *q = queue(d, qi);
+	int r = -EINVAL;
+
+	if (!q || (in->num && (in->num > VQ_MAX_SIZE || (in->num & (in->num - 1)))) ||
+	    (in->addr_set && !in->num))
+		goto fail;
+	if (in->addr_set) {
+		r = vq_set_addr(&q->vq, &d->mem, in->num, in->desc_uva,
+				in->avail_uva, in->used_uva);
+		if (r)
+			goto fail;
+	}
+	q->num = in->num;
+	q->addr_set = in->addr_set;
+	q->desc_uva = in->desc_uva;
+	q->avail_uva = in->avail_uva;
+	q->used_uva = in->used_uva;
+	q->started = in->started;
+	q->enabled = in->enabled;
+	q->kick_pending = in->kick_pending;
+	q->vq.broken = in->broken;
+	q->vq.event_idx = in->event_idx;
+	q->vq.last_avail = in->last_avail;
+	q->vq.used_idx = in->used_idx;
+	q->vq.signalled_used = in->signalled_used;
+	q->vq.signalled_valid = in->signalled_valid;
+	close_fd(&q->kick_fd);
+	close_fd(&q->call_fd);
+	close_fd(&q->err_fd);
+	q->kick_fd = in->kick_fd;
+	q->call_fd = in->call_fd;
+	q->err_fd = in->err_fd;
+	log_reset(q);
+	return 0;
+fail:
+	if (in->kick_fd >= 0)
+		close(in->kick_fd);
+	if (in->call_fd >= 0)
+		close(in->call_fd);
+	if (in->err_fd >= 0)
+		close(in->err_fd);
+	return r;
+}
+
+/* Ring q after a crash, from the dead daemon's log entry r. */
+static unsigned recover_queue(struct cd_queue *q, const struct il_ring *r)
+{
+	struct crypto_device *d = q->dev;
+	uint16_t logged_used = (uint16_t)r->used_idx;
+	uint16_t ring_used = vq_ring_used_idx(&q->vq);
+	uint16_t last = (uint16_t)r->last_avail;
+	uint32_t done_head = UINT32_MAX;
+	struct vq_chain c;
+	unsigned failed = 0;
+
+	if (r->num != q->num) {
+		log_warn("vring %u: the in-flight log is of a ring of %u, not %u: "
+			 "not used", q->index, r->num, q->num);
+		return 0;
+	}
+	if (ring_used == (uint16_t)(logged_used + 1))
+		/* the last push reached the ring, not the log */
+		done_head = vq_ring_used_id(&q->vq, logged_used);
+	else if (ring_used != logged_used)
+		log_warn("vring %u: used index %u in the ring, %u in the log",
+			 q->index, ring_used, logged_used);
+	q->vq.last_avail = last;
+	q->vq.used_idx = ring_used;
+	q->vq.signalled_valid = false;
+	vq_chain_init(&c);
+	for (uint32_t h = 0; h < q->num; h++) {
+		uint32_t slot = __atomic_load_n(&r->slot[h], __ATOMIC_ACQUIRE);
+		uint32_t used = 0;
+
+		if (!(slot & IL_TAKEN) || h == done_head)
+			continue;
+		if ((uint16_t)slot == last)
+			continue;	/* its pop never finished: popped again */
+		if (vq_chain_at(&q->vq, &d->mem, (uint16_t)h, &c) == 0 && !c.err)
+			crypto_request_refuse(&c, &used);
+		vq_push(&q->vq, (uint16_t)h, used);
+		failed++;
+	}
+	vq_chain_release(&c);
+	if (failed && q->call_fd >= 0)
+		eventfd_write(q->call_fd, 1);
+	return failed;
+}
+
+void cd_recover(struct crypto_device *d, const struct inflight_log *log,
+		unsigned *failed)
+{
+	*failed = 0;
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++) {
+		struct cd_queue *q = &d->q[i];
+		const struct il_ring *r;
+
+		if (!q->addr_set || !vq_ready(&q->vq) || !il_view(log, i, &r))
+			continue;
+		*failed += recover_queue(q, r);
+		log_reset(q);
+	}
+}
+
+unsigned cd_waiting(const struct crypto_device *d)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++)
+		if (d->q[i].addr_set && vq_ready(&d->q[i].vq))
+			n += vq_avail_pending(&d->q[i].vq);
+	return n;
+}
+
+void cd_resume(struct crypto_device *d)
+{
+	for (unsigned i = 0; i < CD_MAX_QUEUES; i++)
+		if (d->q[i].started || d->q[i].kick_pending)
+			cd_process(d, i);
+}
+
 /* Push one completion; signal the guest unless batching defers it. */
 static void complete(struct cd_queue *q, uint16_t head, uint32_t len,
 		     bool may_signal)
 {
 	pthread_mutex_lock(&q->lock);
 	vq_push(&q->vq, head, len);
+	il_pushed(q->dev->ilog, q->index, head, q->vq.used_idx);
 	log_debug("vring %u: done head %u len %u (queued %u)", q->index, head,
 		  len, atomic_load(&q->queued));
 	if (may_signal && atomic_load(&q->queued) == 0 &&
@@ -467,6 +668,8 @@ static unsigned pop_all(struct crypto_device *d, struct cd_queue *q,
 			}
 			break;
 		}
+		/* taken: in the log before anything of it runs */
+		il_popped(d->ilog, q->index, c->head, (uint16_t)(q->vq.last_avail - 1));
 		q->requests++;
 		log_debug("vring %u: request head %u, %u+%u buffers", q->index,
 			  c->head, c->nr, c->nw);

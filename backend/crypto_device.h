@@ -27,6 +27,7 @@
 
 #include "crypto_engine.h"
 #include "guest_memory.h"
+#include "inflight_log.h"
 #include "mem_budget.h"
 #include "session_table.h"
 #include "virtqueue.h"
@@ -78,6 +79,7 @@ struct crypto_device {
 	uint64_t inline_max;		/* see CD_INLINE_MAX; 0: pool for all */
 	struct mem_budget budget;	/* jobs and bounce buffers (mem_budget.h) */
 	bool event_idx;
+	struct inflight_log *ilog;	/* NULL: not kept (no service manager) */
 };
 
 /* workers == 0 runs requests on the dispatcher thread. */
@@ -91,11 +93,19 @@ void cd_destroy(struct crypto_device *d);
 
 /* Wait until no request of any queue is in flight. */
 void cd_drain(struct crypto_device *d);
+/* Requests popped and not yet completed, all queues (a snapshot). */
+unsigned cd_inflight(struct crypto_device *d);
 
-/* Memory table: cd_mem_begin drains and empties it; add regions to d->mem;
- * cd_mem_end re-translates the rings already configured. */
+/* Memory table: cd_mem_begin drains and empties it; cd_mem_add_fd maps a
+ * region (gm_add_fd: the table keeps a duplicate of fd, the caller closes
+ * its own); cd_mem_end re-translates the rings already configured. */
 void cd_mem_begin(struct crypto_device *d);
+int cd_mem_add_fd(struct crypto_device *d, uint64_t gpa, uint64_t size,
+		  uint64_t uva, uint64_t mmap_offset, int fd);
 int cd_mem_end(struct crypto_device *d);
+/* Region i of the memory table (gm_region_get): 0 or -ENOENT. */
+int cd_mem_region(const struct crypto_device *d, unsigned i,
+		  struct gm_region_desc *out);
 
 /* Ring configuration (vhost-user semantics; -EINVAL for a bad index or
  * value, -EFAULT for addresses outside guest memory). */
@@ -111,6 +121,54 @@ int cd_set_call(struct crypto_device *d, unsigned qi, int fd);
 int cd_set_err(struct crypto_device *d, unsigned qi, int fd);
 int cd_set_enable(struct crypto_device *d, unsigned qi, bool enable);
 void cd_set_event_idx(struct crypto_device *d, bool on);
+
+/*
+ * A queue's whole state between two daemons (takeover): what vhost-user
+ * configured and where the ring is.  Exact only while no request of the
+ * queue is in flight (cd_drain first); the ring positions are read under
+ * the queue's lock, so an export meanwhile (restart_state.c) is safe.  The fds are borrowed in
+ * cd_queue_export and owned by the device after cd_queue_import.
+ */
+struct cd_queue_state {
+	unsigned num;
+	bool addr_set, started, enabled, broken, kick_pending;
+	bool event_idx, signalled_valid;
+	uint16_t last_avail, used_idx, signalled_used;
+	uint64_t desc_uva, avail_uva, used_uva;
+	int kick_fd, call_fd, err_fd;	/* -1: none */
+};
+
+/* -EINVAL for a bad index. */
+int cd_queue_export(struct crypto_device *d, unsigned qi,
+		    struct cd_queue_state *out);
+/*
+ * Set queue qi of a device whose rings do not run yet (after its memory
+ * table): -EINVAL for a bad index or ring size, -EFAULT for ring addresses
+ * outside guest memory; the fds are closed on failure.
+ */
+int cd_queue_import(struct crypto_device *d, unsigned qi,
+		    const struct cd_queue_state *in);
+/* The connection's session table. */
+struct session_table *cd_sessions(struct crypto_device *d);
+/* Whether SET_FEATURES chose EVENT_IDX (cd_set_event_idx). */
+bool cd_event_idx(const struct crypto_device *d);
+/* Process every ring that can run (after a takeover: work queued and
+ * kicks suppressed meanwhile are not lost). */
+void cd_resume(struct crypto_device *d);
+/* Keep log (not owned) up to date with every pop and push from now on,
+ * starting from the rings' present positions (nothing in flight). */
+void cd_set_inflight_log(struct crypto_device *d, struct inflight_log *log);
+/*
+ * After a crash: take each ring's positions from what the dead daemon's
+ * log says and answer every request it had taken and not completed with
+ * status ERR (never run again: it may have been half done in place).
+ * *failed: how many.  Call before the rings run.
+ */
+void cd_recover(struct crypto_device *d, const struct inflight_log *log,
+		unsigned *failed);
+
+/* Chains the driver made available and no one popped yet, all rings. */
+unsigned cd_waiting(const struct crypto_device *d);
 
 /* Kick eventfd readable: consume it and process the queue. */
 void cd_kick(struct crypto_device *d, unsigned qi);

@@ -213,3 +213,25 @@ void fg_cipher_hdr(uint8_t hdr[72], uint32_t opcode, uint64_t session_id,
 		     0, 0, 0, 0, 0, 0);
 	put32(hdr + 64, VIRTIO_CRYPTO_SYM_OP_CIPHER);
 }
+
+uint8_t *fg_cipher_request(struct fake_guest *g, uint32_t opcode, uint64_t sid,
+			   const uint8_t iv[16], const uint8_t *src,
+			   uint32_t len, uint8_t **dst)
+{
+	uint64_t h = fg_alloc(g, 72), ivp = fg_alloc(g, 16);
+	uint64_t s = fg_alloc(g, len), d = fg_alloc(g, len), st = fg_alloc(g, 1);
+	uint8_t hdr[72];
+
+	if (!h || !ivp || !s || !d || !st)
+		return NULL;
+	fg_cipher_hdr(hdr, opcode, sid, 16, len, len);
+	memcpy(fg_ptr(g, h), hdr, 72);
+	memcpy(fg_ptr(g, ivp), iv, 16);
+	memcpy(fg_ptr(g, s), src, len);
+	*(uint8_t *)fg_ptr(g, st) = 0xaa;
+	struct fg_seg segs[] = { { h, 72, false }, { ivp, 16, false }, { s, len, false },
+				 { d, len, true }, { st, 1, true } };
+	fg_submit(g, segs, 5, true);
+	*dst = fg_ptr(g, d);
+	return fg_ptr(g, st);
+}

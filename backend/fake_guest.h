@@ -66,6 +66,15 @@ void fg_set_used_event(struct fake_guest *g, uint16_t v);
  * device must be told with SET_VRING_BASE. */
 void fg_set_indices(struct fake_guest *g, uint16_t v);
 
+/* Put one cipher request on the ring as the Linux driver lays it out (an
+ * indirect table: header, IV, src | dst, status), not kicked: len bytes of
+ * src with iv under session sid (opcode VIRTIO_CRYPTO_CIPHER_ENCRYPT or
+ * _DECRYPT).  Returns the status byte (0xaa until the device writes it);
+ * *dst is where the result lands.  NULL when the heap is full. */
+uint8_t *fg_cipher_request(struct fake_guest *g, uint32_t opcode, uint64_t sid,
+			   const uint8_t iv[16], const uint8_t *src,
+			   uint32_t len, uint8_t **dst);
+
 /* Build a 72-byte virtio_crypto_op_data_req for a cipher request. */
 void fg_cipher_hdr(uint8_t hdr[72], uint32_t opcode, uint64_t session_id,
 		   uint32_t iv_len, uint32_t src_len, uint32_t dst_len);

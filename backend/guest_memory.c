@@ -3,7 +3,8 @@
  * guest_memory.c - region table and bounds-checked translation (see
  * guest_memory.h).
  *
- * Owns: mmap/munmap of front-end memory fds.  Does not own the fds.
+ * Owns: mmap/munmap of front-end memory fds and a duplicate of each fd
+ * (closed with the table); the caller keeps its own fd.
  * Mappings are left out of core dumps (MADV_DONTDUMP: guest secrets), a
  * memfd that allows sealing is sealed against shrinking, and every file
  * mapping is guarded against SIGBUS (sigbus_guard.c) for the files that
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "guest_memory.h"
 #include "sigbus_guard.h"
@@ -31,6 +33,7 @@ void gm_clear(struct guest_memory *gm)
 		if (gm->r[i].map_base) {
 			sbg_remove(gm->r[i].map_base);
 			munmap(gm->r[i].map_base, gm->r[i].map_len);
+			close(gm->r[i].fd);
 		}
 	gm_init(gm);
 }
@@ -59,7 +62,7 @@ int gm_add_host(struct guest_memory *gm, uint64_t gpa, uint64_t size,
 	if (gm->n >= GM_MAX_REGIONS)
 		return -ENOSPC;
 	gm->r[gm->n++] = (struct gm_region){ .gpa = gpa, .size = size,
-					      .uva = uva, .host = host };
+					      .uva = uva, .host = host, .fd = -1 };
 	return 0;
 }
 
@@ -69,6 +72,7 @@ int gm_add_fd(struct guest_memory *gm, uint64_t gpa, uint64_t size,
 	void *p;
 	uint64_t len = size + mmap_offset;
 	struct stat st;
+	int keep;
 
 	if (!range_ok(gpa, size) || !range_ok(uva, size) || len < size ||
 	    len > (uint64_t)SIZE_MAX || overlaps(gm, gpa, size))
@@ -87,14 +91,38 @@ int gm_add_fd(struct guest_memory *gm, uint64_t gpa, uint64_t size,
 	if (p == MAP_FAILED)
 		return -errno;
 	(void)madvise(p, (size_t)len, MADV_DONTDUMP);
+	keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (keep < 0) {
+		int e = errno;
+
+		munmap(p, (size_t)len);
+		return -e;
+	}
 	if (sbg_add(p, (size_t)len) < 0) {
 		munmap(p, (size_t)len);
+		close(keep);
 		return -ENOSPC;
 	}
 	gm->r[gm->n++] = (struct gm_region){
 		.gpa = gpa, .size = size, .uva = uva,
 		.host = (uint8_t *)p + mmap_offset,
-		.map_base = p, .map_len = (size_t)len };
+		.map_base = p, .map_len = (size_t)len,
+		.mmap_offset = mmap_offset, .fd = keep };
+	return 0;
+}
+
+int gm_region_get(const struct guest_memory *gm, unsigned i,
+		  struct gm_region_desc *out)
+{
+	const struct gm_region *r;
+
+	if (i >= gm->n)
+		return -ENOENT;
+	r = &gm->r[i];
+	*out = (struct gm_region_desc){ .gpa = r->gpa, .size = r->size,
+					.uva = r->uva,
+					.mmap_offset = r->mmap_offset,
+					.fd = r->fd };
 	return 0;
 }
 

@@ -6,8 +6,9 @@
  * pointers.
  *
  * Owns: mapping and unmapping of the regions that arrive with
- * VHOST_USER_SET_MEM_TABLE (fd + mmap_offset), or plain host buffers for the
- * tests ("fake guest memory").  Every translation checks address and length
+ * VHOST_USER_SET_MEM_TABLE (fd + mmap_offset), a duplicate of each region's
+ * fd (so that a takeover can hand the memory table over as it came), or
+ * plain host buffers for the tests ("fake guest memory").  Every translation checks address and length
  * against the region without overflow; a range that is not wholly inside
  * guest memory gives NULL / -EFAULT, never a pointer.
  *
@@ -31,6 +32,14 @@ struct gm_region {
 	uint8_t *host;		/* our pointer to byte 0 */
 	void *map_base;		/* mmap() result, NULL for fake memory */
 	size_t map_len;
+	uint64_t mmap_offset;	/* of byte 0 in the fd */
+	int fd;			/* our duplicate of the region's fd, -1: fake */
+};
+
+/* What a region was made from (SET_MEM_TABLE terms). */
+struct gm_region_desc {
+	uint64_t gpa, size, uva, mmap_offset;
+	int fd;			/* borrowed: still owned by the table */
 };
 
 struct guest_memory {
@@ -39,17 +48,22 @@ struct guest_memory {
 };
 
 void gm_init(struct guest_memory *gm);
-/* Unmap every mmap()ed region and empty the table. */
+/* Unmap every mmap()ed region, close their fds and empty the table. */
 void gm_clear(struct guest_memory *gm);
 
 /* Add a region backed by host memory we do not own (tests, benchmarks). */
 int gm_add_host(struct guest_memory *gm, uint64_t gpa, uint64_t size,
 		uint64_t uva, void *host);
-/* mmap() size + mmap_offset bytes of fd (shared) and add the region.  The fd
- * is not closed here.  -EINVAL for empty/overflowing/overlapping regions,
- * -ENOSPC when full, -errno from mmap. */
+/* mmap() size + mmap_offset bytes of fd (shared) and add the region.  The
+ * table keeps a duplicate of fd; the caller's fd is not closed here.
+ * -EINVAL for empty/overflowing/overlapping regions or a file shorter than
+ * the mapping, -ENOSPC when full, -errno from mmap or dup. */
 int gm_add_fd(struct guest_memory *gm, uint64_t gpa, uint64_t size,
 	      uint64_t uva, uint64_t mmap_offset, int fd);
+
+/* Region i (0..n-1) as it was added: 0, or -ENOENT past the end. */
+int gm_region_get(const struct guest_memory *gm, unsigned i,
+		  struct gm_region_desc *out);
 
 /* Host pointer for [gpa, gpa+len) if it lies inside one region, else NULL. */
 void *gm_gpa_to_host(const struct guest_memory *gm, uint64_t gpa, uint64_t len);

@@ -44,6 +44,11 @@ void st_ids_start(uint64_t first)
 	atomic_store(&next_id, first);
 }
 
+uint64_t st_ids_next(void)
+{
+	return atomic_load(&next_id);
+}
+
 static size_t hash_of(const struct session_table *t, uint64_t id)
 {
 	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 20) & t->mask;
@@ -81,6 +86,10 @@ static void session_free(struct session *s)
 		ce_session_free(s->cipher);
 	if (s->mac)
 		ce_session_free(s->mac);
+	if (s->keys) {
+		explicit_bzero(s->keys, (size_t)s->key_len + s->auth_key_len);
+		free(s->keys);
+	}
 	free(s);
 }
 
@@ -205,40 +214,52 @@ static int validate(const struct session_params *p, bool *has_cipher,
 	return validate_chain(p, true, *cipher, mac);
 }
 
-int st_create(struct session_table *t, const struct session_params *p,
-	      uint64_t *id)
+/* The table index of id, or -1. */
+static ssize_t find_locked(const struct session_table *t, uint64_t id)
 {
-	enum ce_alg cipher = 0, mac = 0;
-	bool has_cipher = false;
-	struct session *s;
+	for (size_t i = hash_of(t, id); t->slot[i]; i = (i + 1) & t->mask)
+		if (t->slot[i]->id == id)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Build a session from validated parameters: engine sessions and the
+ * copy of the keys.  NULL on failure (logged). */
+static struct session *session_build(struct session_table *t,
+				     const struct session_params *p,
+				     bool has_cipher, enum ce_alg cipher,
+				     enum ce_alg mac)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	size_t klen = ce_alg_is_hash(mac) ? 0 : p->auth_key_len;
 	char err[160] = "";
-	int st, r;
-	size_t i;
+	int r;
 
-	st = validate(p, &has_cipher, &cipher, &mac);
-	if (st != VIRTIO_CRYPTO_OK)
-		return st;
-
-	pthread_mutex_lock(&t->lock);
-	if (t->count >= t->max) {
-		pthread_mutex_unlock(&t->lock);
-		return VIRTIO_CRYPTO_NOSPC;
-	}
-	t->count++;		/* reserve while we build the session */
-	pthread_mutex_unlock(&t->lock);
-
-	s = calloc(1, sizeof(*s));
 	if (!s)
-		goto fail;
+		return NULL;
 	s->op_type = p->op_type;
 	s->cipher_alg = p->cipher_alg;
 	s->direction = p->direction;
 	s->chain_order = p->chain_order;
 	s->mac_alg = p->mac_alg;
+	s->hash_mode = p->hash_mode;
 	s->hash_result_len = p->hash_result_len;
 	s->aad_len = p->aad_len;
 	s->ce_cipher = cipher;
 	s->refs = 1;
+	if (p->op_type != VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING)
+		klen = 0;
+	s->key_len = has_cipher ? p->key_len : 0;
+	s->auth_key_len = (uint32_t)klen;
+	if (s->key_len + klen) {
+		s->keys = malloc(s->key_len + klen);
+		if (!s->keys)
+			goto fail;
+		if (s->key_len)
+			memcpy(s->keys, p->key, s->key_len);
+		if (klen)
+			memcpy(s->keys + s->key_len, p->auth_key, klen);
+	}
 	if (has_cipher) {
 		r = ce_session_new(t->eng, &s->cipher, cipher, p->key,
 				   p->key_len, err, sizeof(err));
@@ -249,7 +270,6 @@ int st_create(struct session_table *t, const struct session_params *p,
 	}
 	if (p->op_type == VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING) {
 		static const uint8_t nokey[1];
-		size_t klen = ce_alg_is_hash(mac) ? 0 : p->auth_key_len;
 
 		r = ce_session_new(t->eng, &s->mac, mac,
 				   klen ? p->auth_key : nokey, klen,
@@ -259,8 +279,46 @@ int st_create(struct session_table *t, const struct session_params *p,
 			goto fail;
 		}
 	}
+	return s;
+fail:
+	session_free(s);
+	return NULL;
+}
 
-	s->id = atomic_fetch_add(&next_id, 1);
+/* Validate, reserve room, build, insert under id (0: the next id). */
+static int insert(struct session_table *t, const struct session_params *p,
+		  uint64_t want_id, uint64_t *id)
+{
+	enum ce_alg cipher = 0, mac = 0;
+	bool has_cipher = false;
+	struct session *s;
+	int st;
+	size_t i;
+
+	st = validate(p, &has_cipher, &cipher, &mac);
+	if (st != VIRTIO_CRYPTO_OK)
+		return st;
+
+	pthread_mutex_lock(&t->lock);
+	if (want_id && find_locked(t, want_id) >= 0) {
+		pthread_mutex_unlock(&t->lock);
+		return VIRTIO_CRYPTO_INVSESS;
+	}
+	if (t->count >= t->max) {
+		pthread_mutex_unlock(&t->lock);
+		return VIRTIO_CRYPTO_NOSPC;
+	}
+	t->count++;		/* reserve while we build the session */
+	pthread_mutex_unlock(&t->lock);
+
+	s = session_build(t, p, has_cipher, cipher, mac);
+	if (!s) {
+		pthread_mutex_lock(&t->lock);
+		t->count--;
+		pthread_mutex_unlock(&t->lock);
+		return VIRTIO_CRYPTO_ERR;
+	}
+	s->id = want_id ? want_id : atomic_fetch_add(&next_id, 1);
 	pthread_mutex_lock(&t->lock);
 	/* at most half full (count was reserved above): a free entry exists */
 	for (i = hash_of(t, s->id); t->slot[i]; i = (i + 1) & t->mask)
@@ -269,23 +327,55 @@ int st_create(struct session_table *t, const struct session_params *p,
 	pthread_mutex_unlock(&t->lock);
 	*id = s->id;
 	return VIRTIO_CRYPTO_OK;
-
-fail:
-	if (s)
-		session_free(s);
-	pthread_mutex_lock(&t->lock);
-	t->count--;
-	pthread_mutex_unlock(&t->lock);
-	return VIRTIO_CRYPTO_ERR;
 }
 
-/* The table index of id, or -1. */
-static ssize_t find_locked(const struct session_table *t, uint64_t id)
+int st_create(struct session_table *t, const struct session_params *p,
+	      uint64_t *id)
 {
-	for (size_t i = hash_of(t, id); t->slot[i]; i = (i + 1) & t->mask)
-		if (t->slot[i]->id == id)
-			return (ssize_t)i;
-	return -1;
+	return insert(t, p, 0, id);
+}
+
+int st_restore(struct session_table *t, const struct session_params *p,
+	       uint64_t id)
+{
+	uint64_t got;
+
+	/* ids at or above the counter would be handed out again later */
+	if (id == 0 || id > INT64_MAX || id >= atomic_load(&next_id))
+		return VIRTIO_CRYPTO_INVSESS;
+	return insert(t, p, id, &got);
+}
+
+int st_export(struct session_table *t, size_t *cursor,
+	      struct session_export *out)
+{
+	int found = 0;
+
+	pthread_mutex_lock(&t->lock);
+	for (; *cursor <= t->mask && !found; (*cursor)++) {
+		const struct session *s = t->slot[*cursor];
+
+		if (!s)
+			continue;
+		memset(out, 0, sizeof(*out));
+		out->id = s->id;
+		out->p = (struct session_params){
+			.op_type = s->op_type, .cipher_alg = s->cipher_alg,
+			.direction = s->direction, .key_len = s->key_len,
+			.key = out->key, .chain_order = s->chain_order,
+			.hash_mode = s->hash_mode, .mac_alg = s->mac_alg,
+			.hash_result_len = s->hash_result_len,
+			.auth_key_len = s->auth_key_len,
+			.auth_key = out->auth_key, .aad_len = s->aad_len };
+		if (s->key_len)
+			memcpy(out->key, s->keys, s->key_len);
+		if (s->auth_key_len)
+			memcpy(out->auth_key, s->keys + s->key_len,
+			       s->auth_key_len);
+		found = 1;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return found;
 }
 
 static struct session *lookup_locked(struct session_table *t, uint64_t id)

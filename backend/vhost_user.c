@@ -26,6 +26,7 @@
 #include <linux/virtio_crypto.h>
 
 #include "crypto_session_msg.h"
+#include "fd_check.h"
 #include "log.h"
 #include "vhost_user.h"
 
@@ -214,20 +215,6 @@ static uint64_t rd64(const uint8_t *p)
 	return v;
 }
 
-/* True for an eventfd (an anonymous inode the kernel names so). */
-static bool is_eventfd(int fd)
-{
-	char path[64], name[32];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, name, sizeof(name) - 1);
-	if (n < 0)
-		return false;
-	name[n] = 0;
-	return strcmp(name, "anon_inode:[eventfd]") == 0;
-}
-
 /* The one fd of a SET_VRING_KICK/CALL/ERR message, or -1 with NOFD. */
 static int vring_fd(struct vu_msg *m, unsigned *qi, int *fd)
 {
@@ -247,7 +234,7 @@ static int vring_fd(struct vu_msg *m, unsigned *qi, int *fd)
 		return -EINVAL;
 	}
 	/* only an eventfd: a file, pipe or socket would poll or block wrongly */
-	if (!is_eventfd(m->fds[0])) {
+	if (!fd_is_eventfd(m->fds[0])) {
 		close_fds(m);
 		return -EINVAL;
 	}
@@ -272,7 +259,7 @@ static int set_mem_table(struct vu_conn *c, struct vu_msg *m)
 		uint64_t gpa = rd64(reg), size = rd64(reg + 8);
 		uint64_t uva = rd64(reg + 16), off = rd64(reg + 24);
 
-		r = gm_add_fd(&c->dev->mem, gpa, size, uva, off, m->fds[i]);
+		r = cd_mem_add_fd(c->dev, gpa, size, uva, off, m->fds[i]);
 		if (r)
 			log_err("memory region %u (gpa 0x%" PRIx64 " size 0x%"
 				PRIx64 "): %s", i, gpa, size, strerror(-r));
@@ -281,7 +268,7 @@ static int set_mem_table(struct vu_conn *c, struct vu_msg *m)
 				 PRIu64 " MiB", i, gpa, size >> 20);
 	}
 	if (r)
-		gm_clear(&c->dev->mem);
+		cd_mem_begin(c->dev);	/* nothing half mapped stays */
 	cd_mem_end(c->dev);
 	return r;
 }
@@ -439,6 +426,15 @@ int vu_handle_msg(struct vu_conn *c, struct vu_msg *m)
 		  m->nfds);
 	r = dispatch(c, m);
 	close_fds(m);
+	if (c->changed && r >= 0 && m->request != VU_GET_FEATURES &&
+	    m->request != VU_GET_PROTOCOL_FEATURES &&
+	    m->request != VU_GET_QUEUE_NUM) {
+		uint32_t ring = 0;
+
+		if (m->size >= 4)
+			memcpy(&ring, m->payload, 4);
+		c->changed(c, m->request, ring & VU_VRING_IDX_MASK, c->changed_arg);
+	}
 	if (r == -EPIPE || r == -ECONNRESET || r == -EIO)
 		return r;	/* could not write a reply: drop the connection */
 	if (r < 0)
@@ -450,18 +446,45 @@ int vu_handle_msg(struct vu_conn *c, struct vu_msg *m)
 	return 0;
 }
 
+void vu_conn_export(const struct vu_conn *c, struct vu_conn_state *out)
+{
+	*out = (struct vu_conn_state){ .features = c->features,
+				       .protocol_features = c->protocol_features,
+				       .owner = c->owner };
+}
+
+int vu_conn_import(struct vu_conn *c, const struct vu_conn_state *in)
+{
+	if ((in->features & ~VU_OFFERED_FEATURES) ||
+	    (in->protocol_features & ~VU_OFFERED_PROTOCOL_FEATURES))
+		return -EINVAL;
+	c->features = in->features;
+	c->protocol_features = in->protocol_features;
+	c->owner = in->owner;
+	return 0;
+}
+
 int vu_serve(struct vu_conn *c, int stop_fd)
 {
-	static struct vu_msg msg;	/* one connection at a time */
-	struct pollfd pfd[2 + CD_MAX_QUEUES];
-	unsigned qmap[2 + CD_MAX_QUEUES];
+	return vu_serve_until(c, &stop_fd, 1);
+}
 
+int vu_serve_until(struct vu_conn *c, const int *wake, unsigned nwake)
+{
+	static struct vu_msg msg;	/* one connection at a time */
+	struct pollfd pfd[1 + VU_MAX_WAKE_FDS + CD_MAX_QUEUES];
+	unsigned qmap[1 + VU_MAX_WAKE_FDS + CD_MAX_QUEUES];
+
+	if (nwake > VU_MAX_WAKE_FDS)
+		return -EINVAL;
 	for (;;) {
-		unsigned n = 0;
+		unsigned n = 0, first_q;
 		int r;
 
 		pfd[n++] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
+		for (unsigned i = 0; i < nwake; i++)
+			pfd[n++] = (struct pollfd){ .fd = wake[i], .events = POLLIN };
+		first_q = n;
 		for (unsigned i = 0; i < CD_MAX_QUEUES; i++) {
 			struct cd_queue *q = &c->dev->q[i];
 			if (q->kick_fd >= 0 && q->started) {
@@ -477,10 +500,11 @@ int vu_serve(struct vu_conn *c, int stop_fd)
 				continue;
 			return -errno;
 		}
-		if (pfd[1].revents)
-			return 1;
+		for (unsigned i = 0; i < nwake; i++)
+			if (pfd[1 + i].revents)
+				return 1 + (int)i;
 		cd_process_more(c->dev);
-		for (unsigned i = 2; i < n; i++)
+		for (unsigned i = first_q; i < n; i++)
 			if (pfd[i].revents)	/* POLLIN, or an error cd_kick drops */
 				cd_kick(c->dev, qmap[i]);
 		if (pfd[0].revents) {

@@ -50,6 +50,7 @@ enum vu_request {
 #define VU_HDR_SIZE 12u
 #define VU_MAX_PAYLOAD 4096u
 #define VU_MAX_FDS 8
+#define VU_MAX_WAKE_FDS 4
 #define VU_VRING_IDX_MASK 0xffu
 #define VU_VRING_NOFD 0x100u
 
@@ -73,6 +74,13 @@ struct vu_msg {
 	unsigned nfds;
 };
 
+struct vu_conn;
+/* Called after a message that may have changed the connection's state
+ * (anything but GET_FEATURES, GET_PROTOCOL_FEATURES, GET_QUEUE_NUM and
+ * refused requests): request and, for ring messages, the ring index. */
+typedef void (*vu_changed_fn)(struct vu_conn *c, uint32_t request,
+			      unsigned ring, void *arg);
+
 struct vu_conn {
 	int fd;				/* connected socket, -1 = discard replies */
 	struct crypto_device *dev;
@@ -80,6 +88,8 @@ struct vu_conn {
 	uint64_t protocol_features;
 	bool owner;
 	uint64_t messages;
+	vu_changed_fn changed;		/* NULL: nobody cares */
+	void *changed_arg;
 };
 
 void vu_conn_init(struct vu_conn *c, int fd, struct crypto_device *dev);
@@ -100,6 +110,19 @@ int vu_handle_msg(struct vu_conn *c, struct vu_msg *m);
 /* Serve the connection until EOF/error (returns 0/-errno) or until stop_fd
  * becomes readable (returns 1). */
 int vu_serve(struct vu_conn *c, int stop_fd);
+/* The same with n fds to watch (entries < 0 are ignored): returns 1 + i
+ * as soon as wake[i] is readable (or has an error), before anything else
+ * is read; the connection is left at a message boundary. */
+int vu_serve_until(struct vu_conn *c, const int *wake, unsigned n);
+
+/* What a successor daemon needs of the negotiation (takeover). */
+struct vu_conn_state {
+	uint64_t features, protocol_features;
+	bool owner;
+};
+void vu_conn_export(const struct vu_conn *c, struct vu_conn_state *out);
+/* -EINVAL when features or protocol features were never offered. */
+int vu_conn_import(struct vu_conn *c, const struct vu_conn_state *in);
 
 const char *vu_request_name(uint32_t req);
 

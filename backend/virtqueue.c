@@ -192,6 +192,33 @@ static int walk(struct virtqueue *vq, const struct guest_memory *gm,
 	}
 }
 
+int vq_chain_at(struct virtqueue *vq, const struct guest_memory *gm,
+		uint16_t head, struct vq_chain *c)
+{
+	if (!vq->num || !vq->desc || head >= vq->num)
+		return -EINVAL;
+	c->head = head;
+	c->nr = c->nw = 0;
+	c->rlen = c->wlen = 0;
+	c->err = walk(vq, gm, c);
+	return 0;
+}
+
+uint16_t vq_ring_used_idx(const struct virtqueue *vq)
+{
+	return ld16(&vq->used[USED_IDX]);
+}
+
+uint32_t vq_ring_used_id(const struct virtqueue *vq, uint16_t i)
+{
+	const volatile struct vring_used_elem *e =
+		(const volatile struct vring_used_elem *)
+		((const volatile uint8_t *)vq->used + USED_RING_BYTE_OFF) +
+		(i & (vq->num - 1));
+
+	return e->id;
+}
+
 uint16_t vq_avail_pending(const struct virtqueue *vq)
 {
 	return (uint16_t)(ld16(&vq->avail[AVAIL_IDX]) - vq->last_avail);

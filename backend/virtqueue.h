@@ -80,6 +80,15 @@ void vq_chain_move(struct vq_chain *dst, struct vq_chain *src);
 int vq_pop(struct virtqueue *vq, const struct guest_memory *gm,
 	   struct vq_chain *c);
 
+/* Walk the chain starting at descriptor head without popping anything (a
+ * request taken by a daemon that died): 0 (check c->err) or -EINVAL for
+ * a head out of range or a ring not ready. */
+int vq_chain_at(struct virtqueue *vq, const struct guest_memory *gm,
+		uint16_t head, struct vq_chain *c);
+/* The used index as the ring holds it, and the id of used entry i. */
+uint16_t vq_ring_used_idx(const struct virtqueue *vq);
+uint32_t vq_ring_used_id(const struct virtqueue *vq, uint16_t i);
+
 /* Number of entries the driver has made available and we have not popped. */
 uint16_t vq_avail_pending(const struct virtqueue *vq);
 

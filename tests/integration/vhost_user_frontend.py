@@ -91,23 +91,30 @@ class Frontend:
         self.avail_idx = 0
         self.used_seen = 0
 
-    def create_cbc_session(self, key):
-        """An AES-CBC encryption session; returns its id (< 0: -status)."""
+    def create_cbc_session(self, key, direction=1):
+        """An AES-CBC session (direction 1 encrypt, 2 decrypt); returns its
+        id (< 0: -status)."""
         sess = bytearray(1072)
         sess[0:8] = u64(2)                               # CIPHER_CREATE_SESSION
         sess[8:16] = struct.pack("<II", 3, len(key))     # AES-CBC
-        sess[32], sess[33] = 1, 1                        # CIPHER, ENCRYPT
+        sess[32], sess[33] = 1, direction                # CIPHER, direction
         sess[56:56 + len(key)] = key
         self.send(CREATE_CRYPTO_SESSION, bytes(sess))
         return struct.unpack("<q", self.recv(CREATE_CRYPTO_SESSION)[1064:1072])[0]
 
-    def put_cbc_request(self, head, sid, table, hdr_at, iv, src_at, dst_at, length):
+    def close_session(self, sid):
+        """CLOSE_CRYPTO_SESSION with a REPLY_ACK: True if the daemon had it."""
+        self.send(CLOSE_CRYPTO_SESSION, u64(sid), flags=9)
+        return struct.unpack("<Q", self.recv(CLOSE_CRYPTO_SESSION))[0] == 0
+
+    def put_cbc_request(self, head, sid, table, hdr_at, iv, src_at, dst_at, length,
+                        opcode=0):
         """Write descriptor `head` as an indirect table at guest offset
-        `table` describing an AES-CBC encryption of `length` bytes: header
-        and IV at hdr_at (the IV at +80), src at src_at, dst at dst_at, the
-        status byte at hdr_at + 112."""
+        `table` describing an AES-CBC encryption (opcode 0; 1 decrypts) of
+        `length` bytes: header and IV at hdr_at (the IV at +80), src at
+        src_at, dst at dst_at, the status byte at hdr_at + 112."""
         m = self.m
-        hdr = struct.pack("<IIQII", 0, 0, sid, 0, 0) + struct.pack("<III", 16, length, length)
+        hdr = struct.pack("<IIQII", opcode, 0, sid, 0, 0) + struct.pack("<III", 16, length, length)
         m[hdr_at:hdr_at + 72] = hdr.ljust(64, b"\0") + struct.pack("<II", 1, 0)
         m[hdr_at + 80:hdr_at + 96] = iv
         m[hdr_at + 112] = 0xAA

@@ -28,6 +28,7 @@
 
 #include "crypto_session_msg.h"
 #include "fake_guest.h"
+#include "sp800_38a.h"
 #include "vhost_user.h"
 #include "log.h"
 
@@ -35,13 +36,6 @@
 #define MEM_SIZE (1u << 20)
 #define UVA_OFFSET 0x7f0000000000ull
 
-static const uint8_t K128[16] = { 0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
-				  0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c };
-static const uint8_t IV[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
-static const uint8_t PT[16] = { 0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f, 0x96,
-				0xe9, 0x3d, 0x7e, 0x11, 0x73, 0x93, 0x17, 0x2a };
-static const uint8_t CT[16] = { 0x76, 0x49, 0xab, 0xac, 0x81, 0x19, 0xb2, 0x46,
-				0xce, 0xe9, 0x8e, 0x9b, 0x12, 0xe9, 0x19, 0x7d };
 
 struct fx {
 	int sock;		/* our (front-end) end */
@@ -242,20 +236,8 @@ static int64_t create_session(struct fx *f, uint32_t size)
  * byte pointer, *dst its output. */
 static uint8_t *submit(struct fx *f, int64_t sid, uint8_t **dst)
 {
-	uint8_t hdr[72];
-	uint64_t h = fg_alloc(&f->g, 72), iv = fg_alloc(&f->g, 16);
-	uint64_t s = fg_alloc(&f->g, 16), d = fg_alloc(&f->g, 16), st = fg_alloc(&f->g, 1);
-
-	fg_cipher_hdr(hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, (uint64_t)sid, 16, 16, 16);
-	memcpy(fg_ptr(&f->g, h), hdr, 72);
-	memcpy(fg_ptr(&f->g, iv), IV, 16);
-	memcpy(fg_ptr(&f->g, s), PT, 16);
-	*(uint8_t *)fg_ptr(&f->g, st) = 0xaa;
-	struct fg_seg segs[] = { { h, 72, false }, { iv, 16, false }, { s, 16, false },
-				 { d, 16, true }, { st, 1, true } };
-	fg_submit(&f->g, segs, 5, true);
-	*dst = fg_ptr(&f->g, d);
-	return fg_ptr(&f->g, st);
+	return fg_cipher_request(&f->g, VIRTIO_CRYPTO_CIPHER_ENCRYPT, (uint64_t)sid,
+				 IV, PT, 16, dst);
 }
 
 static void wait_call(struct fx *f)
@@ -288,7 +270,7 @@ static void test_full_session(void **state)
 	wait_call(f);
 	assert_int_equal(fg_get_used(&f->g, &id, &len), 1);
 	assert_int_equal(*status, VIRTIO_CRYPTO_OK);
-	assert_memory_equal(dst, CT, 16);
+	assert_memory_equal(dst, CT128, 16);
 	/* the back-end asks for the next kick at avail idx 1 (it publishes
 	 * that after popping: a round trip makes sure it has) */
 	assert_int_equal(get_u64(f, VU_GET_QUEUE_NUM), CD_MAX_QUEUES);
@@ -299,7 +281,7 @@ static void test_full_session(void **state)
 	wait_call(f);
 	assert_int_equal(fg_get_used(&f->g, &id, &len), 1);
 	assert_int_equal(*status, VIRTIO_CRYPTO_OK);
-	assert_memory_equal(dst, CT, 16);
+	assert_memory_equal(dst, CT128, 16);
 
 	/* closing: the session is gone for later requests */
 	uint64_t v = (uint64_t)s72;
@@ -350,7 +332,7 @@ static void test_kick_while_disabled(void **state)
 	wait_call(f);
 	assert_int_equal(fg_get_used(&f->g, &id, &len), 1);
 	assert_int_equal(*status, VIRTIO_CRYPTO_OK);
-	assert_memory_equal(dst, CT, 16);
+	assert_memory_equal(dst, CT128, 16);
 }
 
 static void test_requests_before_kick_fd(void **state)
