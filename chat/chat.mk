@@ -15,7 +15,7 @@ CHAT_BENCH_OBJS := $(addprefix $(BUILD)/obj/chat/,bench_main.o bench_conn.o \
 
 PROGRAMS += $(BUILD)/chat-server $(BUILD)/chat-bench
 TEST_PROGRAMS += $(BUILD)/test_frame $(BUILD)/test_server_bookkeeping \
-	$(BUILD)/accept_fail_shim.so
+	$(BUILD)/test_federation $(BUILD)/accept_fail_shim.so
 
 # Federation over NATS: libnats (Debian libnats-dev).
 $(BUILD)/chat-server: $(CHAT_SERVER_OBJS)
@@ -35,6 +35,13 @@ $(BUILD)/obj/tests/unit/test_server_bookkeeping.o: CPPFLAGS += -Ichat
 $(BUILD)/test_server_bookkeeping: $(BUILD)/obj/tests/unit/test_server_bookkeeping.o \
 		$(addprefix $(BUILD)/obj/chat/,rate_limit.o timer_queue.o addr_limit.o \
 		id_alloc.o member_index.o presence.o room_table.o) $(CHAT_FRAME_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+# Federation without NATS: wire codec, relay table, remote members, id ranges.
+$(BUILD)/obj/tests/unit/test_federation.o: CPPFLAGS += -Ichat
+$(BUILD)/test_federation: $(BUILD)/obj/tests/unit/test_federation.o \
+		$(addprefix $(BUILD)/obj/chat/,fed_wire.o relay_peers.o id_alloc.o \
+		member_index.o presence.o room_table.o) $(CHAT_FRAME_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 # LD_PRELOAD library that makes accept4() fail (suite-20: no busy loop).

@@ -284,17 +284,6 @@ else
 fi
 
 # ---- fuzz: a short run on the seed corpus --------------------------------
-if make -s build/fuzz/fuzz_frame >"$LOGS/fuzz-build.log" 2>&1; then
-	work=$(mktemp -d)
-	build/fuzz/fuzz_frame -max_total_time=20 -timeout=5 "$work" tests/fuzz/corpus/frame \
-		>"$LOGS/fuzz.log" 2>&1
-	rc=$?
-	rm -rf "$work"
-	tail -n 2 "$LOGS/fuzz.log"
-	t_check "fuzz_frame 20 s on the seed corpus: no crash" test $rc -eq 0
-else
-	cat "$LOGS/fuzz-build.log"
-	t_fail "build fuzz_frame"
-fi
+t_fuzz fuzz_frame build/fuzz/fuzz_frame tests/fuzz/corpus/frame 20 "$LOGS"
 
 t_summary
