@@ -149,7 +149,8 @@ size_t fed_encode(uint8_t *out, const struct fed_msg *m, const uint32_t *ids)
 	case FED_T_MSG:
 		wr32(b, m->id);
 		wr64(b + 4, m->unix_ms);
-		memcpy(b + 12, m->data, m->len);
+		if (m->len)
+			memcpy(b + 12, m->data, m->len);
 		break;
 	case FED_T_LEAVE:
 		b[4] = m->reason;

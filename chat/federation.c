@@ -211,8 +211,11 @@ struct fed *fed_new(const char *urls, char *err, size_t errlen)
 		st = natsConnection_Connect(&f->nc, f->opts);
 		if (st == NATS_OK)	/* connected at once: no callback for that */
 			push(f, NULL, FED_CONNECTED);
-		else if (st == NATS_NOT_YET_CONNECTED)
-			st = NATS_OK;	/* retried in the background */
+		else if (st == NATS_NOT_YET_CONNECTED) {
+			fprintf(stderr, "chat-server: NATS (%s) not reachable yet: serving "
+				"local members, retrying in the background\n", urls);
+			st = NATS_OK;
+		}
 	}
 	if (st != NATS_OK) {
 		snprintf(err, errlen, "NATS (%s): %s", urls, natsStatus_GetText(st));

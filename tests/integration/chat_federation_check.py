@@ -121,6 +121,9 @@ class Cluster:
             "nats-server", "-a", "127.0.0.1", "-p", str(self.ports[i]),
             "--cluster", "nats://127.0.0.1:%d" % self.cports[i],
             "--routes", routes, "--cluster_name", "vcdchat-test",
+            # clients know only the URLs they are given (so a relay given
+            # one node really loses NATS when that node dies)
+            "--no_advertise=true",
             "-n", "node%d" % i])
 
     def ready(self, i):
@@ -340,9 +343,8 @@ def scenario_all():
     got = relays_of(drain(d1, 1.0))
     result(got == [(d2.id, b"local-only")],
            "relay without NATS serves its local members")
-    result(wait_until(lambda: log_has(rd.log, "NATS connection lost") or
-                      not log_has(rd.log, "NATS connected"), 1),
-           "it does not claim to be connected")
+    result(log_has(rd.log, "not reachable yet") and not log_has(rd.log, "NATS connected"),
+           "it says NATS is not reachable, and does not claim to be connected")
     cl.start(k)
     ok = wait_until(lambda: log_has(rd.log, "NATS connected"), 20)
     result(ok, "relay connects once NATS comes up")
@@ -356,6 +358,23 @@ def scenario_all():
     got_d = only(relays_of(drain(d1, 0.5)), a.id)
     result(got_a == [(d1.id, b"hello-from-d")] and got_d == [(a.id, b"hello-to-d")],
            "members on the late relay talk with the others")
+
+    # The late relay loses NATS (its only node dies): its members leave the
+    # others' rooms within seconds, and come back with it.
+    cl.nodes[k].stop(signal.SIGKILL)
+    r1, t1 = wait_left(a, d1.id, 10)
+    r2, _ = wait_left(a, d2.id, 2)
+    result(r1 == LEAVE_TIMEOUT and r2 == LEAVE_TIMEOUT,
+           "members of a relay that lost NATS leave the others' rooms",
+           "reasons %s %s" % (r1, r2))
+    print("  they left a's room %.1f s after the NATS node died" % t1)
+    result(wait_until(lambda: log_has(rd.log, "NATS connection lost"), 5),
+           "that relay logs that it lost NATS")
+    a.events.clear()
+    cl.start(k)
+    ok = wait_until(lambda: log_count(rd.log, "NATS connected") >= 2, 20)
+    result(ok and wait_joined(a, [d1.id, d2.id], 10),
+           "they come back when it reconnects")
 
     # Malformed messages on the room's subject: dropped, nobody harmed.
     room_subj = room_subject(csc.ROOM)
