@@ -209,6 +209,15 @@ def wait_left(peer, ident, timeout):
     return None, timeout
 
 
+def expect_timeouts(pairs, name, timing):
+    """Each (peer, id) of pairs sees id leave with reason TIMEOUT within
+    10 s; prints how long the first took (timing: a format with %.1f)."""
+    got = [wait_left(p, ident, 10) for p, ident in pairs]
+    result(all(r == LEAVE_TIMEOUT for r, _ in got), name,
+           "reasons %s" % [r for r, _ in got])
+    print("  " + timing % got[0][1])
+
+
 def who_ids(peer):
     peer.send(csc.who(0, peer.room))
     p = peer.expect(csc.T_WHO_REPLY, skip=(csc.T_PRESENCE, csc.T_RELAY))
@@ -308,12 +317,9 @@ def scenario_all():
 
     # A relay killed: its members leave everyone's presence within seconds.
     rc.proc.stop(signal.SIGKILL)
-    reason_a, t_a = wait_left(a, c.id, 10)
-    reason_b, t_b = wait_left(b, c.id, 10)
-    result(reason_a == LEAVE_TIMEOUT and reason_b == LEAVE_TIMEOUT,
-           "members of a killed relay leave the others' rooms (reason TIMEOUT)",
-           "reasons %s %s" % (reason_a, reason_b))
-    print("  the killed relay's member left a's room %.1f s after the kill" % t_a)
+    expect_timeouts([(a, c.id), (b, c.id)],
+                    "members of a killed relay leave the others' rooms (reason TIMEOUT)",
+                    "the killed relay's member left a's room %.1f s after the kill")
     total, ids = who_ids(b)
     result(total == 2 and c.id not in ids, "WHO no longer lists them",
            "total %s" % total)
@@ -362,12 +368,9 @@ def scenario_all():
     # The late relay loses NATS (its only node dies): its members leave the
     # others' rooms within seconds, and come back with it.
     cl.nodes[k].stop(signal.SIGKILL)
-    r1, t1 = wait_left(a, d1.id, 10)
-    r2, _ = wait_left(a, d2.id, 2)
-    result(r1 == LEAVE_TIMEOUT and r2 == LEAVE_TIMEOUT,
-           "members of a relay that lost NATS leave the others' rooms",
-           "reasons %s %s" % (r1, r2))
-    print("  they left a's room %.1f s after the NATS node died" % t1)
+    expect_timeouts([(a, d1.id), (a, d2.id)],
+                    "members of a relay that lost NATS leave the others' rooms",
+                    "they left a's room %.1f s after the NATS node died")
     result(wait_until(lambda: log_has(rd.log, "NATS connection lost"), 5),
            "that relay logs that it lost NATS")
     a.events.clear()
