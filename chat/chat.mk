@@ -6,7 +6,8 @@
 CHAT_FRAME_OBJ := $(BUILD)/obj/chat/frame.o
 CHAT_SERVER_OBJS := $(addprefix $(BUILD)/obj/chat/,server_main.o server.o \
 	event_loop.o outq.o fd_limit.o rate_limit.o timer_queue.o addr_limit.o \
-	id_alloc.o member_index.o presence.o room_table.o) $(CHAT_FRAME_OBJ)
+	id_alloc.o member_index.o presence.o room_table.o fed_wire.o federation.o \
+	relay_peers.o) $(CHAT_FRAME_OBJ)
 
 CHAT_BENCH_OBJS := $(addprefix $(BUILD)/obj/chat/,bench_main.o bench_conn.o \
 	bench_stats.o bench_peers.o event_loop.o fd_limit.o room_crypto.o \
@@ -15,10 +16,11 @@ CHAT_BENCH_OBJS := $(addprefix $(BUILD)/obj/chat/,bench_main.o bench_conn.o \
 
 PROGRAMS += $(BUILD)/chat-server $(BUILD)/chat-bench
 TEST_PROGRAMS += $(BUILD)/test_frame $(BUILD)/test_server_bookkeeping \
-	$(BUILD)/accept_fail_shim.so
+	$(BUILD)/test_federation $(BUILD)/accept_fail_shim.so
 
+# Federation over NATS: libnats (Debian libnats-dev).
 $(BUILD)/chat-server: $(CHAT_SERVER_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lnats $(LDLIBS)
 
 # chat-bench seals with the client's room crypto (chat/room_crypto.c).
 $(BUILD)/chat-bench: $(CHAT_BENCH_OBJS) $(LIBVCD)
@@ -36,6 +38,13 @@ $(BUILD)/test_server_bookkeeping: $(BUILD)/obj/tests/unit/test_server_bookkeepin
 		id_alloc.o member_index.o presence.o room_table.o) $(CHAT_FRAME_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
+# Federation without NATS: wire codec, relay table, remote members, id ranges.
+$(BUILD)/obj/tests/unit/test_federation.o: CPPFLAGS += -Ichat
+$(BUILD)/test_federation: $(BUILD)/obj/tests/unit/test_federation.o \
+		$(addprefix $(BUILD)/obj/chat/,fed_wire.o relay_peers.o id_alloc.o \
+		member_index.o presence.o room_table.o) $(CHAT_FRAME_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
 # LD_PRELOAD library that makes accept4() fail (suite-20: no busy loop).
 $(BUILD)/accept_fail_shim.so: tests/integration/accept_fail_shim.c
 	@mkdir -p $(dir $@)
@@ -43,7 +52,10 @@ $(BUILD)/accept_fail_shim.so: tests/integration/accept_fail_shim.c
 
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Ichat \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-fuzz: build/fuzz/fuzz_frame
+fuzz: build/fuzz/fuzz_frame build/fuzz/fuzz_fed_wire
+build/fuzz/fuzz_fed_wire: tests/fuzz/fuzz_fed_wire.c chat/fed_wire.c chat/fed_wire.h chat/frame.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_fed_wire.c chat/fed_wire.c
 build/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c chat/frame.c chat/frame.h
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_frame.c chat/frame.c

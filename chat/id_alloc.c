@@ -27,9 +27,18 @@ static void *key(uint32_t id)
 void id_alloc_init(struct id_alloc *a, uint32_t last)
 {
 	a->last = last;
+	a->lo = 1;
+	a->hi = UINT32_MAX;
 	a->wraps = 0;
 	a->live = NULL;
 	a->nlive = 0;
+}
+
+void id_alloc_set_range(struct id_alloc *a, uint32_t lo, uint32_t hi, uint32_t last)
+{
+	a->lo = lo;
+	a->hi = hi;
+	a->last = last;
 }
 
 int id_alloc_in_use(const struct id_alloc *a, uint32_t id)
@@ -42,12 +51,14 @@ int id_alloc_take(struct id_alloc *a, uint32_t *id)
 	uint32_t next = a->last;
 	int wrapped = 0;
 
-	if (a->nlive >= UINT32_MAX)
+	if (a->nlive >= (size_t)a->hi - a->lo + 1)
 		return -ENOSPC;
 	do {
-		if (++next == 0) {
-			next = 1;
+		if (next >= a->hi || next < a->lo - 1) {
+			next = a->lo;
 			wrapped = 1;
+		} else {
+			next++;
 		}
 	} while (a->wraps + wrapped > 0 && id_alloc_in_use(a, next));
 	if (!tsearch(key(next), &a->live, cmp))

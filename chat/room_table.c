@@ -10,11 +10,17 @@
 #include "room_table.h"
 
 #include <errno.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fed_wire.h"
+
 #define MIN_BUCKETS	64u
 #define MIN_MEMBERS	4u
+/* What a tsearch node costs besides the member (glibc: key, two links,
+ * a colour bit, malloc's header). */
+#define REMOTE_NODE_BYTES	(4 * sizeof(void *))
 
 static size_t room_bytes(const struct room *r)
 {
@@ -42,10 +48,18 @@ int room_table_init(struct room_table *t)
 	return 0;
 }
 
+static int remote_cmp(const void *x, const void *y)
+{
+	const struct room_member *a = x, *b = y;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
 static void room_destroy(struct room *r)
 {
 	uint32_t i;
 
+	tdestroy(r->remote, free);
 	for (i = 0; i < r->n; i++)
 		free(r->m[i]);
 	free(r->m);
@@ -158,7 +172,8 @@ static void room_unlink(struct room_table *t, struct room *r)
 	*pp = r->hnext;
 	queue_remove(t, r);
 	t->nrooms--;
-	t->bytes -= room_bytes(r);
+	t->bytes -= room_bytes(r) +
+		    r->nremote * (sizeof(struct room_member) + REMOTE_NODE_BYTES);
 	room_destroy(r);
 }
 
@@ -243,9 +258,135 @@ size_t room_presence_next(struct room_table *t, struct room *r, uint8_t *out,
 			  uint64_t unix_ms)
 {
 	size_t before = room_bytes(r);
-	size_t len = presence_encode_next(&r->pres, out, r->id, unix_ms, r->n);
+	size_t len = presence_encode_next(&r->pres, out, r->id, unix_ms,
+					  room_size(r));
 
 	queue_update(t, r);
 	t->bytes += room_bytes(r) - before;
 	return len;
+}
+
+uint32_t room_size(const struct room *r)
+{
+	return r->n + r->nremote;
+}
+
+int room_remote_join(struct room_table *t, struct room *r, uint32_t cid,
+		     uint64_t mark, uint64_t now_ms)
+{
+	struct room_member key = { .id = cid }, *m, **found;
+	size_t before = room_bytes(r);
+
+	found = tfind(&key, &r->remote, remote_cmp);
+	if (found) {
+		(*found)->mark = mark;
+		return 1;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->room = r;
+	m->id = cid;
+	m->mark = mark;
+	if (member_index_add(&r->order, cid, &m->seq) < 0)
+		goto fail;
+	if (presence_joined(&r->pres, cid, &m->pres, now_ms) < 0)
+		goto fail_index;
+	if (!tsearch(m, &r->remote, remote_cmp))
+		goto fail_index;	/* the batch keeps a join nobody leaves */
+	r->nremote++;
+	queue_update(t, r);
+	t->bytes += room_bytes(r) - before + sizeof(*m) + REMOTE_NODE_BYTES;
+	return 0;
+fail_index:
+	member_index_remove(&r->order, m->seq);
+fail:
+	free(m);
+	t->bytes += room_bytes(r) - before;
+	return -ENOMEM;
+}
+
+/* Take remote member m (found in r's tree) out of r. */
+static int remote_remove(struct room_table *t, struct room *r, struct room_member *m,
+			 uint8_t reason, uint64_t now_ms)
+{
+	size_t before = room_bytes(r);
+	int rc;
+
+	tdelete(m, &r->remote, remote_cmp);
+	r->nremote--;
+	member_index_remove(&r->order, m->seq);
+	rc = presence_left(&r->pres, m->id, reason, &m->pres, now_ms);
+	free(m);
+	queue_update(t, r);
+	t->bytes += room_bytes(r) - before;
+	t->bytes -= sizeof(*m) + REMOTE_NODE_BYTES;
+	return rc;
+}
+
+int room_remote_leave(struct room_table *t, struct room *r, uint32_t cid,
+		      uint8_t reason, uint64_t now_ms)
+{
+	struct room_member key = { .id = cid }, **found;
+
+	found = tfind(&key, &r->remote, remote_cmp);
+	if (!found)
+		return -ENOENT;
+	return remote_remove(t, r, *found, reason, now_ms);
+}
+
+struct sweep {
+	uint8_t relay;
+	uint64_t keep;
+	struct room_member **v;
+	size_t n, cap;
+	int nomem;
+};
+
+static void sweep_visit(const void *node, VISIT which, void *arg)
+{
+	struct room_member *m = *(struct room_member *const *)node;
+	struct sweep *s = arg;
+
+	if (which != postorder && which != leaf)
+		return;
+	if (FED_ID_RELAY(m->id) != s->relay || (s->keep && m->mark == s->keep))
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct room_member **v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v) {
+			s->nomem = 1;
+			return;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = m;
+}
+
+uint32_t room_remote_sweep(struct room_table *t, struct room *r, uint8_t relay,
+			   uint64_t keep, uint8_t reason, uint64_t now_ms)
+{
+	struct sweep s = { .relay = relay, .keep = keep };
+	size_t i;
+
+	if (!r->nremote)
+		return 0;
+	twalk_r(r->remote, sweep_visit, &s);
+	for (i = 0; i < s.n; i++)
+		(void)remote_remove(t, r, s.v[i], reason, now_ms);
+	free(s.v);
+	return (uint32_t)s.n;
+}
+
+void room_each(struct room_table *t, void (*fn)(struct room *r, void *arg), void *arg)
+{
+	size_t b;
+	struct room *r;
+
+	for (b = 0; b < t->nbucket; b++)
+		for (r = t->bucket[b]; r; r = r->hnext)
+			fn(r, arg);
 }

@@ -38,12 +38,14 @@
 #include "addr_limit.h"
 #include "event_loop.h"
 #include "fd_limit.h"
+#include "federation.h"
 #include "frame.h"
 #include "id_alloc.h"
 #include "member_index.h"
 #include "outq.h"
 #include "presence.h"
 #include "rate_limit.h"
+#include "relay_peers.h"
 #include "room_table.h"
 #include "timer_queue.h"
 
@@ -59,6 +61,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -81,6 +84,8 @@
 #define EVICT_PER_TURN	16
 /* First allocation for a frame being reassembled. */
 #define IN_MIN_CAP	256u
+/* NATS messages handled per loop turn. */
+#define FED_PER_TURN	4096u
 
 enum {
 	C_PENDING = 1,		/* on the pending-write list */
@@ -147,6 +152,16 @@ struct chat_server {
 	uint32_t accept_backoff_ms;	/* last pause; 0 after a good accept */
 	uint64_t accept_resume_ms;	/* paused until then; 0: listening */
 	int over_memory;		/* the cap was hit (for one log line) */
+	/* federation (docs/federation.md); fed is NULL without --nats */
+	struct fed *fed;
+	struct ev_watch fed_w;
+	int fed_more;			/* NATS messages left for the next turn */
+	uint8_t relay_no;
+	uint64_t instance;		/* random, drawn at start */
+	struct relay_peers peers;
+	uint64_t hb_due;		/* next heartbeat, monotonic ms */
+	uint64_t snap_mark;		/* marks of remote snapshots */
+	uint64_t dup_instance;		/* another relay with our number (logged) */
 };
 
 void chat_server_opts_default(struct chat_server_opts *o)
@@ -335,6 +350,9 @@ static void drain_input(struct chat_server *s, int fd)
 			break;
 }
 
+static int member_leave(struct chat_server *s, struct room_member *m,
+			uint8_t reason, int notify);
+
 static void registry_remove(struct chat_server *s, struct client *c)
 {
 	struct client *last = s->clients[--s->nclients];
@@ -368,8 +386,7 @@ static void client_close(struct chat_server *s, struct client *c, int notify)
 	addr_limit_del(&s->addrs, &c->addr);
 	id_alloc_release(&s->ids, c->id);
 	for (i = 0; i < c->nrooms; i++)
-		if (room_leave(&s->rooms, c->rooms[i], c->leave_reason, notify,
-			       s->now) < 0)
+		if (member_leave(s, c->rooms[i], c->leave_reason, notify) < 0)
 			fprintf(stderr, "chat-server: out of memory: leave of %u not announced\n",
 				c->id);
 	free(c->rooms);
@@ -442,6 +459,312 @@ static void presence_flush(struct chat_server *s, struct room *r)
 		broadcast(s, r, b, NULL);
 		chat_buf_put(b);
 	}
+}
+
+/* ---- federation (docs/federation.md) ------------------------------------ */
+
+/* Publish m as this relay (best effort: NATS may be down, local members
+ * are served all the same). */
+static void fed_send(struct chat_server *s, struct fed_msg *m, const uint32_t *ids)
+{
+	m->relay = s->relay_no;
+	m->instance = s->instance;
+	(void)fed_publish(s->fed, m, ids);
+}
+
+static void fed_room_event(struct chat_server *s, uint8_t type, const uint8_t *room,
+			   uint32_t id, uint8_t reason)
+{
+	struct fed_msg m = { .type = type, .room = room, .id = id, .reason = reason };
+
+	fed_send(s, &m, NULL);
+}
+
+/* All of this relay's members of r, for the other relays. */
+static void fed_snapshot(struct chat_server *s, struct room *r)
+{
+	struct fed_msg m = { .type = FED_T_SNAPSHOT, .room = r->id };
+	uint32_t *ids, i, n = r->n < FED_SNAPSHOT_MAX ? r->n : FED_SNAPSHOT_MAX;
+
+	ids = malloc(((size_t)n + 1) * sizeof(*ids));
+	if (!ids) {
+		fprintf(stderr, "chat-server: out of memory: room snapshot not sent\n");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		ids[i] = r->m[i]->id;
+	m.len = n;
+	fed_send(s, &m, ids);
+	free(ids);
+}
+
+static void snapshot_each(struct room *r, void *arg)
+{
+	fed_snapshot(arg, r);
+}
+
+/* A local member joined: the room's first here means a new subscription
+ * and a request for the other relays' members. */
+static void fed_joined(struct chat_server *s, struct room_member *m)
+{
+	struct room *r = m->room;
+
+	if (!s->fed)
+		return;
+	if (r->n == 1 && !r->link) {
+		r->link = fed_subscribe_room(s->fed, r->id);
+		fed_room_event(s, FED_T_SYNC, r->id, 0, 0);
+	}
+	fed_room_event(s, FED_T_JOIN, r->id, m->id, 0);
+}
+
+/* A local member leaves (the room goes with its last local member: no
+ * subscription is kept for remote members alone). */
+static int member_leave(struct chat_server *s, struct room_member *m,
+			uint8_t reason, int notify)
+{
+	struct room *r = m->room;
+
+	if (s->fed) {
+		fed_room_event(s, FED_T_LEAVE, r->id, m->id, reason);
+		if (r->n == 1) {
+			fed_unsubscribe(s->fed, r->link);
+			r->link = NULL;
+		}
+	}
+	return room_leave(&s->rooms, m, reason, notify, s->now);
+}
+
+struct sweep_arg {
+	struct chat_server *s;
+	uint8_t relay, reason;
+};
+
+static void sweep_each(struct room *r, void *arg)
+{
+	struct sweep_arg *a = arg;
+
+	room_remote_sweep(&a->s->rooms, r, a->relay, 0, a->reason, a->s->now);
+}
+
+/* Every member of that relay leaves every room here. */
+static void fed_forget_relay(struct chat_server *s, uint8_t relay, uint8_t reason)
+{
+	struct sweep_arg a = { s, relay, reason };
+
+	room_each(&s->rooms, sweep_each, &a);
+}
+
+/* A message of another relay's member: to every member here. */
+static void fed_relay_msg(struct chat_server *s, struct room *r, const struct fed_msg *m)
+{
+	struct chat_buf *b;
+
+	if (presence_pending(&r->pres))
+		presence_flush(s, r);
+	b = chat_buf_new(CHAT_RELAY_HDR_LEN + m->len);
+	if (!b)
+		return;
+	chat_relay_encode_hdr(b->data, r->id, m->id, m->unix_ms, m->len);
+	memcpy(b->data + CHAT_RELAY_HDR_LEN, m->data, m->len);
+	broadcast(s, r, b, NULL);
+	chat_buf_put(b);
+}
+
+static void fed_room_msg(struct chat_server *s, struct room *r, const struct fed_msg *m)
+{
+	uint64_t mark;
+	uint32_t i;
+
+	switch (m->type) {
+	case FED_T_MSG:
+		fed_relay_msg(s, r, m);
+		break;
+	case FED_T_JOIN:
+		if (room_remote_join(&s->rooms, r, m->id, 0, s->now) < 0)
+			fprintf(stderr, "chat-server: out of memory: remote join lost\n");
+		break;
+	case FED_T_LEAVE:
+		(void)room_remote_leave(&s->rooms, r, m->id, m->reason, s->now);
+		break;
+	case FED_T_SNAPSHOT:
+		mark = ++s->snap_mark;
+		for (i = 0; i < m->len; i++)
+			if (room_remote_join(&s->rooms, r, fed_snapshot_id(m, i), mark,
+					     s->now) < 0)
+				break;
+		room_remote_sweep(&s->rooms, r, m->relay, mark, CHAT_LEAVE_QUIT, s->now);
+		break;
+	case FED_T_SYNC:
+		fed_snapshot(s, r);
+		break;
+	}
+}
+
+/* One well-formed message from NATS, on the loop thread. */
+static void on_fed_msg(void *arg, const struct fed_msg *m)
+{
+	struct chat_server *s = arg;
+	struct room *r;
+
+	if (m->instance == s->instance)
+		return;		/* our own (NATS does not echo; belt and braces) */
+	if (m->relay == s->relay_no) {
+		if (m->instance != s->dup_instance)
+			fprintf(stderr, "chat-server: another relay uses --relay-id %u: "
+				"ignoring it (connection ids would collide)\n", s->relay_no);
+		s->dup_instance = m->instance;
+		return;
+	}
+	switch (relay_peers_seen(&s->peers, m->relay, m->instance, s->now)) {
+	case PEER_RESTARTED:
+		fprintf(stderr, "chat-server: relay %u restarted\n", m->relay);
+		fed_forget_relay(s, m->relay, CHAT_LEAVE_QUIT);
+		/* fall through */
+	case PEER_NEW: {
+		struct fed_msg rs = { .type = FED_T_RESYNC, .target = m->instance };
+
+		fprintf(stderr, "chat-server: relay %u is in the federation\n", m->relay);
+		fed_send(s, &rs, NULL);
+		break;
+	}
+	case PEER_KNOWN:
+		break;
+	}
+	if (m->type == FED_T_RESYNC) {
+		if (!m->target || m->target == s->instance)
+			room_each(&s->rooms, snapshot_each, s);
+		return;
+	}
+	if (!m->room)
+		return;		/* HEARTBEAT */
+	r = room_find(&s->rooms, m->room);
+	if (r)		/* else: none of ours left it (a message in flight) */
+		fed_room_msg(s, r, m);
+}
+
+static void on_fed_state(void *arg, enum fed_state st, const char *url)
+{
+	struct chat_server *s = arg;
+	struct fed_msg rs = { .type = FED_T_RESYNC, .target = 0 };
+
+	if (st != FED_CONNECTED) {
+		fprintf(stderr, "chat-server: NATS connection lost: serving local "
+			"members only, reconnecting\n");
+		return;
+	}
+	fprintf(stderr, "chat-server: NATS connected (%s): federating as relay %u\n",
+		url, s->relay_no);
+	/* What was missed while away: everyone's rooms, and ours to them. */
+	s->hb_due = s->now;
+	fed_send(s, &rs, NULL);
+	room_each(&s->rooms, snapshot_each, s);
+}
+
+static const struct fed_handlers fed_handlers = { on_fed_msg, on_fed_state, NULL };
+
+static void fed_pump(struct chat_server *s)
+{
+	struct fed_handlers h = fed_handlers;
+
+	h.arg = s;
+	s->fed_more = fed_drain(s->fed, &h, FED_PER_TURN);
+}
+
+static void on_fed(struct ev_loop *loop, struct ev_watch *w, unsigned ev)
+{
+	struct chat_server *s = ev_loop_data(loop);
+
+	(void)w;
+	(void)ev;
+	tick(s);
+	fed_pump(s);
+	reap(s);
+}
+
+/* Heartbeats out, silent relays expired. */
+static void fed_timers(struct chat_server *s)
+{
+	uint8_t relay;
+
+	if (!s->fed)
+		return;
+	if (s->hb_due <= s->now) {
+		struct fed_msg hb = { .type = FED_T_HEARTBEAT };
+
+		fed_send(s, &hb, NULL);
+		s->hb_due = s->now + FED_HEARTBEAT_MS;
+	}
+	while ((relay = relay_peers_expire(&s->peers, s->now))) {
+		fprintf(stderr, "chat-server: relay %u silent for %u ms: its members "
+			"left\n", relay, FED_EXPIRE_MS);
+		fed_forget_relay(s, relay, CHAT_LEAVE_TIMEOUT);
+	}
+}
+
+static uint64_t fed_next_due(const struct chat_server *s)
+{
+	uint64_t next;
+
+	if (!s->fed)
+		return UINT64_MAX;
+	next = relay_peers_next_due(&s->peers);
+	return s->hb_due < next ? s->hb_due : next;
+}
+
+static void unsubscribe_each(struct room *r, void *arg)
+{
+	struct chat_server *s = arg;
+
+	fed_unsubscribe(s->fed, r->link);
+	r->link = NULL;
+}
+
+/* Join the cluster (at start; an unreachable one is retried). */
+static int fed_start(struct chat_server *s, char *err, size_t errlen)
+{
+	uint32_t base = s->o.relay_id << FED_ID_SHIFT, span = (1u << FED_ID_SHIFT) - 1;
+	uint32_t start;
+
+	if (!s->o.relay_id || s->o.relay_id > 255) {
+		snprintf(err, errlen, "--nats needs --relay-id N (1..255, unique per relay)");
+		return -1;
+	}
+	s->relay_no = (uint8_t)s->o.relay_id;
+	if (getrandom(&s->instance, sizeof(s->instance), 0) != sizeof(s->instance) ||
+	    getrandom(&start, sizeof(start), 0) != sizeof(start)) {
+		snprintf(err, errlen, "getrandom: %s", strerror(errno));
+		return -1;
+	}
+	s->instance |= 1;
+	/* Ids base+1 .. base+2^24-1, counting on from a random place so that a
+	 * restarted relay does not hand out its last run of ids again. */
+	id_alloc_set_range(&s->ids, base + 1, base + span, base + start % span);
+	relay_peers_init(&s->peers);
+	s->fed = fed_new(s->o.nats, err, errlen);
+	if (!s->fed)
+		return -1;
+	if (fed_subscribe_relays(s->fed) < 0) {
+		snprintf(err, errlen, "NATS: cannot subscribe to %s", FED_RELAYS_SUBJECT);
+		return -1;
+	}
+	s->hb_due = s->now;
+	if (ev_watch_start(s->loop, &s->fed_w, fed_fd(s->fed), EV_READ, on_fed) < 0) {
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void fed_stop(struct chat_server *s)
+{
+	if (!s->fed)
+		return;
+	room_each(&s->rooms, unsubscribe_each, s);
+	if (s->fed_w.fd >= 0)
+		ev_watch_stop(s->loop, &s->fed_w);
+	fed_free(s->fed);
+	s->fed = NULL;
 }
 
 /* Register for what c waits for: input unless throttled, writability while
@@ -539,6 +862,7 @@ static void run_timers(struct chat_server *s)
 		if (!(c->flags & (C_THROTTLED | C_DOOMED)))
 			watch_update(s, c);
 	}
+	fed_timers(s);
 	while ((r = room_waiting(&s->rooms)) &&
 	       r->pres.since_ms + CHAT_PRESENCE_WINDOW_MS <= now) {
 		presence_flush(s, r);
@@ -565,6 +889,8 @@ static uint64_t next_due(const struct chat_server *s)
 	}
 	if (s->accept_resume_ms && s->accept_resume_ms < next)
 		next = s->accept_resume_ms;
+	if (fed_next_due(s) < next)
+		next = fed_next_due(s);
 	return next;
 }
 
@@ -630,6 +956,8 @@ static int before_wait(struct ev_loop *loop, void *arg)
 	tick(s);
 	if (s->accept_resume_ms && s->accept_resume_ms <= s->now)
 		accept_resume(s);
+	if (s->fed_more)
+		fed_pump(s);
 	run_timers(s);
 	reap(s);
 	while ((s->pending && slice < FLUSH_SLICE) || s->doomed) {
@@ -654,7 +982,7 @@ static int before_wait(struct ev_loop *loop, void *arg)
 		}
 	}
 	s->dead = keep;
-	if (s->pending)
+	if (s->pending || s->fed_more)
 		return 0;
 	next = next_due(s);
 	if (next == UINT64_MAX)
@@ -752,8 +1080,9 @@ static void handle_join(struct chat_server *s, struct client *c, const uint8_t *
 		goto nomem;
 	}
 	c->rooms[c->nrooms++] = m;
+	fed_joined(s, m);
 	memcpy(j.room, id, CHAT_ROOM_ID_LEN);
-	j.members = m->room->n;
+	j.members = room_size(m->room);
 	chat_joined_encode(b->data, &j);
 	enqueue(s, c, b);
 	chat_buf_put(b);
@@ -770,7 +1099,7 @@ static void handle_part(struct chat_server *s, struct client *c, const uint8_t *
 		room_error(s, c, CHAT_T_PART);
 		return;
 	}
-	if (room_leave(&s->rooms, c->rooms[i], CHAT_LEAVE_PART, 1, s->now) < 0)
+	if (member_leave(s, c->rooms[i], CHAT_LEAVE_PART, 1) < 0)
 		fprintf(stderr, "chat-server: out of memory: leave of %u not announced\n",
 			c->id);
 	c->rooms[i] = c->rooms[--c->nrooms];
@@ -795,7 +1124,7 @@ static void handle_who(struct chat_server *s, struct client *c, const uint8_t *p
 	}
 	room = c->rooms[i]->room;
 	r.room = room->id;
-	r.total = room->n;
+	r.total = room_size(room);
 	member_index_page(&room->order, cursor, s->who_ids, s->o.who_page, &r.n,
 			  &r.next);
 	b = chat_buf_new(CHAT_WHO_REPLY_FRAME_LEN(r.n));
@@ -814,6 +1143,7 @@ static void handle_send(struct chat_server *s, struct client *c,
 	struct chat_send m;
 	struct chat_buf *b;
 	struct room *room;
+	uint64_t ms = unix_ms();
 	size_t i;
 
 	chat_send_decode(p, len, &m);	/* its length was checked */
@@ -829,10 +1159,16 @@ static void handle_send(struct chat_server *s, struct client *c,
 	b = chat_buf_new(CHAT_RELAY_HDR_LEN + m.msg_len);
 	if (!b)
 		return;
-	chat_relay_encode_hdr(b->data, room->id, c->id, unix_ms(), m.msg_len);
+	chat_relay_encode_hdr(b->data, room->id, c->id, ms, m.msg_len);
 	memcpy(b->data + CHAT_RELAY_HDR_LEN, m.msg, m.msg_len);
 	broadcast(s, room, b, c);
 	chat_buf_put(b);
+	if (s->fed) {	/* once to the room's subject, whatever its size */
+		struct fed_msg f = { .type = FED_T_MSG, .room = room->id, .id = c->id,
+				     .unix_ms = ms, .data = m.msg, .len = m.msg_len };
+
+		fed_send(s, &f, NULL);
+	}
 }
 
 /* A whole, already validated frame from c. */
@@ -1346,7 +1682,7 @@ struct chat_server *chat_server_new(const struct chat_server_opts *o,
 	if (!s->o.who_page || s->o.who_page > CHAT_WHO_PAGE_MAX)
 		s->o.who_page = CHAT_WHO_PAGE_MAX;
 	s->pending_tail = &s->pending;
-	s->listen_w.fd = s->signal_w.fd = s->reserve_fd = -1;
+	s->listen_w.fd = s->signal_w.fd = s->reserve_fd = s->fed_w.fd = -1;
 	tq_init(&s->handshake);
 	tq_init(&s->quiet);
 	tq_init(&s->pinged);
@@ -1396,6 +1732,8 @@ struct chat_server *chat_server_new(const struct chat_server_opts *o,
 		goto fail;
 	}
 	s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (o->nats && fed_start(s, err, errlen) < 0)
+		goto fail;
 	return s;
 fail:
 	chat_server_free(s);
@@ -1417,6 +1755,7 @@ void chat_server_free(struct chat_server *s)
 		return;
 	close_all(s);
 	free_dead(s);
+	fed_stop(s);
 	if (s->listen_w.fd >= 0)
 		close(s->listen_w.fd);
 	if (s->signal_w.fd >= 0)

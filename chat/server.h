@@ -8,12 +8,17 @@
  * WHO pages, refusals, error and slow-reader
  * disconnects, the defences against hostile clients (rate limits,
  * handshake and idle timeouts with PING, the memory cap, the per-address
- * limit) and the orderly shutdown on SIGINT/SIGTERM.
+ * limit), the orderly shutdown on SIGINT/SIGTERM, and, with --nats, what
+ * federation means for rooms: local SENDs, joins and leaves published once
+ * per room, other relays' messages fanned out to local members, their
+ * members kept as remote members, relays that fall silent expired
+ * (docs/federation.md).
  * Does not own: command-line parsing (server_main.c), frame byte layout
  * (frame.c), the event loop mechanics (event_loop.c), buffer sharing
  * (outq.c), or the bookkeeping structures it uses (rate_limit.c,
  * timer_queue.c, addr_limit.c, id_alloc.c, room_table.c, member_index.c,
- * presence.c).
+ * presence.c), nor NATS and the federation wire format (federation.c,
+ * fed_wire.c, relay_peers.c).
  * It never sees plaintext: SEND payloads are opaque bytes.
  */
 #ifndef VCD_CHAT_SERVER_H
@@ -53,6 +58,8 @@ struct chat_server_opts {
 	uint32_t max_per_address;	/* connections; 0 = no limit */
 	uint32_t who_page;	/* ids per WHO_REPLY, 1..CHAT_WHO_PAGE_MAX */
 	uint32_t max_rooms;	/* rooms per connection, 1..CHAT_MAX_ROOMS_LIMIT */
+	const char *nats;	/* NATS URLs, comma-separated; NULL: alone */
+	uint32_t relay_id;	/* with nats: this relay's number, 1..255 */
 	int verbose;		/* log connects and disconnects to stderr */
 };
 

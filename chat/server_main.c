@@ -35,6 +35,11 @@ static void usage(FILE *f)
 "                      disconnected as too slow (default %u)\n"
 "  --max-rooms N       rooms one connection may be in at once, 1..%u\n"
 "                      (default %u)\n"
+"  --nats URL[,URL...] join a NATS cluster (nats://HOST:PORT, or HOST:PORT):\n"
+"                      the relays on it act as one (docs/federation.md);\n"
+"                      an unreachable cluster is retried in the background\n"
+"  --relay-id N        with --nats: this relay's number, 1..255, different\n"
+"                      on every relay (its connection ids carry it)\n"
 "  -v, --verbose       log joins, leaves, limits and errors to stderr\n"
 "  -h, --help          this text\n"
 "      --version       print the version and exit\n"
@@ -105,7 +110,7 @@ enum {
 	OPT_MAX_CLIENTS = 'c', OPT_MAX_QUEUE = 'q', OPT_LISTEN = 'l', OPT_PORT = 'p',
 	OPT_MSG_RATE = 256, OPT_MSG_BURST, OPT_BYTE_RATE, OPT_BYTE_BURST,
 	OPT_FLOOD, OPT_HANDSHAKE, OPT_IDLE, OPT_MAX_MEMORY, OPT_PER_ADDRESS,
-	OPT_WHO_PAGE, OPT_MAX_ROOMS,
+	OPT_WHO_PAGE, OPT_MAX_ROOMS, OPT_NATS, OPT_RELAY_ID,
 };
 
 static const struct option opts[] = {
@@ -124,6 +129,8 @@ static const struct option opts[] = {
 	{ "max-per-address", required_argument, NULL, OPT_PER_ADDRESS },
 	{ "who-page", required_argument, NULL, OPT_WHO_PAGE },
 	{ "max-rooms", required_argument, NULL, OPT_MAX_ROOMS },
+	{ "nats", required_argument, NULL, OPT_NATS },
+	{ "relay-id", required_argument, NULL, OPT_RELAY_ID },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -153,6 +160,7 @@ static const struct num_opt {
 	{ OPT_PER_ADDRESS, 0, 0, 1000000, FIELD(max_per_address) },
 	{ OPT_WHO_PAGE, 0, 1, CHAT_WHO_PAGE_MAX, FIELD(who_page) },
 	{ OPT_MAX_ROOMS, 0, 1, CHAT_MAX_ROOMS_LIMIT, FIELD(max_rooms) },
+	{ OPT_RELAY_ID, 0, 1, 255, FIELD(relay_id) },
 };
 
 /* Store one numeric option; -1 when its value is bad. */
@@ -203,6 +211,9 @@ int main(int argc, char **argv)
 		case OPT_LISTEN:
 			o.listen = optarg;
 			break;
+		case OPT_NATS:
+			o.nats = optarg;
+			break;
 		case 'v':
 			o.verbose = 1;
 			break;
@@ -226,6 +237,10 @@ int main(int argc, char **argv)
 	if (optind != argc) {
 		fprintf(stderr, "chat-server: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
+		return 2;
+	}
+	if (!o.nats != !o.relay_id) {
+		fprintf(stderr, "chat-server: --nats and --relay-id go together\n");
 		return 2;
 	}
 	s = chat_server_new(&o, err, sizeof(err));

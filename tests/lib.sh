@@ -42,3 +42,21 @@ import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
 PY
 }
+
+# t_fuzz NAME TARGET CORPUS SECONDS LOGDIR: build a libFuzzer target (make
+# TARGET), run it SECONDS on a scratch copy of the seed corpus CORPUS, one
+# check that it found no crash.
+t_fuzz() {
+	local name=$1 target=$2 corpus=$3 secs=$4 logs=$5 work rc
+	if ! make -s "$target" >"$logs/$name-build.log" 2>&1; then
+		cat "$logs/$name-build.log"
+		t_fail "build $name"
+		return
+	fi
+	work=$(mktemp -d)
+	"$target" -max_total_time="$secs" -timeout=5 "$work" "$corpus" >"$logs/$name.log" 2>&1
+	rc=$?
+	rm -rf "$work"
+	tail -n 2 "$logs/$name.log"
+	t_check "$name $secs s on the seed corpus: no crash" test $rc -eq 0
+}

@@ -315,29 +315,7 @@ else
 fi
 
 # ---- fuzz: a short run on the seed corpus --------------------------------
-if make -s build/fuzz/fuzz_frame >"$LOGS/fuzz-build.log" 2>&1; then
-	work=$(mktemp -d)
-	build/fuzz/fuzz_frame -max_total_time=20 -timeout=5 "$work" tests/fuzz/corpus/frame \
-		>"$LOGS/fuzz.log" 2>&1
-	rc=$?
-	rm -rf "$work"
-	tail -n 2 "$LOGS/fuzz.log"
-	t_check "fuzz_frame 20 s on the seed corpus: no crash" test $rc -eq 0
-else
-	cat "$LOGS/fuzz-build.log"
-	t_fail "build fuzz_frame"
-fi
-if make -s build/fuzz/fuzz_bench_peers >"$LOGS/fuzz-peers-build.log" 2>&1; then
-	work=$(mktemp -d /tmp/fuzz-peers.XXXXXX)
-	build/fuzz/fuzz_bench_peers -max_total_time=5 -timeout=5 "$work" \
-		tests/fuzz/corpus/bench_peers >"$LOGS/fuzz-peers.log" 2>&1
-	rc=$?
-	rm -rf "$work"
-	tail -n 2 "$LOGS/fuzz-peers.log"
-	t_check "fuzz_bench_peers 5 s (chat-bench's Redis and NATS parsers): no crash" test $rc -eq 0
-else
-	cat "$LOGS/fuzz-peers-build.log"
-	t_fail "build fuzz_bench_peers"
-fi
+t_fuzz fuzz_frame build/fuzz/fuzz_frame tests/fuzz/corpus/frame 20 "$LOGS"
+t_fuzz fuzz_bench_peers build/fuzz/fuzz_bench_peers tests/fuzz/corpus/bench_peers 5 "$LOGS"
 
 t_summary
