@@ -48,6 +48,7 @@ struct room {
 	void *remote;		/* tsearch tree of remote members, by id */
 	uint32_t nremote;
 	void *link;		/* the server's (its NATS subscription) */
+	uint8_t sync_left;	/* the server's: SYNC requests still to repeat */
 	struct member_index order;
 	struct presence pres;
 	struct room *hnext;	/* hash chain */

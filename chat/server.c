@@ -503,6 +503,9 @@ static void snapshot_each(struct room *r, void *arg)
 	fed_snapshot(arg, r);
 }
 
+/* Heartbeats after a new room subscription that repeat its SYNC. */
+#define FED_SYNC_REPEAT	2
+
 /* A local member joined: the room's first here means a new subscription
  * and a request for the other relays' members. */
 static void fed_joined(struct chat_server *s, struct room_member *m)
@@ -514,6 +517,10 @@ static void fed_joined(struct chat_server *s, struct room_member *m)
 	if (r->n == 1 && !r->link) {
 		r->link = fed_subscribe_room(s->fed, r->id);
 		fed_room_event(s, FED_T_SYNC, r->id, 0, 0);
+		/* A new subscription reaches the other NATS nodes a little
+		 * later: snapshots (and joins) published meanwhile are lost
+		 * to us, so the request is repeated with the next heartbeats. */
+		r->sync_left = FED_SYNC_REPEAT;
 	}
 	fed_room_event(s, FED_T_JOIN, r->id, m->id, 0);
 }
@@ -682,7 +689,16 @@ static void on_fed(struct ev_loop *loop, struct ev_watch *w, unsigned ev)
 	reap(s);
 }
 
-/* Heartbeats out, silent relays expired. */
+static void sync_again_each(struct room *r, void *arg)
+{
+	if (r->link && r->sync_left) {
+		r->sync_left--;
+		fed_room_event(arg, FED_T_SYNC, r->id, 0, 0);
+	}
+}
+
+/* Heartbeats out (with the repeated SYNC of new subscriptions), silent
+ * relays expired. */
 static void fed_timers(struct chat_server *s)
 {
 	uint8_t relay;
@@ -693,6 +709,7 @@ static void fed_timers(struct chat_server *s)
 		struct fed_msg hb = { .type = FED_T_HEARTBEAT };
 
 		fed_send(s, &hb, NULL);
+		room_each(&s->rooms, sync_again_each, s);
 		s->hb_due = s->now + FED_HEARTBEAT_MS;
 	}
 	while ((relay = relay_peers_expire(&s->peers, s->now))) {
