@@ -43,6 +43,18 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 PY
 }
 
+# t_wait_port PORT [TENTHS]: until something accepts on 127.0.0.1:PORT, at
+# most TENTHS tenths of a second (default 100); 1 if nothing did.
+t_wait_port() {
+	local i
+	for i in $(seq 1 "${2:-100}"); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1).close()" \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # t_fuzz NAME TARGET CORPUS SECONDS LOGDIR: build a libFuzzer target (make
 # TARGET), run it SECONDS on a scratch copy of the seed corpus CORPUS, one
 # check that it found no crash.

@@ -171,11 +171,7 @@ if command -v ncat >/dev/null; then
 	PORT=$(t_free_port)
 	ncat -l --broker --max-conns 100 127.0.0.1 "$PORT" >/dev/null 2>&1 &
 	SERVER_PIDS+=($!)
-	for i in $(seq 1 50); do
-		python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1).close()" \
-			2>/dev/null && break
-		sleep 0.1
-	done
+	t_wait_port "$PORT" 50
 	t_check "chat-bench --raw against ncat --broker: errors=0" \
 		bench_ok --clients 10 --senders 2 --rate 50 --size 64 --seconds 1 --raw
 	kill -KILL "${SERVER_PIDS[-1]}" 2>/dev/null
@@ -184,20 +180,11 @@ fi
 # chat-bench --redis and --nats drive the other two peers of the benchmark:
 # every message delivered to every other client, none twice (Redis echoes a
 # publisher's own messages: chat-bench must not count them).
-peer_up() {	# peer_up PORT: until it accepts (bounded)
-	local i
-	for i in $(seq 1 50); do
-		python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1).close()" \
-			2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 if command -v redis-server >/dev/null; then
 	PORT=$(t_free_port)
 	redis-server --bind 127.0.0.1 --port "$PORT" --save "" --appendonly no >/dev/null 2>&1 &
 	SERVER_PIDS+=($!)
-	peer_up "$PORT"
+	t_wait_port "$PORT" 50
 	t_check "chat-bench --redis against redis-server (RESP3 pub/sub): every message once, errors=0" \
 		bench_ok --clients 10 --senders 2 --rate 50 --size 64 --seconds 1 --redis
 	kill -KILL "${SERVER_PIDS[-1]}" 2>/dev/null
@@ -206,7 +193,7 @@ if command -v nats-server >/dev/null; then
 	PORT=$(t_free_port)
 	nats-server -a 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
 	SERVER_PIDS+=($!)
-	peer_up "$PORT"
+	t_wait_port "$PORT" 50
 	t_check "chat-bench --nats against nats-server: every message once, errors=0" \
 		bench_ok --clients 10 --senders 2 --rate 50 --size 64 --seconds 1 --nats
 	kill -KILL "${SERVER_PIDS[-1]}" 2>/dev/null

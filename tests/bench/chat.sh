@@ -46,15 +46,6 @@ command -v ncat >/dev/null || { echo "ncat missing (Debian package ncat)"; exit 
 command -v redis-server >/dev/null || { echo "redis-server missing (Debian package redis-server)"; exit 1; }
 command -v nats-server >/dev/null || { echo "nats-server missing (Debian package nats-server)"; exit 1; }
 
-wait_port() {	# wait_port PORT: until something accepts on 127.0.0.1:PORT
-	local i
-	for i in $(seq 1 100); do
-		python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 1).close()" \
-			2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2" | tail -n1; }
 best() {	# best FILE: the result line with the highest deliveries_per_s
@@ -82,10 +73,10 @@ PIDS+=($!)
 SPORT=$(t_free_port)
 nats-server -a 127.0.0.1 -p "$SPORT" >"$OUT/nats.log" 2>&1 &
 PIDS+=($!)
-wait_port "$NPORT" || { echo "ncat did not start"; exit 1; }
-wait_port "$CPORT" || { echo "chat-server did not start"; exit 1; }
-wait_port "$RPORT" || { echo "redis-server did not start"; exit 1; }
-wait_port "$SPORT" || { echo "nats-server did not start"; exit 1; }
+t_wait_port "$NPORT" || { echo "ncat did not start"; exit 1; }
+t_wait_port "$CPORT" || { echo "chat-server did not start"; exit 1; }
+t_wait_port "$RPORT" || { echo "redis-server did not start"; exit 1; }
+t_wait_port "$SPORT" || { echo "nats-server did not start"; exit 1; }
 
 common="--clients 100 --senders 10 --rate 0 --size 64 --seconds $SECONDS_PER_RUN"
 : >"$OUT/ncat.txt"; : >"$OUT/redis.txt"; : >"$OUT/nats.txt"
@@ -142,7 +133,7 @@ big_round() {	# big_round N: one run; sets line, rss0, rss1
 		>"$OUT/server-10k.$1.log" 2>&1 &
 	SPID=$!
 	PIDS+=($SPID)
-	wait_port "$CPORT" || { echo "chat-server did not start"; exit 1; }
+	t_wait_port "$CPORT" || { echo "chat-server did not start"; exit 1; }
 	sleep 0.3	# let the probe connection's LEFT settle
 	rss0=$(rss_kb "$SPID")
 	timeout 300 build/chat-bench --port "$CPORT" --clients "$BIG_CLIENTS" --senders 10 --rate 1 \
