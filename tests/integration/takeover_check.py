@@ -335,8 +335,13 @@ def main():
     state = {"d": d}
 
     def takeovers():
-        for _ in range(3):
-            time.sleep(0.4)
+        # Three takeovers, and up to five more while none has yet caught a
+        # request in flight (on a loaded host the ring can be momentarily
+        # empty at the pause; the test must still see the busy case).
+        for i in range(8):
+            if i >= 3 and max(inflight) > 0:
+                return
+            time.sleep(0.4 if i < 3 else 0.1 * (i - 1))
             r = take_over(state["d"])
             if not r:
                 return
@@ -348,7 +353,7 @@ def main():
     print("# stream: %d requests of 1 MiB completed across %d takeovers; pauses %s ms; "
           "in flight at each pause %s" % (stream.done, len(pauses),
                                           ", ".join("%.1f" % p for p in pauses), inflight))
-    check("three takeovers under load", len(pauses) == 3)
+    check("three takeovers under load", len(pauses) >= 3, "%d" % len(pauses))
     check("stream: every request completed (%d submitted)" % stream.n,
           not stream.out and stream.done == stream.n, "%d outstanding" % len(stream.out))
     check("stream: no completion twice", stream.dup == 0, "%d repeated" % stream.dup)
