@@ -249,12 +249,21 @@ int cd_set_addr(struct crypto_device *d, unsigned qi, uint64_t desc_uva,
 	q->vq.event_idx = d->event_idx;
 	q->vq.used_idx = __atomic_load_n(&q->vq.used[1], __ATOMIC_ACQUIRE);
 	q->vq.signalled_valid = false;
-	if (q->vq.last_avail != q->vq.used_idx) {
-		/* requests the previous back-end took and never completed */
-		log_warn("vring %u: avail %u != used %u, resuming from used",
-			 qi, q->vq.last_avail, q->vq.used_idx);
-		q->vq.last_avail = q->vq.used_idx;
-	}
+	if (q->vq.last_avail != q->vq.used_idx)
+		/*
+		 * SET_VRING_BASE says where the ring resumes (vhost-user spec),
+		 * and it is kept: with out-of-order completion the entries
+		 * between the used index and the base are a mix of requests
+		 * completed and requests an earlier back-end never answered,
+		 * so resuming from the used index would run some twice and
+		 * lose others.  Which ones are open cannot be read from guest
+		 * memory (their avail slots may be reused); our own restarts
+		 * carry that in the in-flight log instead.
+		 */
+		log_warn("vring %u: resuming at avail %u; %u requests an "
+			 "earlier back-end took were never completed",
+			 qi, q->vq.last_avail,
+			 (uint16_t)(q->vq.last_avail - q->vq.used_idx));
 	log_reset(q);
 	return 0;
 }

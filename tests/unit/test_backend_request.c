@@ -6,6 +6,7 @@
  * a fake guest request, every AES mode and key size against OpenSSL EVP,
  * algorithm chaining with HMAC checked against OpenSSL, every status code
  * (OK, BADMSG, NOTSUPP, INVSESS, ERR, NOSPC), the session table limit,
+ * resuming a ring at SET_VRING_BASE after out-of-order completion,
  * both QEMU session message layouts (632 and 1072 bytes) parsed from
  * bytes, malformed chains, and many requests in flight on a worker pool.
  */
@@ -1249,6 +1250,59 @@ static void test_process_returns_to_the_poll_loop(void **state)
 		assert_int_equal(*stp[i], VIRTIO_CRYPTO_OK);
 }
 
+/*
+ * SET_VRING_BASE is the resume point, not the ring's used index: an earlier
+ * back-end took A, B and C and completed only C (out of order); after
+ * SET_VRING_BASE 3 and SET_VRING_ADDR the next request D is the only one
+ * run -- resuming from the used index (1) would run B and C again (C
+ * twice) and never A.
+ */
+static void test_resume_at_vring_base(void **state)
+{
+	struct fx *f = *state;
+	const uint16_t *avail = fg_ptr(&f->g, f->g.avail);
+	uint8_t *used = fg_ptr(&f->g, f->g.used);
+	uint8_t *st[4], *dst[4], pt[16] = { 0 };
+	uint64_t sid = new_session(f, VIRTIO_CRYPTO_CIPHER_AES_CBC, K128,
+				   16, VIRTIO_CRYPTO_OP_ENCRYPT);
+	uint32_t head_c, head_d, id, len;
+
+	for (int i = 0; i < 3; i++) {
+		st[i] = fg_cipher_request(&f->g, VIRTIO_CRYPTO_CIPHER_ENCRYPT,
+					  sid, IV, pt, 16, &dst[i]);
+		assert_non_null(st[i]);
+		memset(dst[i], 0x5a, 16);
+	}
+	/* the earlier back-end's work: C done (used[0] = C, used idx 1) */
+	head_c = avail[2 + 2];
+	memcpy(used + 4, &head_c, 4);
+	len = 17;
+	memcpy(used + 8, &len, 4);
+	__atomic_store_n((uint16_t *)(used + 2), 1, __ATOMIC_RELEASE);
+	*st[2] = VIRTIO_CRYPTO_OK;
+	f->g.used_seen = 1;
+
+	assert_int_equal(cd_set_base(f->d, 0, 3), 0);
+	assert_int_equal(cd_set_addr(f->d, 0, f->g.desc, f->g.avail, f->g.used), 0);
+	st[3] = fg_cipher_request(&f->g, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid,
+				  IV, pt, 16, &dst[3]);
+	assert_non_null(st[3]);
+	head_d = avail[2 + 3];
+	cd_process(f->d, 0);
+	cd_drain(f->d);
+	assert_int_equal(fg_get_used(&f->g, &id, &len), 1);
+	assert_int_equal(id, head_d);
+	assert_int_equal(*st[3], VIRTIO_CRYPTO_OK);
+	assert_int_equal(fg_get_used(&f->g, &id, &len), 0);	/* D alone */
+	for (int i = 0; i < 3; i++) {	/* A, B, C untouched */
+		uint8_t marker[16];
+
+		memset(marker, 0x5a, 16);
+		assert_memory_equal(dst[i], marker, 16);
+		assert_int_equal(*st[i], i == 2 ? VIRTIO_CRYPTO_OK : 0xaa);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1270,6 +1324,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_large_chain_chunked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_requests_leave_the_connection_thread, setup_pool_default, teardown),
 		cmocka_unit_test_setup_teardown(test_process_returns_to_the_poll_loop, setup_512, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_at_vring_base, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
