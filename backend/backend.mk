@@ -7,7 +7,7 @@
 #   build/fuzz/fuzz_vhost_user, build/fuzz/fuzz_vring_request,
 #   build/fuzz/fuzz_handover                                      (make fuzz)
 BACKEND_CORE := fd_check guest_memory sigbus_guard virtqueue session_table crypto_session_msg \
-	crypto_request worker_pool inflight_log crypto_device vhost_user handover_msg \
+	crypto_request worker_pool inflight_log crypto_device device_datapath vhost_user handover_msg \
 	handover takeover log
 BACKEND_CORE_OBJS := $(BACKEND_CORE:%=$(BUILD)/obj/backend/%.o)
 

@@ -3,7 +3,8 @@
  * crypto_device.h - the device logic of one front-end connection: guest
  * memory, the data virtqueues, the session table and the worker pool, and
  * the data path that ties them together (kick -> pop -> execute ->
- * push -> notify).
+ * push -> notify); crypto_device.c implements the control path,
+ * device_datapath.c the data path.
  *
  * Owns: per-queue state (ring addresses as front-end virtual addresses,
  * kick/call/err eventfds, started/enabled flags, requests in flight), the
@@ -20,6 +21,7 @@
 #ifndef VUC_CRYPTO_DEVICE_H
 #define VUC_CRYPTO_DEVICE_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -148,8 +150,13 @@ int cd_queue_export(struct crypto_device *d, unsigned qi,
  */
 int cd_queue_import(struct crypto_device *d, unsigned qi,
 		    const struct cd_queue_state *in);
-/* The connection's session table. */
+/* The connection's session table (takeover and restart state). */
 struct session_table *cd_sessions(struct crypto_device *d);
+/* CREATE_SESSION / DESTROY_SESSION: a VIRTIO_CRYPTO_* status; *id is the
+ * new session's id (never one used before, session_table.h). */
+int cd_session_create(struct crypto_device *d, const struct session_params *p,
+		      uint64_t *id);
+int cd_session_close(struct crypto_device *d, uint64_t id);
 /* Whether SET_FEATURES chose EVENT_IDX (cd_set_event_idx). */
 bool cd_event_idx(const struct crypto_device *d);
 /* Process every ring that can run (after a takeover: work queued and
@@ -170,6 +177,11 @@ void cd_recover(struct crypto_device *d, const struct inflight_log *log,
 /* Chains the driver made available and no one popped yet, all rings. */
 unsigned cd_waiting(const struct crypto_device *d);
 
+/* The kick fds to poll (rings started, with a kick fd): fills at most
+ * max entries of pfd (POLLIN) and qi (the queue of each); returns how
+ * many.  A readable one is handed to cd_kick. */
+unsigned cd_kick_fds(const struct crypto_device *d, struct pollfd *pfd,
+		     unsigned *qi, unsigned max);
 /* Kick eventfd readable: consume it and process the queue. */
 void cd_kick(struct crypto_device *d, unsigned qi);
 /*

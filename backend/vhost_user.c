@@ -67,6 +67,12 @@ const char *vu_request_name(uint32_t req)
 	return "unknown";
 }
 
+/* Feature bit `bit` is set in a feature word. */
+static bool vu_has(uint64_t features, unsigned bit)
+{
+	return features & (1ull << bit);
+}
+
 static int read_full(int fd, void *buf, size_t len)
 {
 	uint8_t *p = buf;
@@ -292,7 +298,7 @@ static int create_session(struct vu_conn *c, struct vu_msg *m)
 			memcpy(m->payload + m->size - 8, &reply_id, 8);
 		return send_reply(c, m->request, m->payload, m->size);
 	}
-	st = st_create(c->dev->sessions, &p, &id);
+	st = cd_session_create(c->dev, &p, &id);
 	if (st == VIRTIO_CRYPTO_OK) {
 		reply_id = (int64_t)id;
 		log_info("session %" PRIu64 " created (op %u cipher %u key %u mac %u)",
@@ -329,8 +335,8 @@ static int dispatch(struct vu_conn *c, struct vu_msg *m)
 		}
 		/* QEMU does not forward the guest's ring features (DESIGN.md):
 		 * with no VERSION_1 bit we assume the guest uses EVENT_IDX. */
-		cd_set_event_idx(d, (c->features & (1ull << 29)) ||
-				    !(c->features & (1ull << 32)));
+		cd_set_event_idx(d, vu_has(c->features, VIRTIO_RING_F_EVENT_IDX) ||
+				    !vu_has(c->features, VIRTIO_F_VERSION_1));
 		return 0;
 	case VU_GET_PROTOCOL_FEATURES:
 		r = reply_u64(c, m->request, VU_OFFERED_PROTOCOL_FEATURES);
@@ -402,7 +408,7 @@ static int dispatch(struct vu_conn *c, struct vu_msg *m)
 	case VU_CLOSE_CRYPTO_SESSION:
 		if (m->size < 8)
 			return -EINVAL;
-		if (st_close(d->sessions, rd64(m->payload)) != VIRTIO_CRYPTO_OK) {
+		if (cd_session_close(d, rd64(m->payload)) != VIRTIO_CRYPTO_OK) {
 			log_warn("CLOSE_CRYPTO_SESSION: no session %" PRIu64,
 				 rd64(m->payload));
 			return -ENOENT;
@@ -441,7 +447,7 @@ int vu_handle_msg(struct vu_conn *c, struct vu_msg *m)
 		log_debug("%s failed: %s", vu_request_name(m->request),
 			  strerror(-r));
 	if (r != 1 && (m->flags & VU_FLAG_NEED_REPLY) &&
-	    (c->protocol_features & (1ull << VU_PROTOCOL_F_REPLY_ACK)))
+	    vu_has(c->protocol_features, VU_PROTOCOL_F_REPLY_ACK))
 		return reply_u64(c, m->request, r < 0 ? 1 : 0);
 	return 0;
 }
@@ -485,14 +491,7 @@ int vu_serve_until(struct vu_conn *c, const int *wake, unsigned nwake)
 		for (unsigned i = 0; i < nwake; i++)
 			pfd[n++] = (struct pollfd){ .fd = wake[i], .events = POLLIN };
 		first_q = n;
-		for (unsigned i = 0; i < CD_MAX_QUEUES; i++) {
-			struct cd_queue *q = &c->dev->q[i];
-			if (q->kick_fd >= 0 && q->started) {
-				qmap[n] = i;
-				pfd[n++] = (struct pollfd){ .fd = q->kick_fd,
-							    .events = POLLIN };
-			}
-		}
+		n += cd_kick_fds(c->dev, pfd + n, qmap + n, CD_MAX_QUEUES);
 		/* a queue with more to pop: look at the fds, then go on */
 		r = poll(pfd, n, cd_has_more(c->dev) ? 0 : -1);
 		if (r < 0) {

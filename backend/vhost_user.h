@@ -9,8 +9,9 @@
  * REPLY_ACK), and the connection's poll loop (socket + kick eventfds +
  * a stop fd).
  *
- * Does not own: accepting connections or signals (main.c), the data path
- * (crypto_device.c).
+ * Does not own: accepting connections or signals (main.c), the device
+ * (crypto_device.c, device_datapath.c), reached only through the functions
+ * of crypto_device.h.
  */
 #ifndef VUC_VHOST_USER_H
 #define VUC_VHOST_USER_H
@@ -18,6 +19,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
 
 #include "crypto_device.h"
 
@@ -61,7 +65,9 @@ enum vu_request {
 
 /* Device features we offer: VERSION_1, INDIRECT_DESC, EVENT_IDX,
  * PROTOCOL_FEATURES. */
-#define VU_OFFERED_FEATURES ((1ull << 32) | (1ull << 28) | (1ull << 29) | \
+#define VU_OFFERED_FEATURES ((1ull << VIRTIO_F_VERSION_1) | \
+			     (1ull << VIRTIO_RING_F_INDIRECT_DESC) | \
+			     (1ull << VIRTIO_RING_F_EVENT_IDX) | \
 			     (1ull << VU_F_PROTOCOL_FEATURES))
 #define VU_OFFERED_PROTOCOL_FEATURES ((1ull << VU_PROTOCOL_F_MQ) | \
 				      (1ull << VU_PROTOCOL_F_REPLY_ACK) | \

@@ -12,7 +12,7 @@
  *
  * Threads: vq_pop / vq_enable_notify run on one thread (the dispatcher);
  * vq_push_and_check may run on any thread but callers serialise it
- * (crypto_device.c holds the queue's completion lock).
+ * (device_datapath.c holds the queue's completion lock).
  */
 #ifndef VUC_VIRTQUEUE_H
 #define VUC_VIRTQUEUE_H
