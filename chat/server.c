@@ -36,6 +36,7 @@
 #include "server.h"
 
 #include "addr_limit.h"
+#include "clock.h"
 #include "event_loop.h"
 #include "fd_limit.h"
 #include "federation.h"
@@ -184,20 +185,9 @@ void chat_server_opts_default(struct chat_server_opts *o)
 	o->max_rooms = CHAT_DEFAULT_MAX_ROOMS;
 }
 
-static uint64_t unix_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static uint64_t tick(struct chat_server *s)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s->now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	s->now = clock_mono_ms();
 	return s->now;
 }
 
@@ -446,7 +436,7 @@ static void broadcast(struct chat_server *s, const struct room *r,
 /* Send room r's pending joins and leaves to its members, now. */
 static void presence_flush(struct chat_server *s, struct room *r)
 {
-	uint64_t ms = unix_ms();
+	uint64_t ms = clock_wall_ms();
 
 	while (presence_pending(&r->pres)) {
 		struct chat_buf *b = chat_buf_new(presence_next_len(&r->pres));
@@ -1160,7 +1150,7 @@ static void handle_send(struct chat_server *s, struct client *c,
 	struct chat_send m;
 	struct chat_buf *b;
 	struct room *room;
-	uint64_t ms = unix_ms();
+	uint64_t ms = clock_wall_ms();
 	size_t i;
 
 	chat_send_decode(p, len, &m);	/* its length was checked */
