@@ -104,7 +104,16 @@ def mode_error(ls):
     conn, _ = ls.accept()
     conn.sendall(welcome(1, 1))
     conn.sendall(frame(T_ERROR, bytes([3]) + b"bad things"))
-    time.sleep(0.2)
+    # FIN, not RST: closing with the client's HELLO/JOIN unread would reset
+    # the connection, and a client slow to read (a loaded host) could then
+    # lose the ERROR frame; so read until the client hangs up (5 s at most)
+    conn.shutdown(socket.SHUT_WR)
+    conn.settimeout(5)
+    try:
+        while conn.recv(1 << 16):
+            pass
+    except OSError:
+        pass
     conn.close()
 
 
