@@ -5,38 +5,10 @@
  * entirely as specified or dropped.
  */
 #include "fed_wire.h"
+#include "wire.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <string.h>
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be32toh(v);
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be64toh(v);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	v = htobe64(v);
-	memcpy(p, &v, sizeof(v));
-}
 
 int fed_type_is_room(uint8_t type)
 {
@@ -60,14 +32,14 @@ int fed_parse(const uint8_t *p, size_t len, struct fed_msg *m)
 		return -EBADMSG;
 	m->type = p[1];
 	m->relay = p[2];
-	m->instance = rd64(p + 4);
+	m->instance = wire_get64(p + 4);
 	if (!m->relay || !m->instance)
 		return -EBADMSG;
 	if (!fed_type_is_room(m->type)) {
 		if (m->type == FED_T_HEARTBEAT && len == FED_HDR_LEN)
 			return 0;
 		if (m->type == FED_T_RESYNC && len == FED_HDR_LEN + 8) {
-			m->target = rd64(p + FED_HDR_LEN);
+			m->target = wire_get64(p + FED_HDR_LEN);
 			return 0;
 		}
 		return -EBADMSG;
@@ -81,31 +53,31 @@ int fed_parse(const uint8_t *p, size_t len, struct fed_msg *m)
 	case FED_T_MSG:
 		if (rest <= 12 || rest > 12 + (size_t)CHAT_MAX_MSG)
 			return -EBADMSG;
-		m->id = rd32(b);
-		m->unix_ms = rd64(b + 4);
+		m->id = wire_get32(b);
+		m->unix_ms = wire_get64(b + 4);
 		m->data = b + 12;
 		m->len = (uint32_t)(rest - 12);
 		return id_ok(m->id, m->relay) ? 0 : -EBADMSG;
 	case FED_T_JOIN:
 		if (rest != 4)
 			return -EBADMSG;
-		m->id = rd32(b);
+		m->id = wire_get32(b);
 		return id_ok(m->id, m->relay) ? 0 : -EBADMSG;
 	case FED_T_LEAVE:
 		if (rest != 5 || b[4] > CHAT_LEAVE_PART)
 			return -EBADMSG;
-		m->id = rd32(b);
+		m->id = wire_get32(b);
 		m->reason = b[4];
 		return id_ok(m->id, m->relay) ? 0 : -EBADMSG;
 	case FED_T_SNAPSHOT:
 		if (rest < 4)
 			return -EBADMSG;
-		m->len = rd32(b);
+		m->len = wire_get32(b);
 		if (m->len > FED_SNAPSHOT_MAX || rest != 4 + 4 * (size_t)m->len)
 			return -EBADMSG;
 		m->data = b + 4;
 		for (i = 0; i < m->len; i++)
-			if (!id_ok(rd32(m->data + 4 * (size_t)i), m->relay))
+			if (!id_ok(wire_get32(m->data + 4 * (size_t)i), m->relay))
 				return -EBADMSG;
 		return 0;
 	default:	/* FED_T_SYNC */
@@ -115,7 +87,7 @@ int fed_parse(const uint8_t *p, size_t len, struct fed_msg *m)
 
 uint32_t fed_snapshot_id(const struct fed_msg *m, uint32_t i)
 {
-	return rd32(m->data + 4 * (size_t)i);
+	return wire_get32(m->data + 4 * (size_t)i);
 }
 
 size_t fed_len(const struct fed_msg *m)
@@ -140,15 +112,15 @@ size_t fed_encode(uint8_t *out, const struct fed_msg *m, const uint32_t *ids)
 	out[1] = m->type;
 	out[2] = m->relay;
 	out[3] = 0;
-	wr64(out + 4, m->instance);
+	wire_put64(out + 4, m->instance);
 	if (m->type == FED_T_RESYNC)
-		wr64(out + FED_HDR_LEN, m->target);
+		wire_put64(out + FED_HDR_LEN, m->target);
 	if (fed_type_is_room(m->type))
 		memcpy(out + FED_HDR_LEN, m->room, CHAT_ROOM_ID_LEN);
 	switch (m->type) {
 	case FED_T_MSG:
-		wr32(b, m->id);
-		wr64(b + 4, m->unix_ms);
+		wire_put32(b, m->id);
+		wire_put64(b + 4, m->unix_ms);
 		if (m->len)
 			memcpy(b + 12, m->data, m->len);
 		break;
@@ -156,12 +128,12 @@ size_t fed_encode(uint8_t *out, const struct fed_msg *m, const uint32_t *ids)
 		b[4] = m->reason;
 		/* fall through */
 	case FED_T_JOIN:
-		wr32(b, m->id);
+		wire_put32(b, m->id);
 		break;
 	case FED_T_SNAPSHOT:
-		wr32(b, m->len);
+		wire_put32(b, m->len);
 		for (i = 0; i < m->len; i++)
-			wr32(b + 4 + 4 * (size_t)i, ids[i]);
+			wire_put32(b + 4 + 4 * (size_t)i, ids[i]);
 		break;
 	default:
 		break;
