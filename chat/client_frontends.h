@@ -5,7 +5,8 @@
  *                  event one stdout line, linger after EOF;
  *   client_tty.c   an interactive terminal: line editing (GNU readline)
  *                  that keeps the typed line intact while events arrive,
- *                  history, colours (unless NO_COLOR), /nick /who /quit /help.
+ *                  history, colours (unless NO_COLOR), /nick /join /part
+ *                  /rooms /who /quit /help.
  * Each fills a client_frontend and a client_ui for the loop and session.
  */
 #ifndef VCD_CHAT_CLIENT_FRONTENDS_H
