@@ -74,6 +74,8 @@ size_t client_session_offline(struct client_session *s)
 	size_t i, dropped = client_conn_pending(&s->conn);
 
 	client_conn_close(&s->conn);
+	if (s->ready)
+		s->prev_id = s->my_id;
 	s->ready = 0;
 	s->lost = 0;
 	for (i = 0; i < s->nrooms; i++) {
@@ -592,8 +594,14 @@ static int on_presence_entry(struct client_session *s, struct client_room *r,
 		notice_room(s, r, CLIENT_LINE_NOTICE, ms, "%u joined", e->id);
 		return 1;
 	}
-	notice_room(s, r, CLIENT_LINE_NOTICE, ms, "%s left%s",
-		    who_str(r, e->id, who, sizeof(who)), leave_reason(e->reason));
+	if (e->id == s->prev_id && s->prev_id != s->my_id)
+		notice_room(s, r, CLIENT_LINE_NOTICE, ms,
+			    "your previous connection (%u) left%s", e->id,
+			    leave_reason(e->reason));
+	else
+		notice_room(s, r, CLIENT_LINE_NOTICE, ms, "%s left%s",
+			    who_str(r, e->id, who, sizeof(who)),
+			    leave_reason(e->reason));
 	peer->nick[0] = '\0';
 	peer->present = 0;
 	return 0;
@@ -678,11 +686,19 @@ static void on_body(struct client_session *s, struct client_room *r,
 {
 	char old[64], name[CLIENT_NICK_MAX + 8];
 	int new_nick = strcmp(peer->nick, b->nick) != 0;
+	struct client_peer *before = new_nick ?
+		client_peers_same_member(&r->peers, b->nick, o->epoch, peer) : NULL;
 
 	peer->epoch = o->epoch;
 	peer->present = 1;
-	if (new_nick)
+	if (before) {		/* it reconnected: its old id is a ghost */
+		before->present = 0;
+		notice_room(s, r, CLIENT_LINE_NOTICE, o->sent_ms,
+			    "%s (%u) reconnected as %u", before->nick, before->id,
+			    peer->id);
+	} else if (new_nick) {
 		tell_nick_clash(s, r, peer, b->nick);
+	}
 	switch (b->kind) {
 	case CLIENT_BODY_MSG:
 		memcpy(peer->nick, b->nick, sizeof(peer->nick));

@@ -69,6 +69,7 @@ struct client_session {
 	char nick[CLIENT_NICK_MAX + 1];
 	int nick_set;			/* --nick given (else chosen after WELCOME) */
 	uint32_t my_id;
+	uint32_t prev_id;		/* our id before the last reconnect (0: none) */
 	uint32_t max_rooms;		/* what the server allows */
 	int ready;			/* WELCOME seen, the first room joined */
 	struct client_room *rooms[CLIENT_ROOMS_MAX];
