@@ -200,34 +200,31 @@ def sends_until_eof(conn, frames, buf, eof):
     return out
 
 
+def serve_join(ls, cid, members):
+    """Accept a connection as id cid, answer its JOIN: (conn, room, frames
+    after the JOIN, rest of buf, eof)."""
+    conn, _ = ls.accept()
+    conn.settimeout(TIMEOUT)
+    conn.sendall(welcome(cid, members))
+    return (conn,) + answer_join(conn, b"", members)
+
+
 def mode_rejoin(ls, wait_s=11.0):
-    r, _ = ls.accept()
-    r.settimeout(TIMEOUT)
-    r.sendall(welcome(2, 1))
-    room, _, _, _ = answer_join(r, b"")
-    s1, _ = ls.accept()
-    s1.settimeout(TIMEOUT)
-    s1.sendall(welcome(1, 2))
-    _, frames, buf, eof = answer_join(s1, b"", 2)
+    r, room, _, _, _ = serve_join(ls, 2, 1)
+    s1, _, frames, buf, eof = serve_join(ls, 1, 2)
     seen = []
     for msg in sends_until_eof(s1, frames, buf, eof):
         r.sendall(relay(room, 1, msg))
         seen.append(msg)
     s1.close()
-    s2, _ = ls.accept()
-    s2.settimeout(TIMEOUT)
-    s2.sendall(welcome(3, 2))
-    _, frames, buf, eof = answer_join(s2, b"", 2)
+    s2, _, frames, buf, eof = serve_join(ls, 3, 2)
     withheld = sends_until_eof(s2, frames, buf, eof)
     s2.close()
     print("recorded %d %d" % (len(seen), len(withheld)), flush=True)
     time.sleep(wait_s)
     r.close()
     print("closed", flush=True)
-    r, _ = ls.accept()
-    r.settimeout(TIMEOUT)
-    r.sendall(welcome(4, 1))
-    answer_join(r, b"")
+    r = serve_join(ls, 4, 1)[0]
     for sender, msgs in ((1, seen), (3, withheld)):
         for msg in msgs:
             r.sendall(relay(room, sender, msg))

@@ -427,19 +427,26 @@ def chat_client(name, port, stdin, env):
                 env=env, stdin=stdin)
 
 
-def scenario_clients():
-    """Real chat-clients on two relays: end-to-end checks hold across relays;
-    a forged message published on NATS is dropped by the clients."""
+def two_federated_relays(prefix):
+    """A 3-node cluster and relays 1 and 2 on it, federated: (cluster,
+    relay 1, relay 2), and the environment for chat-clients."""
     cl = Cluster()
     for i in range(3):
         cl.start(i)
     wait_until(lambda: all(cl.ready(i) for i in range(3)), 15)
     wait_until(lambda: all(cl.routed(i, 2) for i in range(3)), 15)
-    ra = Relay("crelay-a", 1, cl.urls([0, 1, 2]))
-    rb = Relay("crelay-b", 2, cl.urls([2, 1, 0]))
+    ra = Relay(prefix + "-a", 1, cl.urls([0, 1, 2]))
+    rb = Relay(prefix + "-b", 2, cl.urls([2, 1, 0]))
     wait_until(lambda: ra.federated_with(rb) and rb.federated_with(ra), 15)
     env = dict(os.environ, CHAT_PASSPHRASE="correct horse battery staple")
     env.pop("NO_COLOR", None)
+    return cl, ra, rb, env
+
+
+def scenario_clients():
+    """Real chat-clients on two relays: end-to-end checks hold across relays;
+    a forged message published on NATS is dropped by the clients."""
+    cl, ra, rb, env = two_federated_relays("crelay")
     ar, aw = os.pipe()
     br, bw = os.pipe()
     alice = chat_client("alice", ra.port, ar, env)
@@ -505,16 +512,7 @@ def scenario_failover():
     """A chat-client given both relays (--server r1 --server r2) fails over
     when its relay is killed: it reconnects to the other, rejoins, says its
     nick again, and messages both ways arrive exactly once."""
-    cl = Cluster()
-    for i in range(3):
-        cl.start(i)
-    wait_until(lambda: all(cl.ready(i) for i in range(3)), 15)
-    wait_until(lambda: all(cl.routed(i, 2) for i in range(3)), 15)
-    r1 = Relay("frelay-1", 1, cl.urls([0, 1, 2]))
-    r2 = Relay("frelay-2", 2, cl.urls([2, 1, 0]))
-    wait_until(lambda: r1.federated_with(r2) and r2.federated_with(r1), 15)
-    env = dict(os.environ, CHAT_PASSPHRASE="correct horse battery staple")
-    env.pop("NO_COLOR", None)
+    _, r1, r2, env = two_federated_relays("frelay")
     ar, aw = os.pipe()
     br, bw = os.pipe()
     alice = Proc("falice", [os.path.join(BUILD, "chat-client"), "--nick", "alice",
