@@ -702,6 +702,37 @@ if command -v tmux >/dev/null && start_server tty; then
 	t_check "tty (ASan+UBSan, LC_ALL=C): no sanitizer report" no_san_report "$D/tty2.err"
 fi
 
+# On a terminal while reconnecting: a typed line is refused with a notice,
+# /quit ends the client at once and gives the terminal back (ASan client).
+if command -v tmux >/dev/null && start_server ttyfo; then
+	TFSRV=${PIDS[-1]}
+	cat >"$D/ttyfo.sh" <<EOS
+stty -g >"$D/ttyfo.stty.before"
+NO_COLOR=1 LANG=C.UTF-8 $SAN_CLIENT --nick tina 127.0.0.1 $PORT 2>"$D/ttyfo.err"
+echo "EXIT=\$?" >"$D/ttyfo.exit"
+stty -g >"$D/ttyfo.stty.after"
+sleep 60
+EOS
+	tm new-session -d -s ttyfo -x 120 -y 30 "bash $D/ttyfo.sh"
+	pane_wait ttyfo '^tina>' 200 >/dev/null
+	kill -KILL "$TFSRV"
+	pane_wait ttyfo 'reconnecting to 127\.0\.0\.1' >/dev/null
+	tm send-keys -t ttyfo -l "typed while away"
+	tm send-keys -t ttyfo Enter
+	pane_wait ttyfo 'not connected \(reconnecting\): not sent' >/dev/null
+	t_check "tty while reconnecting: a typed line is not sent, with a notice" \
+		on_screen ttyfo "not connected (reconnecting): not sent"
+	tm send-keys -t ttyfo -l "/quit"
+	tm send-keys -t ttyfo Enter
+	wait_for "$D/ttyfo.exit" '^EXIT=' 20 >/dev/null
+	t_check "tty while reconnecting: /quit ends the client within 2 s, exit 0" \
+		grep -qx 'EXIT=0' "$D/ttyfo.exit"
+	t_check "... and gives the terminal back as it was" \
+		cmp -s "$D/ttyfo.stty.before" "$D/ttyfo.stty.after"
+	t_check "... no sanitizer report" no_san_report "$D/ttyfo.err"
+	tm kill-session -t ttyfo
+fi
+
 # ---- fuzz: a short run over room_open, the body codec, the display filter --
 if make -s build/fuzz/fuzz_room_open >"$D/fuzz-build.log" 2>&1; then
 	mkdir -p "$D/fuzz"
