@@ -71,11 +71,8 @@ static void on_lost(struct client_loop *l, uint64_t now)
 	 * is an error to report, not one to retry forever. */
 	if (!l->reconnect || !l->servers || l->phase != CLIENT_RUNNING ||
 	    !s->connections) {
-		s->lost = 0;
-		if (s->closing) {
-			s->done = 1;	/* after --linger: no error */
-			return;
-		}
+		s->lost = 0;	/* (a close after our shutdown is no loss:
+				 * client_session.c ends the session then) */
 		s->status = 1;
 		s->done = 1;
 		return;
