@@ -70,12 +70,12 @@ build/fuzz/fuzz_bench_peers: tests/fuzz/fuzz_bench_peers.c chat/bench_peers.c ch
 CHAT_CLIENT_OBJS := $(addprefix $(BUILD)/obj/chat/,client_main.o \
 	client_session.o client_loop.o client_conn.o client_tty.o \
 	client_pipe.o client_keyq.o client_fmt.o client_body.o \
-	client_peers.o \
+	client_peers.o client_servers.o client_failover.o \
 	client_passphrase.o room_crypto.o replay_guard.o) $(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-client
 TEST_PROGRAMS += $(BUILD)/test_room_crypto $(BUILD)/test_client_keyq \
-	$(BUILD)/test_client_fmt
+	$(BUILD)/test_client_fmt $(BUILD)/test_client_servers
 
 # GNU readline (libreadline-dev) for the terminal front end; chat-client only.
 $(BUILD)/chat-client: $(CHAT_CLIENT_OBJS) $(LIBVCD)
@@ -97,6 +97,11 @@ $(BUILD)/obj/tests/unit/test_client_fmt.o: CPPFLAGS += -Ichat
 $(BUILD)/test_client_fmt: $(BUILD)/obj/tests/unit/test_client_fmt.o \
 		$(BUILD)/obj/chat/client_fmt.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+$(BUILD)/obj/tests/unit/test_client_servers.o: CPPFLAGS += -Ichat
+$(BUILD)/test_client_servers: $(BUILD)/obj/tests/unit/test_client_servers.o \
+		$(BUILD)/obj/chat/client_servers.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lcrypto
 
 # libFuzzer target over room_open, the body codec and the display filter
 # (FUZZ_CFLAGS from the server block above).

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -25,6 +26,12 @@ int client_conn_open(struct client_conn *c, const char *host, const char *port,
 				  .ai_family = AF_UNSPEC };
 	struct addrinfo *res, *ai;
 	int rc, fd = -1, last_errno = 0, one = 1;
+	int keep_idle = CLIENT_KEEPALIVE_IDLE_S, keep_intvl = CLIENT_KEEPALIVE_INTVL_S;
+	int keep_cnt = CLIENT_KEEPALIVE_COUNT;
+	unsigned user_tmo = CLIENT_USER_TIMEOUT_MS;
+	struct timeval tmo = { .tv_sec = CLIENT_CONNECT_TIMEOUT_MS / 1000,
+			       .tv_usec = CLIENT_CONNECT_TIMEOUT_MS % 1000 * 1000 };
+	struct timeval none = { 0 };
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -41,19 +48,39 @@ int client_conn_open(struct client_conn *c, const char *host, const char *port,
 			last_errno = errno;
 			continue;
 		}
+		/* SO_SNDTIMEO bounds a blocking connect on Linux (EINPROGRESS
+		 * when it runs out); a signal interrupts it (EINTR: no
+		 * SA_RESTART in chat-client). */
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
-		last_errno = errno;
+		last_errno = errno == EINPROGRESS ? ETIMEDOUT : errno;
 		close(fd);
 		fd = -1;
+		if (last_errno == EINTR)
+			break;
 	}
 	freeaddrinfo(res);
+	if (fd < 0 && last_errno == EINTR) {
+		snprintf(err, errlen, "interrupted");
+		return -EINTR;
+	}
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot connect to %s port %s: %s", host,
 			 port, strerror(last_errno));
 		return -1;
 	}
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof(none));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* A relay whose host died or whose network went away: idle, the
+	 * keepalive probes find out; with data unacknowledged, the user
+	 * timeout does.  Either way recv/send fail with ETIMEDOUT and the
+	 * client reconnects. */
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &keep_idle, sizeof(keep_idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &keep_intvl, sizeof(keep_intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &keep_cnt, sizeof(keep_cnt));
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_tmo, sizeof(user_tmo));
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
 		snprintf(err, errlen, "fcntl: %s", strerror(errno));
 		close(fd);
@@ -93,6 +120,8 @@ static int reserve(uint8_t **buf, size_t *cap, size_t need)
 int client_conn_send(struct client_conn *c, uint8_t type, const uint8_t *payload,
 		     size_t len)
 {
+	if (c->fd < 0)		/* closed: a reconnect starts afresh */
+		return -ENOTCONN;
 	if (c->out_off && c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
 	if (reserve(&c->out, &c->out_cap, c->out_len + CHAT_HDR_LEN + len))

@@ -15,6 +15,16 @@
 
 #include "frame.h"
 
+/* A connect attempt gives up after this long. */
+#define CLIENT_CONNECT_TIMEOUT_MS	5000
+/* TCP keepalive on an idle connection: first probe after IDLE s, then
+ * every INTVL s, COUNT unanswered ones and it is dead (about a minute). */
+#define CLIENT_KEEPALIVE_IDLE_S		30
+#define CLIENT_KEEPALIVE_INTVL_S	10
+#define CLIENT_KEEPALIVE_COUNT		3
+/* Data unacknowledged this long: the connection is dead. */
+#define CLIENT_USER_TIMEOUT_MS		60000u
+
 struct client_conn {
 	int fd;
 	uint8_t *in;			/* received, not yet consumed */
@@ -25,8 +35,10 @@ struct client_conn {
 };
 
 /*
- * Connect to host:port (blocking connect, then the socket is made
- * non-blocking).  0, or -1 with a one-line reason in err.
+ * Connect to host:port (blocking connect of at most
+ * CLIENT_CONNECT_TIMEOUT_MS per address, then the socket is made
+ * non-blocking, with TCP keepalive and a user timeout).  0, -EINTR when a
+ * signal interrupted the connect, or -1 with a one-line reason in err.
  */
 int client_conn_open(struct client_conn *c, const char *host, const char *port,
 		     char *err, size_t errlen);

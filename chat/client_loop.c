@@ -5,6 +5,8 @@
  */
 #include "client_loop.h"
 
+#include "client_failover.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -23,6 +25,11 @@ void client_loop_quit(struct client_loop *l, int linger_ms)
 {
 	if (l->phase != CLIENT_RUNNING)
 		return;
+	if (l->retry_ms) {	/* not connected: nothing to drain */
+		l->phase = CLIENT_CLOSING;
+		l->s->done = 1;
+		return;
+	}
 	l->phase = CLIENT_DRAIN;
 	l->linger_ms = linger_ms > 0 ? linger_ms : 0;
 	client_session_announce_now(l->s);	/* before nothing more is sent */
@@ -55,6 +62,24 @@ static void advance_end(struct client_loop *l, uint64_t now)
 		s->done = 1;
 }
 
+/* The connection is gone: reconnect, or end the session. */
+static void on_lost(struct client_loop *l, uint64_t now)
+{
+	struct client_session *s = l->s;
+
+	/* Not before the first WELCOME: a relay that closes on us at once
+	 * is an error to report, not one to retry forever. */
+	if (!l->reconnect || !l->servers || l->phase != CLIENT_RUNNING ||
+	    !s->connections) {
+		s->lost = 0;	/* (a close after our shutdown is no loss:
+				 * client_session.c ends the session then) */
+		s->status = 1;
+		s->done = 1;
+		return;
+	}
+	l->retry_ms = client_failover_lost(s, l->servers, now);
+}
+
 /* Milliseconds poll may sleep: until the next phase end or session timer,
  * or forever. */
 static int poll_timeout(const struct client_loop *l, uint64_t now)
@@ -66,6 +91,8 @@ static int poll_timeout(const struct client_loop *l, uint64_t now)
 		end = l->phase_end_ms;
 	if (l->stop_deadline_ms && (!end || l->stop_deadline_ms < end))
 		end = l->stop_deadline_ms;
+	if (l->retry_ms && (!end || l->retry_ms < end))
+		end = l->retry_ms;
 	if (!end)
 		return -1;
 	return end > now ? (int)(end - now) : 0;
@@ -92,14 +119,21 @@ void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop,
 			if (l->fe->on_suspend)
 				l->fe->on_suspend(l->fe->ctx);
 		}
-		rc = client_conn_flush(&s->conn);
-		if (rc) {	/* what is queued will never arrive */
-			client_session_fail(s, "connection lost: %s",
-					    strerror(-rc));
+		if (s->done)
 			break;
-		}
+		rc = s->lost || s->conn.fd < 0 ? 0 : client_conn_flush(&s->conn);
+		if (rc)		/* what is queued will never arrive */
+			client_session_lost(s, "connection lost: %s",
+					    strerror(-rc));
 		now = client_mono_ms();
-		if (l->phase == CLIENT_RUNNING || l->phase == CLIENT_DRAIN)
+		if (s->lost)
+			on_lost(l, now);
+		if (s->done)
+			break;
+		if (l->retry_ms && now >= l->retry_ms)
+			l->retry_ms = client_failover_retry(s, l->servers, now);
+		if (!l->retry_ms &&
+		    (l->phase == CLIENT_RUNNING || l->phase == CLIENT_DRAIN))
 			client_session_tick(s, now);
 		advance_end(l, now);
 		if (s->done)
@@ -115,7 +149,8 @@ void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop,
 		if (client_conn_pending(&s->conn))
 			pfd[n].events |= POLLOUT;
 		n++;
-		if (l->fe->input_fd >= 0 && s->ready && l->phase == CLIENT_RUNNING &&
+		if (l->fe->input_fd >= 0 && l->phase == CLIENT_RUNNING &&
+		    (s->ready || (l->retry_ms && l->fe->input_offline)) &&
 		    client_conn_pending(&s->conn) < CLIENT_OUT_HIGH_WATER) {
 			pfd[n].fd = l->fe->input_fd;
 			pfd[n].events = POLLIN;
@@ -135,9 +170,9 @@ void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop,
 			client_session_fail(s, "poll: %s", strerror(errno));
 			break;
 		}
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+		if (s->conn.fd >= 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			client_session_on_readable(s);
-		if (!s->done && in_idx >= 0 &&
+		if (!s->done && !s->lost && in_idx >= 0 &&
 		    (pfd[in_idx].revents & (POLLIN | POLLHUP | POLLERR)))
 			l->fe->on_input(l->fe->ctx);
 	}

@@ -14,6 +14,13 @@
  *            turns our close into a reset that could lose what we sent;
  *   then the session ends with status 0.
  *
+ * A lost connection (client_session_lost) while RUNNING, with reconnect
+ * on: the loop waits (input still read when the front end says so, timers
+ * stopped) and reconnects through client_failover.c; a quit while it is
+ * not connected ends the session at once, status 0.  A loss once the end
+ * has begun, or with reconnect off, ends the session with status 1 (or 0
+ * when the server closes after our shutdown).
+ *
  * Does not own: frames (client_session.c) nor how input is read and shown
  * (client_tty.c, client_pipe.c).
  */
@@ -23,6 +30,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "client_servers.h"
 #include "client_session.h"
 
 /* Stop reading input while this much is queued for the server. */
@@ -43,6 +51,7 @@ struct client_frontend {
 	 * redraw, a timer that came due); returns how long the loop may sleep
 	 * for it in ms, -1 for as long as it likes. */
 	int (*before_wait)(void *ctx);
+	int input_offline;		/* input is read while reconnecting too */
 };
 
 enum client_loop_phase {
@@ -60,6 +69,9 @@ struct client_loop {
 	int linger_ms;
 	uint64_t phase_end_ms;		/* monotonic; LINGER and CLOSING */
 	uint64_t stop_deadline_ms;	/* after a stop signal; 0 if none */
+	struct client_servers *servers;	/* the relays (reconnects go there) */
+	int reconnect;			/* reconnect after a loss */
+	uint64_t retry_ms;		/* monotonic: next attempt; 0 = connected */
 };
 
 /* Monotonic clock in milliseconds (the loop's timers use it). */

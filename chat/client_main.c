@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * client_main.c - chat-client: command-line options, passphrase, crypto
- * engine and connection setup, then the event loop with the terminal or
- * the pipe front end.  Exit status 0 after a normal end, 1 with a one-line
+ * client_main.c - chat-client: command-line options (the relay list:
+ * HOST [PORT] first, then each --server), passphrase, crypto engine and
+ * the first connection, then the event loop with the terminal or the pipe
+ * front end (which reconnects unless --no-reconnect).  Exit status 0 after a normal end, 1 with a one-line
  * reason on stderr otherwise, 2 for a usage error.
  *
  * Owns: argument parsing, signal setup, the order of setup and teardown.
  * Does not own: anything the other client_*.c files describe.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 
 #include <openssl/crypto.h>
 
+#include "client_failover.h"
 #include "client_frontends.h"
 #include "client_passphrase.h"
 #include "version.h"
@@ -36,13 +39,24 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: chat-client [--room NAME]... [--nick NAME] [--passphrase-file F]\n"
 "                   [--crypto auto|device|software] [--crypto-device PATH]\n"
-"                   [--linger SECONDS] [--history-file F] HOST [PORT]\n"
+"                   [--linger SECONDS] [--history-file F] [--no-reconnect]\n"
+"                   [--server HOST:PORT]... [HOST [PORT]]\n"
 "       chat-client --help | --version\n"
 "\n"
 "Join end-to-end encrypted chat rooms relayed by chat-server at HOST\n"
 "(IPv4, IPv6 or a host name), PORT %d by default.  A room's key comes from\n"
 "the passphrase and the room's name only: the server sees neither.\n"
 "\n"
+"  --server HOST:PORT    a relay to use ([ADDRESS]:PORT for IPv6); repeat it\n"
+"                        for relays federated with each other: the client\n"
+"                        connects to the first that answers (HOST [PORT]\n"
+"                        comes first), and when the connection is lost it\n"
+"                        reconnects to the next, then the next, with\n"
+"                        backoff (0.2 s doubling to 10 s, +-50 %%), rejoins\n"
+"                        its rooms and shows nothing twice; what was said\n"
+"                        while it was away is not shown (no history yet)\n"
+"  --no-reconnect        end (exit 1) when the connection is lost, instead\n"
+"                        of reconnecting (the default, with one relay too)\n"
 "  --room NAME           the room to join (default %s); repeat it to be in\n"
 "                        several rooms at once, the first is where typed\n"
 "                        lines go (1..%d characters, no spaces)\n"
@@ -80,15 +94,17 @@ int main(int argc, char **argv)
 		{ "crypto-device", required_argument, NULL, 'd' },
 		{ "linger", required_argument, NULL, 'l' },
 		{ "history-file", required_argument, NULL, 'H' },
+		{ "server", required_argument, NULL, 's' },
+		{ "no-reconnect", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *nick = NULL, *pass_file = NULL, *device = NULL, *host, *port;
+	const char *nick = NULL, *pass_file = NULL, *device = NULL;
 	const char *history_file = NULL;
 	enum ce_kind kind = CE_KIND_AUTO;
 	double linger = 0;
-	char pass[CLIENT_PASS_MAX], err[512] = "", portbuf[16], *end;
+	char pass[CLIENT_PASS_MAX], err[CLIENT_SERVERS_MAX * 160] = "", *end;
 	size_t passlen = 0;
 	struct ce_engine *eng = NULL;
 	struct client_session s;
@@ -100,7 +116,9 @@ int main(int argc, char **argv)
 	struct sigaction sa = { 0 };
 	const char *rooms[CLIENT_ROOMS_MAX] = { ROOM_DEFAULT_NAME };
 	size_t nrooms = 0;
-	int c, rc, status;
+	static struct client_servers servers;	/* --server, then HOST [PORT] */
+	struct client_servers given = { 0 };
+	int c, rc, status, reconnect = 1;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -120,6 +138,13 @@ int main(int argc, char **argv)
 			break;
 		case 'f': pass_file = optarg; break;
 		case 'H': history_file = optarg; break;
+		case 's':
+			if (client_servers_add_arg(&given, optarg, err, sizeof(err))) {
+				fprintf(stderr, "chat-client: --server: %s\n", err);
+				return 2;
+			}
+			break;
+		case 'R': reconnect = 0; break;
 		case 'd': device = optarg; break;
 		case 'c':
 			if (ce_kind_parse(optarg, &kind)) {
@@ -139,13 +164,25 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (argc - optind < 1 || argc - optind > 2) {
+	if (argc - optind > 2 || (argc - optind < 1 && !given.n)) {
 		usage(stderr);
 		return 2;
 	}
-	host = argv[optind];
-	snprintf(portbuf, sizeof(portbuf), "%d", CHAT_DEFAULT_PORT);
-	port = argc - optind == 2 ? argv[optind + 1] : portbuf;
+	if (argc - optind >= 1 &&
+	    client_servers_add(&servers, argv[optind],
+			       argc - optind == 2 ? argv[optind + 1] : NULL,
+			       err, sizeof(err))) {
+		fprintf(stderr, "chat-client: %s\n", err);
+		return 2;
+	}
+	for (size_t i = 0; i < given.n; i++) {
+		const struct client_server *g = &given.list[i];
+
+		if (client_servers_add(&servers, g->host, g->port, err, sizeof(err))) {
+			fprintf(stderr, "chat-client: --server: %s\n", err);
+			return 2;
+		}
+	}
 	if (!nrooms)
 		nrooms = 1;	/* the default room */
 	if (nick && !client_nick_valid(nick)) {
@@ -203,10 +240,14 @@ int main(int argc, char **argv)
 	OPENSSL_cleanse(pass, sizeof(pass));
 	loop.s = &s;
 	loop.fe = &fe;
+	loop.servers = &servers;
+	loop.reconnect = reconnect;
 
-	if (stop_flag) {
+	rc = stop_flag ? -EINTR :
+	     client_failover_connect_first(&s, &servers, err, sizeof(err));
+	if (rc == -EINTR) {
 		s.status = 0;	/* interrupted before connecting */
-	} else if (client_conn_open(&s.conn, host, port, err, sizeof(err))) {
+	} else if (rc) {
 		s.status = 1;
 		snprintf(s.reason, sizeof(s.reason), "%s", err);
 	} else {

@@ -87,3 +87,19 @@ struct client_peer *client_peers_nick_taken(const struct client_peers *t,
 	}
 	return NULL;
 }
+
+struct client_peer *client_peers_same_member(const struct client_peers *t,
+					     const char *nick, uint64_t epoch,
+					     const struct client_peer *except)
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++) {
+		struct client_peer *p = &t->slots[i];
+
+		if (p->used && p != except && p->present && p->epoch == epoch &&
+		    p->nick[0] && !strcmp(p->nick, nick))
+			return p;
+	}
+	return NULL;
+}

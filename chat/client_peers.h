@@ -43,6 +43,12 @@ struct client_peer *client_peer_find(const struct client_peers *t, uint32_t id);
 struct client_peer *client_peers_nick_taken(const struct client_peers *t,
 					    const char *nick,
 					    const struct client_peer *except);
+/* A present peer other than `except` with this nick and sender epoch: the
+ * same member, connected again under another id (a client keeps its epoch
+ * across reconnects, docs/e2e-encryption.md), or NULL. */
+struct client_peer *client_peers_same_member(const struct client_peers *t,
+					     const char *nick, uint64_t epoch,
+					     const struct client_peer *except);
 void client_peers_free(struct client_peers *t);
 
 #endif /* VCD_CHAT_CLIENT_PEERS_H */

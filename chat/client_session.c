@@ -49,7 +49,45 @@ static void notice(struct client_session *s, enum client_line_kind kind,
 	va_end(ap);
 }
 
+void client_session_notice(struct client_session *s, enum client_line_kind kind,
+			   const char *fmt, ...)
+{
+	va_list ap;
 
+	va_start(ap, fmt);
+	vnotice(s, NULL, kind, client_now_ms(), fmt, ap);
+	va_end(ap);
+}
+
+void client_session_lost(struct client_session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+	va_end(ap);
+	s->lost = 1;
+}
+
+size_t client_session_offline(struct client_session *s)
+{
+	size_t i, dropped = client_conn_pending(&s->conn);
+
+	client_conn_close(&s->conn);
+	if (s->ready)
+		s->prev_id = s->my_id;
+	s->ready = 0;
+	s->lost = 0;
+	for (i = 0; i < s->nrooms; i++) {
+		struct client_room *r = s->rooms[i];
+
+		r->joined = 0;
+		r->seen_own_join = 0;
+		r->hello_due_ms = 0;
+		r->nickinfo_due_ms = 0;
+	}
+	return dropped;
+}
 
 void client_session_fail(struct client_session *s, const char *fmt, ...)
 {
@@ -355,7 +393,8 @@ int client_session_part(struct client_session *s, const char *name)
 	if (s->nrooms == 1)
 		return -EBUSY;
 	r = s->rooms[i];
-	rc = send_room_frame(s, CHAT_T_PART, r);
+	/* not connected: it is just not joined again */
+	rc = s->ready ? send_room_frame(s, CHAT_T_PART, r) : 0;
 	if (rc)
 		return rc;
 	notice(s, CLIENT_LINE_NOTICE, client_now_ms(), "you left %s", r->name);
@@ -471,7 +510,7 @@ static void on_welcome(struct client_session *s, const uint8_t *p, size_t len)
 				    s->nrooms);
 		return;
 	}
-	if (!s->nick_set) {
+	if (!s->nick_set && !s->nick[0]) {	/* kept across reconnects */
 		const char *u = getenv("USER");
 
 		if (u && client_nick_valid(u))
@@ -486,9 +525,17 @@ static void on_welcome(struct client_session *s, const uint8_t *p, size_t len)
 			return;
 		}
 	}
+	s->ready = 1;
+	s->ready_mono_ms = clock_mono_ms();
+	if (s->connections++) {
+		notice(s, CLIENT_LINE_NOTICE, client_now_ms(),
+		       "reconnected to %s as %s (%u), %u client%s on the server",
+		       s->server ? s->server : "the server", s->nick, s->my_id,
+		       w.clients, w.clients == 1 ? "" : "s");
+		return;
+	}
 	fprintf(stderr, "chat-client: crypto engine: %s\n",
 		ce_engine_describe(s->eng));
-	s->ready = 1;
 	notice(s, CLIENT_LINE_NOTICE, client_now_ms(),
 	       "connected as %s (%u), %u client%s on the server", s->nick,
 	       s->my_id, w.clients, w.clients == 1 ? "" : "s");
@@ -547,8 +594,14 @@ static int on_presence_entry(struct client_session *s, struct client_room *r,
 		notice_room(s, r, CLIENT_LINE_NOTICE, ms, "%u joined", e->id);
 		return 1;
 	}
-	notice_room(s, r, CLIENT_LINE_NOTICE, ms, "%s left%s",
-		    who_str(r, e->id, who, sizeof(who)), leave_reason(e->reason));
+	if (e->id == s->prev_id && s->prev_id != s->my_id)
+		notice_room(s, r, CLIENT_LINE_NOTICE, ms,
+			    "your previous connection (%u) left%s", e->id,
+			    leave_reason(e->reason));
+	else
+		notice_room(s, r, CLIENT_LINE_NOTICE, ms, "%s left%s",
+			    who_str(r, e->id, who, sizeof(who)),
+			    leave_reason(e->reason));
 	peer->nick[0] = '\0';
 	peer->present = 0;
 	return 0;
@@ -633,11 +686,19 @@ static void on_body(struct client_session *s, struct client_room *r,
 {
 	char old[64], name[CLIENT_NICK_MAX + 8];
 	int new_nick = strcmp(peer->nick, b->nick) != 0;
+	struct client_peer *before = new_nick ?
+		client_peers_same_member(&r->peers, b->nick, o->epoch, peer) : NULL;
 
 	peer->epoch = o->epoch;
 	peer->present = 1;
-	if (new_nick)
+	if (before) {		/* it reconnected: its old id is a ghost */
+		before->present = 0;
+		notice_room(s, r, CLIENT_LINE_NOTICE, o->sent_ms,
+			    "%s (%u) reconnected as %u", before->nick, before->id,
+			    peer->id);
+	} else if (new_nick) {
 		tell_nick_clash(s, r, peer, b->nick);
+	}
 	switch (b->kind) {
 	case CLIENT_BODY_MSG:
 		memcpy(peer->nick, b->nick, sizeof(peer->nick));
@@ -778,6 +839,16 @@ static void on_who(struct client_session *s, const uint8_t *p, size_t len)
 	free(ids);
 }
 
+/* An ERROR that ends this connection but not the session: the server is
+ * stopping, its PING went unanswered, our queue or its memory overflowed.
+ * The others (a malformed frame, a protocol version, flooding) would only
+ * happen again. */
+static int error_is_transient(uint8_t code)
+{
+	return code == CHAT_ERR_SHUTDOWN || code == CHAT_ERR_TIMEOUT ||
+	       code == CHAT_ERR_SLOW || code == CHAT_ERR_MEMORY;
+}
+
 static void on_reason(struct client_session *s, uint8_t type, const uint8_t *p,
 		      size_t len)
 {
@@ -788,8 +859,12 @@ static void on_reason(struct client_session *s, uint8_t type, const uint8_t *p,
 				    type == CHAT_T_REFUSED ? "REFUSED" : "ERROR");
 		return;
 	}
-	if (type == CHAT_T_REFUSED)
+	if (type == CHAT_T_REFUSED && s->connections)	/* while reconnecting */
+		client_session_lost(s, "refused by the server: %s", r.text);
+	else if (type == CHAT_T_REFUSED)
 		client_session_fail(s, "refused by the server: %s", r.text);
+	else if (error_is_transient(r.code))
+		client_session_lost(s, "server error: %s", r.text);
 	else
 		client_session_fail(s, "server error: %s", r.text);
 }
@@ -832,10 +907,11 @@ void client_session_on_readable(struct client_session *s)
 	int rc = client_conn_fill(&s->conn);
 
 	if (rc) {
-		client_session_fail(s, "connection lost: %s", strerror(-rc));
+		client_session_lost(s, "connection lost: %s", strerror(-rc));
 		return;
 	}
-	while (!s->done && (rc = client_conn_next(&s->conn, &h, &p)) == 1) {
+	while (!s->done && !s->lost &&
+	       (rc = client_conn_next(&s->conn, &h, &p)) == 1) {
 		if (!chat_type_from_server(h.type)) {
 			client_session_fail(s, "protocol error: frame type 0x%02x is not a server frame",
 					    h.type);
@@ -844,7 +920,7 @@ void client_session_on_readable(struct client_session *s)
 		on_frame(s, &h, p);
 		client_conn_consume(&s->conn, &h);
 	}
-	if (s->done)
+	if (s->done || s->lost)
 		return;
 	if (rc == -EPROTONOSUPPORT) {
 		client_session_fail(s, "the server speaks protocol version %u, this client speaks %u",
@@ -856,7 +932,7 @@ void client_session_on_readable(struct client_session *s)
 		if (s->closing) {
 			s->done = 1;
 		} else {
-			client_session_fail(s, s->conn.in_len > s->conn.in_off ?
+			client_session_lost(s, "%s", s->conn.in_len > s->conn.in_off ?
 					    "the server closed the connection in the middle of a frame" :
 					    "the server closed the connection");
 		}

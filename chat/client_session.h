@@ -69,6 +69,7 @@ struct client_session {
 	char nick[CLIENT_NICK_MAX + 1];
 	int nick_set;			/* --nick given (else chosen after WELCOME) */
 	uint32_t my_id;
+	uint32_t prev_id;		/* our id before the last reconnect (0: none) */
 	uint32_t max_rooms;		/* what the server allows */
 	int ready;			/* WELCOME seen, the first room joined */
 	struct client_room *rooms[CLIENT_ROOMS_MAX];
@@ -77,6 +78,12 @@ struct client_session {
 	struct client_ui ui;
 	uint8_t *body;			/* scratch: plaintext body */
 	uint8_t *sealed;		/* scratch: sealed message */
+	const char *server;		/* label of the relay in use (for notices) */
+	unsigned connections;		/* WELCOMEs seen so far */
+	uint64_t ready_mono_ms;		/* when the last WELCOME came */
+	int lost;			/* the connection is gone, the rooms are
+					 * kept: reconnect (client_loop.c) or end;
+					 * reason says why */
 	int closing;			/* we are ending: nothing more is sent, and
 					 * the server closing is no error */
 	int muted;			/* frames are read but no longer shown */
@@ -121,6 +128,26 @@ int client_session_join(struct client_session *s, const char *name);
 int client_session_part(struct client_session *s, const char *name);
 /* /rooms: one notice line listing our rooms, the current one marked. */
 void client_session_list_rooms(struct client_session *s);
+
+/* The connection is gone (end of stream, an error, the server's PING
+ * timeout or shutdown): sets lost and the reason; the loop reconnects or
+ * ends the session. */
+void client_session_lost(struct client_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * Close the connection and keep everything a reconnect needs: the rooms,
+ * their keys, our epoch and sequence in each (receivers' replay guards
+ * keep accepting us), the replay guards and what we know of the members.
+ * Each room must be joined again: the next WELCOME sends the JOINs and
+ * schedules the nick announcements, the next JOINED restarts the
+ * join-time rule (CLIENT_JOIN_SKEW_MS) from then.  Returns the bytes that
+ * were still queued and are now dropped.
+ */
+size_t client_session_offline(struct client_session *s);
+/* A notice line from outside the session (the loop's reconnect news). */
+void client_session_notice(struct client_session *s, enum client_line_kind kind,
+			   const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* End the session with a status and a reason (printf format). */
 void client_session_fail(struct client_session *s, const char *fmt, ...)

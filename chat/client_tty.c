@@ -165,6 +165,8 @@ static void room_command(struct client_tty *t, int join, const char *arg)
 		snprintf(msg, sizeof(msg), "you are not in that room (see /rooms)");
 	else if (rc == -EBUSY)
 		snprintf(msg, sizeof(msg), "that is your only room: /quit to leave");
+	else if (rc == -EAGAIN)
+		snprintf(msg, sizeof(msg), "not connected (reconnecting): try again then");
 	else
 		snprintf(msg, sizeof(msg), "cannot %s: %s", join ? "join" : "part",
 			 strerror(-rc));
@@ -230,6 +232,8 @@ static void send_text(struct client_tty *t, const char *text, size_t n)
 			 n, CLIENT_MAX_TEXT);
 		tty_line(t, CLIENT_LINE_WARN, client_now_ms(), NULL, NULL,
 			 (const uint8_t *)msg, strlen(msg));
+	} else if (rc == -EAGAIN) {	/* reconnecting */
+		tty_notice(t, "not connected (reconnecting): not sent (Up brings the line back)");
 	} else if (rc) {
 		client_session_fail(s, "cannot send: %s", strerror(-rc));
 	}
@@ -592,6 +596,7 @@ void client_tty_bind(struct client_tty *t, struct client_loop *l,
 	t->loop = l;
 	fe->ctx = t;
 	fe->input_fd = STDIN_FILENO;
+	fe->input_offline = 1;		/* /quit, Ctrl+D while reconnecting */
 	fe->on_input = tty_input;
 	fe->on_stop = tty_stop;
 	fe->on_ready = tty_ready;

@@ -92,15 +92,18 @@ start_helper() {
 
 # client NAME BINARY PORT [ARGS...]: a client whose stdin is a pipe we hold
 # open on FD[NAME]; output in $D/NAME.out and $D/NAME.err.
+# PORT "-": no positional HOST PORT (the relays are --server ARGS).
 client() {
-	local name=$1 bin=$2 port=$3 fd
+	local name=$1 bin=$2 port=$3 fd where
 	shift 3
+	where=(127.0.0.1 "$port")
+	[ "$port" = - ] && where=()
 	mkfifo "$D/$name.in"
 	# (the other clients' pipe ends are closed in the child, so that each
 	# client sees EOF as soon as its own pipe is hung up)
 	(
 		for fd in "${FD[@]}"; do eval "exec $fd>&-"; done
-		exec "$bin" "$@" 127.0.0.1 "$port" <"$D/$name.in" >"$D/$name.out" 2>"$D/$name.err"
+		exec "$bin" "$@" "${where[@]}" <"$D/$name.in" >"$D/$name.out" 2>"$D/$name.err"
 	) &
 	CPID[$name]=$!
 	PIDS+=($!)
@@ -125,6 +128,8 @@ t_cmocka "test_client_keyq" build/test_client_keyq
 t_cmocka "test_client_keyq (ASan+UBSan)" build/san/test_client_keyq
 t_cmocka "test_client_fmt" build/test_client_fmt
 t_cmocka "test_client_fmt (ASan+UBSan)" build/san/test_client_fmt
+t_cmocka "test_client_servers" build/test_client_servers
+t_cmocka "test_client_servers (ASan+UBSan)" build/san/test_client_servers
 
 # ---- command line ----------------------------------------------------------
 t_check "--help exits 0 and names every option" sh -c \
@@ -259,6 +264,92 @@ if start_server linger; then
 	wait_exit "${CPID[stay]}"
 fi
 
+# ---- relay list and reconnection (one chat-server; two federated relays
+# are suite-25's "failover" scenario) ---------------------------------------
+for bad in 127.0.0.1 127.0.0.1:0 127.0.0.1:65536 'junk here:1' '::1:35001' '[::1]' 127.0.0.1:x; do
+	out=$($CLIENT --server "$bad" 2>&1 </dev/null); rc=$?
+	if [ "$rc" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
+	   printf '%s' "$out" | grep -q '^chat-client: --server: '; then
+		t_pass "--server '$bad': exit 2 with one line saying why"
+	else
+		t_fail "--server '$bad': exit 2 with one line saying why (rc $rc: $out)"
+	fi
+done
+out=$($CLIENT 127.0.0.1 0 2>&1 </dev/null); rc=$?
+t_check "positional port 0: exit 2 with a reason" \
+	sh -c "[ $rc = 2 ] && printf '%s' '$out' | grep -q 'port: expected a number 1..65535'"
+if start_server failover; then
+	FOPORT=$PORT
+	FOSRV=${PIDS[-1]}
+	DEAD=$(t_free_port)
+	# the first relay of the list is dead: the second one is used
+	$SAN_CLIENT --nick second --server 127.0.0.1:"$DEAD" --server "127.0.0.1:$FOPORT" \
+		</dev/null >"$D/second-entry.out" 2>"$D/second-entry.err"; rc=$?
+	t_check "--server DEAD --server LIVE: connects to the second, exit 0 (ASan client)" \
+		sh -c "[ $rc = 0 ] && grep -q 'connected as second' $D/second-entry.out"
+	$CLIENT --server 127.0.0.1:"$DEAD" --server "[::1]:$DEAD" </dev/null >/dev/null 2>"$D/none.err"; rc=$?
+	t_check "no relay of the list answers: exit 1, one line naming each" \
+		sh -c "[ $rc = 1 ] && [ \$(wc -l <$D/none.err) = 1 ] && grep -q 'cannot connect to 127.0.0.1 port $DEAD: .*; cannot connect to ::1 port $DEAD' $D/none.err"
+
+	# one relay, reconnect by default: the relay dies, the client keeps
+	# trying with growing pauses, the relay comes back on the same port,
+	# the client rejoins and reads a newcomer's message once
+	client fo "$SAN_CLIENT" "$FOPORT" --nick fo
+	client fono "$CLIENT" "$FOPORT" --nick fono --no-reconnect
+	wait_for "$D/fo.out" 'you joined' && wait_for "$D/fono.out" 'you joined'
+	say fo "before the relay died"
+	wait_for "$D/fono.out" '<fo> before the relay died' >/dev/null
+	kill -KILL "$FOSRV"
+	for ((i = 0; i < 50; i++)); do
+		[ "$(grep -c 'cannot connect to 127.0.0.1' "$D/fo.out")" -ge 3 ] && break
+		sleep 0.1
+	done
+	wait_exit "${CPID[fono]}" 50
+	t_check "--no-reconnect: relay killed, exit 1 with the reason" \
+		sh -c "[ $WRC = 1 ] && grep -Eq '^chat-client: (the server closed the connection|connection lost: )' $D/fono.err"
+	t_check "relay killed: 'connection to 127.0.0.1:$FOPORT lost (...); reconnecting to 127.0.0.1:$FOPORT in N s'" \
+		grep -Eq "$TS \\* connection to 127\\.0\\.0\\.1:$FOPORT lost \\([^)]+\\); reconnecting to 127\\.0\\.0\\.1:$FOPORT in 0\\.[1-3] s\$" "$D/fo.out"
+	# the pauses: 0.2 s, 0.4 s, 0.8 s ... each within +-50 %, never above 15 s
+	t_check "reconnection pauses double from 0.2 s with +-50 % jitter, bounded" \
+		python3 -c '
+import re, sys
+d = [float(x) for x in re.findall(r"in ([0-9.]+) s$", open(sys.argv[1]).read(), re.M)]
+n = [min(0.2 * 2 ** i, 10) for i in range(len(d))]
+ok = len(d) >= 3 and all(a / 2 - 0.05 <= x <= a * 1.5 + 0.05 for a, x in zip(n, d))
+print("  pauses:", d) if not ok else None
+sys.exit(0 if ok else 1)' "$D/fo.out"
+	build/chat-server --listen 127.0.0.1 --port "$FOPORT" >"$D/failover2.log" 2>&1 &
+	PIDS+=($!)
+	FOSRV=$!
+	wait_for "$D/fo.out" "reconnected to 127\\.0\\.0\\.1:$FOPORT as fo \\([0-9]+\\)" 300 &&
+		wait_for "$D/fo.out" 'you joined lobby.*' >/dev/null
+	t_check "the relay back: 'reconnected to 127.0.0.1:$FOPORT as fo (ID)', the room joined again" \
+		sh -c "grep -Eq '$TS \\* reconnected to 127\\.0\\.0\\.1:$FOPORT as fo \\([0-9]+\\)' $D/fo.out && [ \$(grep -c 'you joined lobby' $D/fo.out) = 2 ]"
+	client fonew "$CLIENT" "$FOPORT" --nick fonew
+	wait_for "$D/fonew.out" 'you joined'
+	say fonew "after the relay came back"
+	say fo "fo after reconnecting"
+	wait_for "$D/fo.out" '<fonew> after the relay came back' >/dev/null
+	wait_for "$D/fonew.out" '<fo> fo after reconnecting' >/dev/null
+	t_check "after the reconnect: messages both ways, each shown once" \
+		sh -c "[ \$(grep -c '<fonew> after the relay came back' $D/fo.out) = 1 ] && [ \$(grep -c '<fo> fo after reconnecting' $D/fonew.out) = 1 ]"
+	# the relay dies again: SIGTERM during the pauses ends the client at once
+	hangup fonew
+	wait_exit "${CPID[fonew]}"
+	kill -KILL "$FOSRV"
+	for ((i = 0; i < 50; i++)); do
+		[ "$(grep -c ' lost (' "$D/fo.out")" -ge 2 ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -TERM "${CPID[fo]}"
+	wait_exit "${CPID[fo]}" 20
+	t_check "SIGTERM while reconnecting: exit 0 within 2 s" test "$WRC" = 0
+	t_check "no sanitizer report from the reconnecting ASan client" no_san_report "$D/fo.err" "$D/second-entry.err"
+	hangup fo
+	hangup fono
+fi
+
 # ---- rooms, same nicks, invisible characters (chat-server) ----------------
 if start_server rooms; then
 	client ann "$CLIENT" "$PORT" --nick ann
@@ -323,8 +414,12 @@ if start_helper fake-v3 "$FAKE" "$FPORT" version3; then
 fi
 FPORT=$(t_free_port)
 if start_helper fake-err "$FAKE" "$FPORT" error; then
-	$CLIENT 127.0.0.1 "$FPORT" </dev/null >"$D/err.out" 2>"$D/err.err"
-	rc=$?
+	# stdin stays open: with it at EOF at once the client may be ending
+	# (and no longer reading frames) before the ERROR arrives
+	client err "$CLIENT" "$FPORT"
+	wait_exit "${CPID[err]}"
+	rc=$WRC
+	hangup err
 	t_check "ERROR frame: exit 1 with the server's reason" \
 		sh -c "[ $rc = 1 ] && grep -q '^chat-client: server error: bad things' $D/err.err"
 fi
@@ -373,6 +468,28 @@ if start_helper fake-restart "$FAKE" "$FPORT" restart 11; then
 		sh -c "! grep -q 'recorded' $D/late2.out && grep -Eq '$TS \\* dropped a message from 1 sent before you joined' $D/late2.out"
 	t_check "... nor when the relay re-labels it as another sender" \
 		grep -Eq "$TS \\* cannot authenticate message from 9" "$D/late2.out"
+fi
+# A relay that uses a reconnect to show a member again what it saw before
+# the loss (the replay guard survives the reconnect) or what it withheld
+# while the member was connected (sent 11 s before the rejoin: the
+# join-time rule restarts at the rejoin, docs/e2e-encryption.md).
+FPORT=$(t_free_port)
+if start_helper fake-rejoin "$FAKE" "$FPORT" rejoin 11; then
+	client rj "$SAN_CLIENT" "$FPORT" --nick rj
+	wait_for "$D/rj.out" 'you joined'
+	printf 'seen before the loss\n' | $CLIENT --nick s1 127.0.0.1 "$FPORT" >/dev/null 2>&1
+	wait_for "$D/rj.out" '<s1> seen before the loss' >/dev/null
+	printf 'withheld by the relay\n' | $CLIENT --nick s2 127.0.0.1 "$FPORT" >/dev/null 2>&1
+	wait_for "$D/fake-rejoin.log" '^replayed' 300 >/dev/null
+	wait_for "$D/rj.out" 'sent before you joined' >/dev/null
+	t_check "after a reconnect, what the relay replays is not shown again (replay guard kept; ASan client)" \
+		sh -c "grep -q 'reconnected to' $D/rj.out && [ \$(grep -c '<s1> seen before the loss' $D/rj.out) = 1 ] && grep -Eq '$TS \\* dropped a replayed message from 1\$' $D/rj.out"
+	t_check "... nor what it withheld and delivers after the rejoin (sent > 10 s before it)" \
+		sh -c "! grep -q 'withheld' $D/rj.out && grep -Eq '$TS \\* dropped a message from 3 sent before you joined' $D/rj.out"
+	hangup rj
+	kill -TERM "${CPID[rj]}" 2>/dev/null
+	wait_exit "${CPID[rj]}"
+	t_check "no sanitizer report from that client" no_san_report "$D/rj.err"
 fi
 # The server chooses nothing the keys depend on: the room id a client sends
 # equals an independent derivation from the passphrase and the room name
@@ -583,6 +700,37 @@ if command -v tmux >/dev/null && start_server tty; then
 	# the ASan client in the C locale: UTF-8 editing all the same
 	tty_session tty2 "tty (ASan+UBSan, LC_ALL=C)" "$SAN_CLIENT" LC_ALL=C
 	t_check "tty (ASan+UBSan, LC_ALL=C): no sanitizer report" no_san_report "$D/tty2.err"
+fi
+
+# On a terminal while reconnecting: a typed line is refused with a notice,
+# /quit ends the client at once and gives the terminal back (ASan client).
+if command -v tmux >/dev/null && start_server ttyfo; then
+	TFSRV=${PIDS[-1]}
+	cat >"$D/ttyfo.sh" <<EOS
+stty -g >"$D/ttyfo.stty.before"
+NO_COLOR=1 LANG=C.UTF-8 $SAN_CLIENT --nick tina 127.0.0.1 $PORT 2>"$D/ttyfo.err"
+echo "EXIT=\$?" >"$D/ttyfo.exit"
+stty -g >"$D/ttyfo.stty.after"
+sleep 60
+EOS
+	tm new-session -d -s ttyfo -x 120 -y 30 "bash $D/ttyfo.sh"
+	pane_wait ttyfo '^tina>' 200 >/dev/null
+	kill -KILL "$TFSRV"
+	pane_wait ttyfo 'reconnecting to 127\.0\.0\.1' >/dev/null
+	tm send-keys -t ttyfo -l "typed while away"
+	tm send-keys -t ttyfo Enter
+	pane_wait ttyfo 'not connected \(reconnecting\): not sent' >/dev/null
+	t_check "tty while reconnecting: a typed line is not sent, with a notice" \
+		on_screen ttyfo "not connected (reconnecting): not sent"
+	tm send-keys -t ttyfo -l "/quit"
+	tm send-keys -t ttyfo Enter
+	wait_for "$D/ttyfo.exit" '^EXIT=' 20 >/dev/null
+	t_check "tty while reconnecting: /quit ends the client within 2 s, exit 0" \
+		grep -qx 'EXIT=0' "$D/ttyfo.exit"
+	t_check "... and gives the terminal back as it was" \
+		cmp -s "$D/ttyfo.stty.before" "$D/ttyfo.stty.after"
+	t_check "... no sanitizer report" no_san_report "$D/ttyfo.err"
+	tm kill-session -t ttyfo
 fi
 
 # ---- fuzz: a short run over room_open, the body codec, the display filter --

@@ -24,6 +24,13 @@ the mode expects).  Modes:
             (argument 3, default 11) a second client is served: each
             recorded message is relayed to it with a fresh server time, as
             from id 1 and as from a new id 9; then the connection is closed.
+  rejoin    a relay that tries to use a client's reconnect: client R (id
+            2) joins, then client S1 (id 1), whose SENDs are relayed to R,
+            then client S2 (id 3), whose SENDs are withheld; WAIT seconds
+            (argument 3, default 11) after S2 closed, R's connection is
+            closed ("closed"); when R reconnects (id 4) and joins again,
+            S1's messages are relayed to it again and S2's for the first
+            time, all with fresh server times ("replayed"); then closed.
   rooms     print the room id of every JOIN (hex, one line "join ID") and
             answer JOINED; serves connections until none has come for 3 s.
 The server chooses nothing the keys depend on: there is no salt to offer
@@ -192,6 +199,49 @@ def mode_restart(ls, wait_s=11.0):
     b.close()
 
 
+def sends_until_eof(conn, frames, buf, eof):
+    """The sealed messages (after the room id) of conn's SENDs, in order,
+    until it closes; frames: those already read."""
+    out = [p[16:] for t, p in frames if t == T_SEND]
+    while not eof:
+        frames, buf, eof = read_frames(conn, buf)
+        out += [p[16:] for t, p in frames if t == T_SEND]
+    return out
+
+
+def serve_join(ls, cid, members):
+    """Accept a connection as id cid, answer its JOIN: (conn, room, frames
+    after the JOIN, rest of buf, eof)."""
+    conn, _ = ls.accept()
+    conn.settimeout(TIMEOUT)
+    conn.sendall(welcome(cid, members))
+    return (conn,) + answer_join(conn, b"", members)
+
+
+def mode_rejoin(ls, wait_s=11.0):
+    r, room, _, _, _ = serve_join(ls, 2, 1)
+    s1, _, frames, buf, eof = serve_join(ls, 1, 2)
+    seen = []
+    for msg in sends_until_eof(s1, frames, buf, eof):
+        r.sendall(relay(room, 1, msg))
+        seen.append(msg)
+    s1.close()
+    s2, _, frames, buf, eof = serve_join(ls, 3, 2)
+    withheld = sends_until_eof(s2, frames, buf, eof)
+    s2.close()
+    print("recorded %d %d" % (len(seen), len(withheld)), flush=True)
+    time.sleep(wait_s)
+    r.close()
+    print("closed", flush=True)
+    r = serve_join(ls, 4, 1)[0]
+    for sender, msgs in ((1, seen), (3, withheld)):
+        for msg in msgs:
+            r.sendall(relay(room, sender, msg))
+    print("replayed", flush=True)
+    time.sleep(1.0)
+    r.close()
+
+
 def mode_rooms(ls):
     ls.settimeout(3.0)
     cid = 0
@@ -223,9 +273,10 @@ def main():
     ls.settimeout(TIMEOUT)
     print("ready", flush=True)
     modes = {"version3": mode_version3, "error": mode_error, "linger": mode_linger,
-             "replay": mode_replay, "restart": mode_restart, "rooms": mode_rooms}
-    if mode == "restart" and len(sys.argv) > 3:
-        mode_restart(ls, float(sys.argv[3]))
+             "replay": mode_replay, "restart": mode_restart, "rooms": mode_rooms,
+             "rejoin": mode_rejoin}
+    if mode in ("restart", "rejoin") and len(sys.argv) > 3:
+        modes[mode](ls, float(sys.argv[3]))
     else:
         modes[mode](ls)
 

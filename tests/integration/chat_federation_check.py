@@ -427,19 +427,26 @@ def chat_client(name, port, stdin, env):
                 env=env, stdin=stdin)
 
 
-def scenario_clients():
-    """Real chat-clients on two relays: end-to-end checks hold across relays;
-    a forged message published on NATS is dropped by the clients."""
+def two_federated_relays(prefix):
+    """A 3-node cluster and relays 1 and 2 on it, federated: (cluster,
+    relay 1, relay 2), and the environment for chat-clients."""
     cl = Cluster()
     for i in range(3):
         cl.start(i)
     wait_until(lambda: all(cl.ready(i) for i in range(3)), 15)
     wait_until(lambda: all(cl.routed(i, 2) for i in range(3)), 15)
-    ra = Relay("crelay-a", 1, cl.urls([0, 1, 2]))
-    rb = Relay("crelay-b", 2, cl.urls([2, 1, 0]))
+    ra = Relay(prefix + "-a", 1, cl.urls([0, 1, 2]))
+    rb = Relay(prefix + "-b", 2, cl.urls([2, 1, 0]))
     wait_until(lambda: ra.federated_with(rb) and rb.federated_with(ra), 15)
     env = dict(os.environ, CHAT_PASSPHRASE="correct horse battery staple")
     env.pop("NO_COLOR", None)
+    return cl, ra, rb, env
+
+
+def scenario_clients():
+    """Real chat-clients on two relays: end-to-end checks hold across relays;
+    a forged message published on NATS is dropped by the clients."""
+    cl, ra, rb, env = two_federated_relays("crelay")
     ar, aw = os.pipe()
     br, bw = os.pipe()
     alice = chat_client("alice", ra.port, ar, env)
@@ -479,6 +486,93 @@ def scenario_clients():
         r.proc.stop()
 
 
+def client_id(path, n):
+    """The id of a client's n-th connection, from its log ("connected as
+    NICK (ID)", "reconnected to ... as NICK (ID)")."""
+    import re
+    try:
+        with open(path, errors="replace") as f:
+            ids = re.findall(r"connected (?:to \S+ )?as \S+ \((\d+)\)", f.read())
+    except OSError:
+        return "?"
+    return ids[n] if len(ids) > n else "?"
+
+
+def message_lines(path):
+    """The '<nick> text' part of every message line of a client's log."""
+    try:
+        with open(path, errors="replace") as f:
+            return [ln.split("] ", 1)[1] for ln in f.read().splitlines()
+                    if "] <" in ln]
+    except OSError:
+        return []
+
+
+def scenario_failover():
+    """A chat-client given both relays (--server r1 --server r2) fails over
+    when its relay is killed: it reconnects to the other, rejoins, says its
+    nick again, and messages both ways arrive exactly once."""
+    _, r1, r2, env = two_federated_relays("frelay")
+    ar, aw = os.pipe()
+    br, bw = os.pipe()
+    alice = Proc("falice", [os.path.join(BUILD, "chat-client"), "--nick", "alice",
+                            "--server", "127.0.0.1:%d" % r1.port,
+                            "--server", "127.0.0.1:%d" % r2.port],
+                 env=env, stdin=ar)
+    bob = Proc("fbob", [os.path.join(BUILD, "chat-client"), "--nick", "bob",
+                        "127.0.0.1", str(r2.port)], env=env, stdin=br)
+    os.close(ar)
+    os.close(br)
+    ok = wait_until(lambda: log_has(alice.log, "connected as alice") and
+                    log_has(bob.log, " is alice") and log_has(alice.log, " is bob"), 30)
+    result(ok, "failover: alice on relay 1 (first of her list), bob on relay 2, see each other")
+    os.write(aw, b"alice before the failover\n")
+    os.write(bw, b"bob before the failover\n")
+    ok = wait_until(lambda: log_has(bob.log, "<alice> alice before the failover") and
+                    log_has(alice.log, "<bob> bob before the failover"), 15)
+    result(ok, "failover: messages both ways before relay 1 dies")
+    r1.proc.stop(signal.SIGKILL)
+    ok = wait_until(lambda: log_has(alice.log, "reconnected to 127.0.0.1:%d as alice" % r2.port), 15)
+    result(ok and log_has(alice.log, "connection to 127.0.0.1:%d lost (" % r1.port),
+           "failover: relay 1 killed, alice says so and reconnects to relay 2")
+    ok = wait_until(lambda: log_count(alice.log, "you joined lobby") == 2, 10)
+    result(ok, "failover: alice rejoins her room")
+    ok = wait_until(lambda: log_count(bob.log, " is alice") == 2, 10)
+    result(ok, "failover: alice announces her nick again (bob sees her new id as alice)")
+    result(log_has(bob.log, "alice (%s) reconnected as " % client_id(alice.log, 0)) and
+           not log_has(bob.log, "both go by"),
+           "failover: bob is told alice reconnected (same epoch), no nick-clash warning")
+    os.write(aw, b"alice after the failover\n")
+    os.write(bw, b"bob after the failover\n")
+    ok = wait_until(lambda: log_has(bob.log, "<alice> alice after the failover") and
+                    log_has(alice.log, "<bob> bob after the failover"), 15)
+    result(ok, "failover: messages both ways after it")
+    # relay 2 tells both that alice's old id left (relay 1's heartbeats stop)
+    ok = wait_until(lambda: log_has(alice.log, "your previous connection (%s) left"
+                                    % client_id(alice.log, 0)) and
+                    log_has(bob.log, "alice (%s) left" % client_id(alice.log, 0)), 15)
+    result(ok, "failover: alice's old id leaves (alice sees it as her previous connection)")
+    os.close(aw)
+    os.close(bw)
+    alice.stop()
+    bob.stop()
+    for who, lines in (("alice", message_lines(alice.log)), ("bob", message_lines(bob.log))):
+        dup = sorted(set(ln for ln in lines if lines.count(ln) > 1))
+        result(len(lines) == 2 and not dup,
+               "failover: %s's screen shows each of the 2 messages once" % who,
+               "lines %r" % lines)
+    warn = [w for w in ("dropped a", "cannot authenticate")
+            if log_has(alice.log, w) or log_has(bob.log, w)]
+    result(not warn, "failover: no message refused (epoch and sequence numbers kept)",
+           " ".join(warn))
+    sanitizer = [p.name for p in (alice, bob, r2.proc)
+                 if any(log_has(p.log, t) for t in ("ERROR: AddressSanitizer",
+                                                     "ERROR: LeakSanitizer",
+                                                     "runtime error:"))]
+    result(not sanitizer, "failover: no sanitizer report", " ".join(sanitizer))
+    r2.proc.stop()
+
+
 def room_id_of(name, passphrase):
     import chat_room_id
     return bytes.fromhex(chat_room_id.room_id(passphrase, name))
@@ -490,7 +584,7 @@ def main():
         print(__doc__)
         return 2
     BUILD = sys.argv[1]
-    scenarios = sys.argv[2:] or ["all", "clients"]
+    scenarios = sys.argv[2:] or ["all", "clients", "failover"]
     if not shutil.which("nats-server"):
         result(False, "nats-server installed (tools/install-deps)")
         return 1
