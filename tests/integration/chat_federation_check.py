@@ -538,8 +538,10 @@ def scenario_failover():
                         "127.0.0.1", str(r2.port)], env=env, stdin=br)
     os.close(ar)
     os.close(br)
+    # (not bob's hello at alice: published within a moment of his join on
+    # relay 2 it can still miss relay 1's subscription, see c8c95eb)
     ok = wait_until(lambda: log_has(alice.log, "connected as alice") and
-                    log_has(bob.log, " is alice") and log_has(alice.log, " is bob"), 30)
+                    log_has(alice.log, " joined") and log_has(bob.log, " is alice"), 30)
     result(ok, "failover: alice on relay 1 (first of her list), bob on relay 2, see each other")
     os.write(aw, b"alice before the failover\n")
     os.write(bw, b"bob before the failover\n")
