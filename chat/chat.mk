@@ -7,7 +7,7 @@ CHAT_FRAME_OBJ := $(BUILD)/obj/chat/frame.o
 CHAT_SERVER_OBJS := $(addprefix $(BUILD)/obj/chat/,server_main.o server.o \
 	event_loop.o outq.o fd_limit.o rate_limit.o timer_queue.o addr_limit.o \
 	id_alloc.o member_index.o presence.o room_table.o fed_wire.o federation.o \
-	relay_peers.o) $(CHAT_FRAME_OBJ)
+	relay_peers.o room_history.o) $(CHAT_FRAME_OBJ)
 
 CHAT_BENCH_OBJS := $(addprefix $(BUILD)/obj/chat/,bench_main.o bench_conn.o \
 	bench_stats.o bench_peers.o event_loop.o fd_limit.o room_crypto.o \
@@ -31,11 +31,12 @@ $(BUILD)/test_frame: $(BUILD)/obj/tests/unit/test_frame.o $(CHAT_FRAME_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 # The server's bookkeeping: rate limits, timer queues, address counts, ids,
-# the WHO index, presence batches.
+# the WHO index, presence batches, room history.
 $(BUILD)/obj/tests/unit/test_server_bookkeeping.o: CPPFLAGS += -Ichat
 $(BUILD)/test_server_bookkeeping: $(BUILD)/obj/tests/unit/test_server_bookkeeping.o \
 		$(addprefix $(BUILD)/obj/chat/,rate_limit.o timer_queue.o addr_limit.o \
-		id_alloc.o member_index.o presence.o room_table.o) $(CHAT_FRAME_OBJ)
+		id_alloc.o member_index.o presence.o room_table.o room_history.o \
+		outq.o) $(CHAT_FRAME_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 # Federation without NATS: wire codec, relay table, remote members, id ranges.

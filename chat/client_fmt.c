@@ -95,12 +95,16 @@ void client_fmt_line(FILE *f, int colour, enum client_line_kind kind,
 		     uint64_t unix_ms, const char *room, const char *nick,
 		     const uint8_t *text, size_t len)
 {
-	time_t t = (time_t)(unix_ms / 1000u);
-	struct tm tm;
-	char ts[16] = "??:??:??";
+	time_t t = (time_t)(unix_ms / 1000u), now = time(NULL);
+	struct tm tm, today;
+	char ts[24] = "??:??:??";
 
-	if (localtime_r(&t, &tm))
-		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	if (localtime_r(&t, &tm)) {
+		int other_day = kind == CLIENT_LINE_HISTORY && localtime_r(&now, &today) &&
+				(tm.tm_yday != today.tm_yday || tm.tm_year != today.tm_year);
+
+		strftime(ts, sizeof(ts), other_day ? "%b %d %H:%M:%S" : "%H:%M:%S", &tm);
+	}
 	fprintf(f, "%s[%s]%s ", colour ? C_TIME : "", ts, colour ? C_RESET : "");
 	if (room) {
 		fputc('#', f);
@@ -108,6 +112,11 @@ void client_fmt_line(FILE *f, int colour, enum client_line_kind kind,
 		fputc(' ', f);
 	}
 	switch (kind) {
+	case CLIENT_LINE_HISTORY:
+		fputs(colour ? C_NOTE : "", f);
+		fputs("(history) ", f);
+		fputs(colour ? C_RESET : "", f);
+		/* fall through */
 	case CLIENT_LINE_MSG:
 	case CLIENT_LINE_OWN:
 		fputs(colour ? (kind == CLIENT_LINE_OWN ? C_OWN : C_NICK) : "", f);

@@ -4,6 +4,9 @@
  *   [HH:MM:SS] <nick> text     a message
  *   [HH:MM:SS] * text          a notice or a warning
  *   [HH:MM:SS] #room <nick> text   (when the client is in several rooms)
+ *   [HH:MM:SS] (history) <nick> text   a message of the room's history
+ *                              (with the date, [Mon DD HH:MM:SS], when it
+ *                              is from another day)
  * with the time in local time, optional ANSI colours, and every byte that
  * could drive the terminal (control characters, invalid UTF-8, C1 codes)
  * or change how the rest of the line reads (bidirectional overrides,
@@ -24,13 +27,14 @@ enum client_line_kind {
 	CLIENT_LINE_OWN,	/* our own message (the terminal echoes it) */
 	CLIENT_LINE_NOTICE,	/* joined, left, nick changes, /who */
 	CLIENT_LINE_WARN,	/* authentication failures and other warnings */
+	CLIENT_LINE_HISTORY,	/* a message of the room's history */
 };
 
 /* Current time in unix milliseconds. */
 uint64_t client_now_ms(void);
 
 /* Print one line (with its '\n') to f. room: printed after the time when
- * not NULL; nick is used for MSG/OWN only. */
+ * not NULL; nick is used for MSG/OWN/HISTORY only. */
 void client_fmt_line(FILE *f, int colour, enum client_line_kind kind,
 		     uint64_t unix_ms, const char *room, const char *nick,
 		     const uint8_t *text, size_t len);

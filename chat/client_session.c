@@ -724,7 +724,32 @@ static void on_body(struct client_session *s, struct client_room *r,
 	}
 }
 
-static void on_relay(struct client_session *s, const uint8_t *p, size_t len)
+/* A message of the room's history (HISTORY: sent before we joined, or
+ * while we were reconnecting): shown marked as history with the sender's
+ * time, once (the replay guard drops what we showed live); it tells us
+ * nicks but not who is present.  Ours of this session were shown when we
+ * typed them. */
+static void on_history_body(struct client_session *s, struct client_room *r,
+			    struct client_peer *peer, const struct room_opened *o,
+			    const struct client_body *b)
+{
+	char name[CLIENT_NICK_MAX + 8];
+
+	if (o->epoch == room_ctx_epoch(r->ctx))
+		return;
+	if (!peer->present) {	/* a live member's nick is newer */
+		memcpy(peer->nick, b->nick, sizeof(peer->nick));
+		peer->epoch = o->epoch;
+	}
+	if (b->kind != CLIENT_BODY_MSG)
+		return;
+	s->ui.line(s->ui.ctx, CLIENT_LINE_HISTORY, o->sent_ms, label(s, r),
+		   sender_label(s, r, peer, name, sizeof(name)), b->text, b->text_len);
+}
+
+/* RELAY (history 0) or HISTORY (1): one sealed message of a room. */
+static void on_sealed(struct client_session *s, const uint8_t *p, size_t len,
+		      int history)
 {
 	struct chat_relay rl;
 	struct client_room *r;
@@ -735,7 +760,8 @@ static void on_relay(struct client_session *s, const uint8_t *p, size_t len)
 	int rc;
 
 	if (chat_relay_decode(p, len, &rl)) {
-		client_session_fail(s, "protocol error: bad RELAY frame");
+		client_session_fail(s, "protocol error: bad %s frame",
+				    history ? "HISTORY" : "RELAY");
 		return;
 	}
 	r = room_by_id(s, rl.room);
@@ -746,9 +772,11 @@ static void on_relay(struct client_session *s, const uint8_t *p, size_t len)
 		client_session_fail(s, "out of memory");
 		return;
 	}
-	rc = room_open(r->ctx, rl.sender_id, rl.msg, rl.msg_len, &r->seen,
-		       client_now_ms(), s->body, &blen, &o);
-	if (rc == 0 && o.sent_ms + CLIENT_JOIN_SKEW_MS < r->joined_ms) {
+	rc = (history ? room_open_history : room_open)(r->ctx, rl.sender_id, rl.msg,
+						       rl.msg_len, &r->seen,
+						       client_now_ms(), s->body,
+						       &blen, &o);
+	if (rc == 0 && !history && o.sent_ms + CLIENT_JOIN_SKEW_MS < r->joined_ms) {
 		if (!peer->warned_early)
 			notice_room(s, r, CLIENT_LINE_WARN, rl.unix_ms,
 				    "dropped a message from %u sent before you joined (replayed by the server?)",
@@ -757,13 +785,15 @@ static void on_relay(struct client_session *s, const uint8_t *p, size_t len)
 		return;
 	}
 	if (rc == 0 && client_body_decode(s->body, blen, &b) == 0) {
-		on_body(s, r, peer, &o, &b);
+		(history ? on_history_body : on_body)(s, r, peer, &o, &b);
 		return;
 	}
 	if (rc == -ENOMEM) {
 		client_session_fail(s, "out of memory");
 		return;
 	}
+	if (rc == -EALREADY && history)
+		return;		/* history overlaps what we were shown live */
 	if (rc == -EALREADY) {
 		if (!peer->warned_replay)
 			notice_room(s, r, CLIENT_LINE_WARN, rl.unix_ms,
@@ -773,7 +803,11 @@ static void on_relay(struct client_session *s, const uint8_t *p, size_t len)
 		return;
 	}
 	if (rc == -ESTALE) {
-		if (!peer->warned_stale)
+		if (!peer->warned_stale && history)
+			notice_room(s, r, CLIENT_LINE_WARN, rl.unix_ms,
+				    "dropped a history message from %u sent more than %u h ago or in the future (replayed, or a wrong clock)",
+				    rl.sender_id, REPLAY_HISTORY_MS / 3600000u);
+		else if (!peer->warned_stale)
 			notice_room(s, r, CLIENT_LINE_WARN, rl.unix_ms,
 				    "dropped a message from %u sent more than %u s from now (replayed, held back, or a wrong clock)",
 				    rl.sender_id, REPLAY_FRESH_MS / 1000u);
@@ -890,7 +924,8 @@ static void on_frame(struct client_session *s, const struct chat_frame_hdr *h,
 		if (!s->closing && client_conn_send(&s->conn, CHAT_T_PONG, NULL, 0))
 			client_session_fail(s, "out of memory");
 		break;
-	case CHAT_T_RELAY: on_relay(s, p, h->len); break;
+	case CHAT_T_RELAY: on_sealed(s, p, h->len, 0); break;
+	case CHAT_T_HISTORY: on_sealed(s, p, h->len, 1); break;
 	case CHAT_T_WHO_REPLY: on_who(s, p, h->len); break;
 	case CHAT_T_REFUSED:
 	case CHAT_T_ERROR: on_reason(s, h->type, p, h->len); break;

@@ -141,15 +141,17 @@ size_t fed_encode(uint8_t *out, const struct fed_msg *m, const uint32_t *ids)
 	return fed_len(m);
 }
 
-void fed_room_subject(char *out, const uint8_t *room)
+void fed_room_subject(char *out, const uint8_t *room, uint8_t type)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = sizeof(FED_SUBJECT_PREFIX) - 1, i;
+	const char *tail = !type ? FED_SUBJECT_ANY :
+			   type == FED_T_MSG ? FED_SUBJECT_MSG : FED_SUBJECT_CTL;
 
 	memcpy(out, FED_SUBJECT_PREFIX, n);
 	for (i = 0; i < CHAT_ROOM_ID_LEN; i++) {
 		out[n++] = hex[room[i] >> 4];
 		out[n++] = hex[room[i] & 15];
 	}
-	out[n] = '\0';
+	memcpy(out + n, tail, strlen(tail) + 1);
 }

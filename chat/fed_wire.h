@@ -29,10 +29,16 @@
 #define FED_ID_SHIFT		24
 #define FED_ID_RELAY(id)	((uint8_t)((id) >> FED_ID_SHIFT))
 
-/* Subjects: one per room, one for relay heartbeats. */
+/* Subjects: two per room (its messages, which the JetStream stream
+ * FED_HISTORY_STREAM keeps, and its presence), one for relay heartbeats. */
 #define FED_SUBJECT_PREFIX	"vcdchat.room."
+#define FED_SUBJECT_MSG		".msg"	/* MSG */
+#define FED_SUBJECT_CTL		".ctl"	/* JOIN, LEAVE, SNAPSHOT, SYNC */
+#define FED_SUBJECT_ANY		".*"	/* a relay subscribes to both */
 #define FED_RELAYS_SUBJECT	"vcdchat.relays"
-#define FED_SUBJECT_LEN		(sizeof(FED_SUBJECT_PREFIX) + 2 * CHAT_ROOM_ID_LEN)
+#define FED_HISTORY_STREAM	"VCDCHAT_HISTORY"
+#define FED_HISTORY_SUBJECTS	FED_SUBJECT_PREFIX "*" FED_SUBJECT_MSG
+#define FED_SUBJECT_LEN		(sizeof(FED_SUBJECT_PREFIX) + 2 * CHAT_ROOM_ID_LEN + 4)
 
 enum fed_type {
 	FED_T_MSG = 1,		/* room: a SEND of one of the relay's members */
@@ -68,7 +74,9 @@ uint32_t fed_snapshot_id(const struct fed_msg *m, uint32_t i);
 size_t fed_len(const struct fed_msg *m);
 /* Encode m into out (fed_len bytes); SNAPSHOT takes its ids from ids[]. */
 size_t fed_encode(uint8_t *out, const struct fed_msg *m, const uint32_t *ids);
-/* "vcdchat.room.<32 lower-case hex digits>" into out[FED_SUBJECT_LEN]. */
-void fed_room_subject(char *out, const uint8_t *room);
+/* The subject a room message of this type travels on,
+ * "vcdchat.room.<32 lower-case hex digits>.msg" or ".ctl", into
+ * out[FED_SUBJECT_LEN]; type 0: the wildcard ".*" a relay subscribes to. */
+void fed_room_subject(char *out, const uint8_t *room, uint8_t type);
 
 #endif /* VCD_CHAT_FED_WIRE_H */

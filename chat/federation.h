@@ -10,6 +10,8 @@
  * eventfd; fed_drain, on the loop thread, parses each message (fed_wire.c)
  * and passes the well-formed ones on.  Malformed ones, and those on a
  * subject that does not match their content, are dropped and counted.
+ * With history on, also the JetStream stream of the rooms' messages and
+ * fetching a room's stored messages, on a worker thread.
  * Does not own: what a message means to the relay (server.c), the wire
  * layout (fed_wire.c), the other relays' liveness (relay_peers.c).
  */
@@ -31,6 +33,9 @@ enum fed_state { FED_DISCONNECTED, FED_CONNECTED };
 
 struct fed_handlers {
 	void (*msg)(void *arg, const struct fed_msg *m);
+	/* A MSG of a room's history, fetched from JetStream (fed_history_fetch):
+	 * possibly one this relay already has. */
+	void (*history)(void *arg, const struct fed_msg *m);
 	void (*state)(void *arg, enum fed_state st, const char *url);
 	void *arg;
 };
@@ -58,5 +63,22 @@ void fed_unsubscribe(struct fed *f, struct fed_sub *s);
  * subject); SNAPSHOT takes its ids from ids.  0 or -errno (not connected
  * and the reconnect buffer full, no memory). */
 int fed_publish(struct fed *f, const struct fed_msg *m, const uint32_t *ids);
+
+/*
+ * Room history in JetStream (docs/federation.md, "History"): at every
+ * (re)connection the stream FED_HISTORY_STREAM is created if missing, on
+ * the subjects of the rooms' MSGs, keeping msgs per room for age_ms, in
+ * `replicas` copies; from then on every MSG published by any relay is
+ * stored.  JetStream calls block, so they run on a thread of their own;
+ * results come back through the queue like any message.  0 or -errno.
+ */
+int fed_history_start(struct fed *f, uint32_t msgs, uint64_t age_ms,
+		      unsigned replicas);
+/* Fetch the stored MSGs of a room (oldest first, through h->history).
+ * Nothing happens while JetStream is unavailable (logged once). */
+void fed_history_fetch(struct fed *f, const uint8_t *room);
+/* Now and then (each heartbeat): try again to make the stream if JetStream
+ * was unavailable (a cluster still electing its JetStream leader, say). */
+void fed_history_tick(struct fed *f);
 
 #endif /* VCD_CHAT_FEDERATION_H */

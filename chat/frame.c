@@ -24,7 +24,7 @@ int chat_type_from_client(uint8_t type)
 int chat_type_from_server(uint8_t type)
 {
 	return type == CHAT_T_WELCOME || type == CHAT_T_JOINED ||
-	       (type >= CHAT_T_RELAY && type <= CHAT_T_PRESENCE);
+	       (type >= CHAT_T_RELAY && type <= CHAT_T_HISTORY);
 }
 
 int chat_hdr_parse(const uint8_t *buf, size_t avail, struct chat_frame_hdr *h)
@@ -123,14 +123,26 @@ int chat_relay_decode(const uint8_t *p, size_t len, struct chat_relay *r)
 	return 0;
 }
 
-size_t chat_relay_encode_hdr(uint8_t *out, const uint8_t *room, uint32_t sender,
-			     uint64_t unix_ms, size_t msg_len)
+static size_t relay_hdr(uint8_t *out, uint8_t type, const uint8_t *room,
+			uint32_t sender, uint64_t unix_ms, size_t msg_len)
 {
-	chat_hdr_put(out, CHAT_T_RELAY, (uint32_t)(RELAY_FIXED + msg_len));
+	chat_hdr_put(out, type, (uint32_t)(RELAY_FIXED + msg_len));
 	memcpy(out + CHAT_HDR_LEN, room, CHAT_ROOM_ID_LEN);
 	wire_put32(out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN, sender);
 	wire_put64(out + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN + 4, unix_ms);
 	return CHAT_RELAY_HDR_LEN;
+}
+
+size_t chat_relay_encode_hdr(uint8_t *out, const uint8_t *room, uint32_t sender,
+			     uint64_t unix_ms, size_t msg_len)
+{
+	return relay_hdr(out, CHAT_T_RELAY, room, sender, unix_ms, msg_len);
+}
+
+size_t chat_history_encode_hdr(uint8_t *out, const uint8_t *room, uint32_t sender,
+			       uint64_t unix_ms, size_t msg_len)
+{
+	return relay_hdr(out, CHAT_T_HISTORY, room, sender, unix_ms, msg_len);
 }
 
 int chat_reason_decode(const uint8_t *p, size_t len, struct chat_reason *r)

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CHAT_PROTO_VERSION	2
+#define CHAT_PROTO_VERSION	3
 #define CHAT_HDR_LEN		8
 #define CHAT_MAX_PAYLOAD	(256u * 1024u)	/* bytes after the header */
 #define CHAT_ROOM_ID_LEN	16
@@ -50,6 +50,7 @@ enum chat_frame_type {
 	CHAT_T_ERROR = 0x87,	/* u8 code (chat_error_code), UTF-8 reason; then close */
 	CHAT_T_PING = 0x88,	/* empty: answer with PONG */
 	CHAT_T_PRESENCE = 0x89,	/* room, u64 unix_ms, u32 members, u32 n, entries */
+	CHAT_T_HISTORY = 0x8A,	/* as RELAY: a message sent before you joined */
 };
 
 enum chat_leave_reason {
@@ -185,6 +186,9 @@ size_t chat_joined_encode(uint8_t *out, const struct chat_joined *j);
  * bytes. */
 size_t chat_relay_encode_hdr(uint8_t *out, const uint8_t *room, uint32_t sender,
 			     uint64_t unix_ms, size_t msg_len);
+/* The same header for a HISTORY frame (same payload layout as RELAY). */
+size_t chat_history_encode_hdr(uint8_t *out, const uint8_t *room, uint32_t sender,
+			       uint64_t unix_ms, size_t msg_len);
 /* WHO payload (client side): p needs CHAT_WHO_LEN bytes. */
 void chat_who_put(uint8_t *p, const uint8_t *room, uint64_t cursor);
 /* WHO_REPLY of room r->room listing n <= CHAT_WHO_PAGE_MAX ids. */

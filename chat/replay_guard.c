@@ -20,6 +20,13 @@ int replay_fresh(uint64_t sent_ms, uint64_t now_ms)
 	return d <= REPLAY_FRESH_MS;
 }
 
+int replay_fresh_history(uint64_t sent_ms, uint64_t now_ms)
+{
+	if (sent_ms > now_ms)
+		return sent_ms - now_ms <= REPLAY_FRESH_MS;
+	return now_ms - sent_ms <= (uint64_t)REPLAY_HISTORY_MS + REPLAY_FRESH_MS;
+}
+
 static struct replay_sender *lookup(const struct replay_guard *g,
 				    uint32_t sender, uint64_t epoch)
 {
@@ -50,11 +57,11 @@ int replay_is_new(const struct replay_guard *g, uint32_t sender, uint64_t epoch,
 	return 1;
 }
 
-/* A sender is kept while a message of it could still be fresh: its latest
- * one may carry a time up to REPLAY_FRESH_MS ahead. */
+/* A sender is kept while a message of it could still come, live or as
+ * history: its latest one may carry a time up to REPLAY_FRESH_MS ahead. */
 static int still_needed(const struct replay_sender *s, uint64_t now_ms)
 {
-	return s->last_ms + 2ull * REPLAY_FRESH_MS >= now_ms;
+	return s->last_ms + REPLAY_HISTORY_MS + 2ull * REPLAY_FRESH_MS >= now_ms;
 }
 
 static int rebuild(struct replay_guard *g, uint64_t now_ms)

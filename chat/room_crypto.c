@@ -235,9 +235,10 @@ int room_seal(struct room_ctx *r, uint64_t now_ms, const uint8_t *body,
 	return 0;
 }
 
-int room_open(struct room_ctx *r, uint32_t relay_sender, const uint8_t *msg,
-	      size_t len, struct replay_guard *g, uint64_t now_ms, uint8_t *body,
-	      size_t *body_len, struct room_opened *info)
+static int open_sealed(struct room_ctx *r, uint32_t relay_sender,
+		       const uint8_t *msg, size_t len, struct replay_guard *g,
+		       uint64_t now_ms, int history, uint8_t *body,
+		       size_t *body_len, struct room_opened *info)
 {
 	uint8_t tag[ROOM_MAC_LEN];
 	struct room_opened o;
@@ -266,7 +267,8 @@ int room_open(struct room_ctx *r, uint32_t relay_sender, const uint8_t *msg,
 	o.epoch = wire_get64(msg + OFF_EPOCH);
 	o.seq = wire_get64(msg + OFF_SEQ);
 	o.sent_ms = wire_get64(msg + OFF_SENT);
-	if (!replay_fresh(o.sent_ms, now_ms))
+	if (history ? !replay_fresh_history(o.sent_ms, now_ms) :
+		      !replay_fresh(o.sent_ms, now_ms))
 		return -ESTALE;
 	if (g && !replay_is_new(g, relay_sender, o.epoch, o.seq))
 		return -EALREADY;
@@ -286,4 +288,21 @@ int room_open(struct room_ctx *r, uint32_t relay_sender, const uint8_t *msg,
 	if (info)
 		*info = o;
 	return 0;
+}
+
+int room_open(struct room_ctx *r, uint32_t relay_sender, const uint8_t *msg,
+	      size_t len, struct replay_guard *g, uint64_t now_ms, uint8_t *body,
+	      size_t *body_len, struct room_opened *info)
+{
+	return open_sealed(r, relay_sender, msg, len, g, now_ms, 0, body, body_len,
+			   info);
+}
+
+int room_open_history(struct room_ctx *r, uint32_t relay_sender,
+		      const uint8_t *msg, size_t len, struct replay_guard *g,
+		      uint64_t now_ms, uint8_t *body, size_t *body_len,
+		      struct room_opened *info)
+{
+	return open_sealed(r, relay_sender, msg, len, g, now_ms, 1, body, body_len,
+			   info);
 }

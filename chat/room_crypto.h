@@ -141,5 +141,11 @@ struct room_opened {
 int room_open(struct room_ctx *r, uint32_t relay_sender, const uint8_t *msg,
 	      size_t len, struct replay_guard *g, uint64_t now_ms, uint8_t *body,
 	      size_t *body_len, struct room_opened *info);
+/* The same for a message of the room's history (a HISTORY frame): fresh
+ * means up to REPLAY_HISTORY_MS old (replay_fresh_history). */
+int room_open_history(struct room_ctx *r, uint32_t relay_sender,
+		      const uint8_t *msg, size_t len, struct replay_guard *g,
+		      uint64_t now_ms, uint8_t *body, size_t *body_len,
+		      struct room_opened *info);
 
 #endif /* VCD_CHAT_ROOM_CRYPTO_H */

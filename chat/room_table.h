@@ -29,6 +29,7 @@
 #include "presence.h"
 
 struct room;
+struct room_history;
 
 /* One client's membership of one room. */
 struct room_member {
@@ -49,6 +50,7 @@ struct room {
 	uint32_t nremote;
 	void *link;		/* the server's (its NATS subscription) */
 	uint8_t sync_left;	/* the server's: SYNC requests still to repeat */
+	struct room_history *hist;	/* the server's: recent messages */
 	struct member_index order;
 	struct presence pres;
 	struct room *hnext;	/* hash chain */

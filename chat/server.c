@@ -40,6 +40,7 @@
 #include "event_loop.h"
 #include "fd_limit.h"
 #include "federation.h"
+#include "room_history.h"
 #include "frame.h"
 #include "id_alloc.h"
 #include "member_index.h"
@@ -153,6 +154,8 @@ struct chat_server {
 	uint32_t accept_backoff_ms;	/* last pause; 0 after a good accept */
 	uint64_t accept_resume_ms;	/* paused until then; 0: listening */
 	int over_memory;		/* the cap was hit (for one log line) */
+	struct history_cfg hist;	/* of every room */
+	size_t hist_bytes;		/* all rooms' histories */
 	/* federation (docs/federation.md); fed is NULL without --nats */
 	struct fed *fed;
 	struct ev_watch fed_w;
@@ -183,6 +186,10 @@ void chat_server_opts_default(struct chat_server_opts *o)
 	o->max_per_address = CHAT_DEFAULT_MAX_PER_ADDRESS;
 	o->who_page = CHAT_WHO_PAGE_MAX;
 	o->max_rooms = CHAT_DEFAULT_MAX_ROOMS;
+	o->history = CHAT_DEFAULT_HISTORY;
+	o->history_age = CHAT_DEFAULT_HISTORY_AGE;
+	o->history_bytes = CHAT_DEFAULT_HISTORY_BYTES;
+	o->history_replicas = 1;
 }
 
 static uint64_t tick(struct chat_server *s)
@@ -226,7 +233,7 @@ static size_t mem_used(const struct chat_server *s)
 	return outq_mem_bytes() + s->in_bytes +
 	       (size_t)s->nclients * sizeof(struct client) +
 	       (size_t)s->cap * sizeof(*s->clients) +
-	       s->rooms.bytes + addr_limit_bytes(&s->addrs) + id_alloc_bytes(&s->ids) +
+	       s->rooms.bytes + s->hist_bytes + addr_limit_bytes(&s->addrs) + id_alloc_bytes(&s->ids) +
 	       SCRATCH_LEN + (size_t)s->o.who_page * sizeof(*s->who_ids);
 }
 
@@ -451,6 +458,73 @@ static void presence_flush(struct chat_server *s, struct room *r)
 	}
 }
 
+/* ---- history (docs/protocol.md, "History") ------------------------------ */
+
+/* Run fn on r's history and account for the bytes it gains or frees. */
+#define HIST_ACCOUNT(s, r, expr) do {					\
+		size_t before_ = history_bytes((r)->hist);		\
+		expr;							\
+		(s)->hist_bytes = (s)->hist_bytes - before_ +		\
+				  history_bytes((r)->hist);		\
+	} while (0)
+
+/* Keep a message of r for members who join later: 1 when it is new to the
+ * history (*frame is then its HISTORY frame), 0 when known, -ENOMEM. */
+static int history_keep(struct chat_server *s, struct room *r, uint32_t sender,
+			uint64_t unix_ms, const uint8_t *msg, size_t len,
+			struct chat_buf **frame)
+{
+	int rc;
+
+	if (!s->hist.msgs)
+		return 0;
+	if (!r->hist) {
+		r->hist = calloc(1, sizeof(*r->hist));
+		if (!r->hist)
+			return -ENOMEM;
+		s->hist_bytes += sizeof(*r->hist);
+	}
+	HIST_ACCOUNT(s, r, rc = history_add(r->hist, &s->hist, r->id, sender, unix_ms,
+					     msg, len, clock_wall_ms(), frame));
+	return rc;
+}
+
+/* A new member gets what r's history holds (after its JOINED, before
+ * anything live), as much as fits in half its output queue, newest kept.
+ * The bytes count against its byte rate, as a WHO_REPLY's do: they go to
+ * it alone. */
+static void history_replay(struct chat_server *s, struct client *c, struct room *r)
+{
+	size_t room_left = s->o.max_queue / 2, sum = 0;
+	uint32_t i, first;
+
+	if (!r->hist)
+		return;
+	HIST_ACCOUNT(s, r, history_expire(r->hist, &s->hist, clock_wall_ms()));
+	for (first = history_count(r->hist); first > 0; first--) {
+		sum += history_frame(r->hist, first - 1)->len;
+		if (sum > room_left)
+			break;
+	}
+	for (i = first; i < history_count(r->hist); i++) {
+		struct chat_buf *b = history_frame(r->hist, i);
+
+		rate_charge_bytes(&c->rl, &s->o.rate, b->len);
+		enqueue(s, c, b);
+	}
+}
+
+/* r is going away (its last local member left). */
+static void history_drop(struct chat_server *s, struct room *r)
+{
+	if (!r->hist)
+		return;
+	s->hist_bytes -= history_bytes(r->hist) + sizeof(*r->hist);
+	history_free(r->hist);
+	free(r->hist);
+	r->hist = NULL;
+}
+
 /* ---- federation (docs/federation.md) ------------------------------------ */
 
 /* Publish m as this relay (best effort: NATS may be down, local members
@@ -507,6 +581,7 @@ static void fed_joined(struct chat_server *s, struct room_member *m)
 	if (r->n == 1 && !r->link) {
 		r->link = fed_subscribe_room(s->fed, r->id);
 		fed_room_event(s, FED_T_SYNC, r->id, 0, 0);
+		fed_history_fetch(s->fed, r->id);	/* what it said before */
 		/* A new subscription reaches the other NATS nodes a little
 		 * later: snapshots (and joins) published meanwhile are lost
 		 * to us, so the request is repeated with the next heartbeats. */
@@ -529,6 +604,8 @@ static int member_leave(struct chat_server *s, struct room_member *m,
 			r->link = NULL;
 		}
 	}
+	if (r->n == 1)
+		history_drop(s, r);
 	return room_leave(&s->rooms, m, reason, notify, s->now);
 }
 
@@ -566,6 +643,8 @@ static void fed_relay_msg(struct chat_server *s, struct room *r, const struct fe
 	memcpy(b->data + CHAT_RELAY_HDR_LEN, m->data, m->len);
 	broadcast(s, r, b, NULL);
 	chat_buf_put(b);
+	if (history_keep(s, r, m->id, m->unix_ms, m->data, m->len, NULL) < 0)
+		fprintf(stderr, "chat-server: out of memory: message not kept in history\n");
 }
 
 static void fed_room_msg(struct chat_server *s, struct room *r, const struct fed_msg *m)
@@ -640,6 +719,37 @@ static void on_fed_msg(void *arg, const struct fed_msg *m)
 		fed_room_msg(s, r, m);
 }
 
+/* A message of a room's history from JetStream: kept, and sent as
+ * HISTORY to the local members when it is new to this relay (they joined
+ * before it arrived: a room's first member here, or a relay catching up
+ * after it lost NATS).  Any relay's, of any time: it is not a sign of
+ * life of its relay. */
+static void on_fed_history(void *arg, const struct fed_msg *m)
+{
+	struct chat_server *s = arg;
+	struct chat_buf *frame = NULL;
+	struct room *r = room_find(&s->rooms, m->room);
+
+	if (!r || !r->link)
+		return;		/* the room left this relay meanwhile */
+	switch (history_keep(s, r, m->id, m->unix_ms, m->data, m->len, &frame)) {
+	case 1:
+		broadcast(s, r, frame, NULL);
+		break;
+	case -ENOMEM:
+		fprintf(stderr, "chat-server: out of memory: history message lost\n");
+		break;
+	}
+}
+
+static void fetch_each(struct room *r, void *arg)
+{
+	struct chat_server *s = arg;
+
+	if (r->link)
+		fed_history_fetch(s->fed, r->id);
+}
+
 static void on_fed_state(void *arg, enum fed_state st, const char *url)
 {
 	struct chat_server *s = arg;
@@ -656,9 +766,13 @@ static void on_fed_state(void *arg, enum fed_state st, const char *url)
 	s->hb_due = s->now;
 	fed_send(s, &rs, NULL);
 	room_each(&s->rooms, snapshot_each, s);
+	/* and what our rooms said meanwhile, from the stream */
+	room_each(&s->rooms, fetch_each, s);
 }
 
-static const struct fed_handlers fed_handlers = { on_fed_msg, on_fed_state, NULL };
+static const struct fed_handlers fed_handlers = {
+	on_fed_msg, on_fed_history, on_fed_state, NULL
+};
 
 static void fed_pump(struct chat_server *s)
 {
@@ -681,9 +795,15 @@ static void on_fed(struct ev_loop *loop, struct ev_watch *w, unsigned ev)
 
 static void sync_again_each(struct room *r, void *arg)
 {
+	struct chat_server *s = arg;
+
 	if (r->link && r->sync_left) {
 		r->sync_left--;
-		fed_room_event(arg, FED_T_SYNC, r->id, 0, 0);
+		fed_room_event(s, FED_T_SYNC, r->id, 0, 0);
+		/* Messages other relays sent before our new subscription reached
+		 * their NATS nodes are in the stream: fetch once more. */
+		if (!r->sync_left)
+			fed_history_fetch(s->fed, r->id);
 	}
 }
 
@@ -700,6 +820,7 @@ static void fed_timers(struct chat_server *s)
 
 		fed_send(s, &hb, NULL);
 		room_each(&s->rooms, sync_again_each, s);
+		fed_history_tick(s->fed);
 		s->hb_due = s->now + FED_HEARTBEAT_MS;
 	}
 	while ((relay = relay_peers_expire(&s->peers, s->now))) {
@@ -753,6 +874,11 @@ static int fed_start(struct chat_server *s, char *err, size_t errlen)
 		return -1;
 	if (fed_subscribe_relays(s->fed) < 0) {
 		snprintf(err, errlen, "NATS: cannot subscribe to %s", FED_RELAYS_SUBJECT);
+		return -1;
+	}
+	if (s->hist.msgs && fed_history_start(s->fed, s->hist.msgs, s->hist.age_ms,
+					      s->o.history_replicas) < 0) {
+		snprintf(err, errlen, "cannot start the history thread");
 		return -1;
 	}
 	s->hb_due = s->now;
@@ -1093,6 +1219,7 @@ static void handle_join(struct chat_server *s, struct client *c, const uint8_t *
 	chat_joined_encode(b->data, &j);
 	enqueue(s, c, b);
 	chat_buf_put(b);
+	history_replay(s, c, m->room);
 	return;
 nomem:
 	doom(s, c, CHAT_LEAVE_MEMORY, CHAT_ERR_MEMORY);
@@ -1170,6 +1297,8 @@ static void handle_send(struct chat_server *s, struct client *c,
 	memcpy(b->data + CHAT_RELAY_HDR_LEN, m.msg, m.msg_len);
 	broadcast(s, room, b, c);
 	chat_buf_put(b);
+	if (history_keep(s, room, c->id, ms, m.msg, m.msg_len, NULL) < 0)
+		fprintf(stderr, "chat-server: out of memory: message not kept in history\n");
 	if (s->fed) {	/* once to the room's subject, whatever its size */
 		struct fed_msg f = { .type = FED_T_MSG, .room = room->id, .id = c->id,
 				     .unix_ms = ms, .data = m.msg, .len = m.msg_len };
@@ -1686,6 +1815,9 @@ struct chat_server *chat_server_new(const struct chat_server_opts *o,
 		return NULL;
 	}
 	s->o = *o;
+	s->hist.msgs = o->history;
+	s->hist.age_ms = (uint64_t)o->history_age * 1000u;
+	s->hist.bytes = o->history_bytes;
 	if (!s->o.who_page || s->o.who_page > CHAT_WHO_PAGE_MAX)
 		s->o.who_page = CHAT_WHO_PAGE_MAX;
 	s->pending_tail = &s->pending;

@@ -41,6 +41,10 @@
 #define CHAT_DEFAULT_MAX_MEMORY		(1024ull * 1024u * 1024u)
 #define CHAT_DEFAULT_MAX_PER_ADDRESS	32u
 #define CHAT_DEFAULT_MAX_ROOMS		64u	/* per connection */
+#define CHAT_DEFAULT_HISTORY		200u	/* messages kept per room */
+#define CHAT_DEFAULT_HISTORY_AGE	86400u	/* seconds (the most allowed) */
+#define CHAT_DEFAULT_HISTORY_BYTES	(1024u * 1024u)	/* per room */
+#define CHAT_HISTORY_MAX		10000u
 #define CHAT_MAX_ROOMS_LIMIT		4096u
 /* Joins and leaves are gathered this long into one PRESENCE frame. */
 #define CHAT_PRESENCE_WINDOW_MS		100u
@@ -60,6 +64,10 @@ struct chat_server_opts {
 	uint32_t max_rooms;	/* rooms per connection, 1..CHAT_MAX_ROOMS_LIMIT */
 	const char *nats;	/* NATS URLs, comma-separated; NULL: alone */
 	uint32_t relay_id;	/* with nats: this relay's number, 1..255 */
+	uint32_t history;	/* messages kept per room; 0 = no history */
+	uint32_t history_age;	/* s */
+	uint64_t history_bytes;	/* per room */
+	uint32_t history_replicas;	/* of the JetStream stream, 1..5 */
 	int verbose;		/* log connects and disconnects to stderr */
 };
 

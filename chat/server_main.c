@@ -40,6 +40,15 @@ static void usage(FILE *f)
 "                      an unreachable cluster is retried in the background\n"
 "  --relay-id N        with --nats: this relay's number, 1..255, different\n"
 "                      on every relay (its connection ids carry it)\n"
+"  --history N         messages of each room kept (sealed, as relayed) and\n"
+"                      replayed to members who join; with --nats kept in the\n"
+"                      JetStream stream VCDCHAT_HISTORY too, so they outlive\n"
+"                      the relay (default %u, at most %u; 0: no history)\n"
+"  --history-age S     nor older than S seconds, 1..%u (default %u)\n"
+"  --history-bytes BYTES  nor more bytes per room in this relay's memory\n"
+"                      (default %u; at least one largest message)\n"
+"  --history-replicas N  with --nats: copies of the stream JetStream keeps,\n"
+"                      1..5, at most the cluster's size (default 1)\n"
 "  -v, --verbose       log joins, leaves, limits and errors to stderr\n"
 "  -h, --help          this text\n"
 "      --version       print the version and exit\n"
@@ -70,6 +79,8 @@ static void usage(FILE *f)
 "SIGINT or SIGTERM closes every connection and exits 0.\n",
 		CHAT_DEFAULT_PORT, CHAT_DEFAULT_MAX_CLIENTS, CHAT_DEFAULT_MAX_QUEUE,
 		CHAT_MAX_ROOMS_LIMIT, CHAT_DEFAULT_MAX_ROOMS,
+		CHAT_DEFAULT_HISTORY, CHAT_HISTORY_MAX, CHAT_DEFAULT_HISTORY_AGE,
+		CHAT_DEFAULT_HISTORY_AGE, CHAT_DEFAULT_HISTORY_BYTES,
 		CHAT_DEFAULT_MSG_RATE, CHAT_DEFAULT_MSG_BURST, CHAT_DEFAULT_BYTE_RATE,
 		CHAT_DEFAULT_BYTE_BURST, CHAT_DEFAULT_FLOOD_TIMEOUT,
 		CHAT_DEFAULT_HANDSHAKE_TIMEOUT, CHAT_DEFAULT_IDLE_TIMEOUT,
@@ -110,7 +121,8 @@ enum {
 	OPT_MAX_CLIENTS = 'c', OPT_MAX_QUEUE = 'q', OPT_LISTEN = 'l', OPT_PORT = 'p',
 	OPT_MSG_RATE = 256, OPT_MSG_BURST, OPT_BYTE_RATE, OPT_BYTE_BURST,
 	OPT_FLOOD, OPT_HANDSHAKE, OPT_IDLE, OPT_MAX_MEMORY, OPT_PER_ADDRESS,
-	OPT_WHO_PAGE, OPT_MAX_ROOMS, OPT_NATS, OPT_RELAY_ID,
+	OPT_WHO_PAGE, OPT_MAX_ROOMS, OPT_NATS, OPT_RELAY_ID, OPT_HISTORY,
+	OPT_HISTORY_AGE, OPT_HISTORY_BYTES, OPT_HISTORY_REPLICAS,
 };
 
 static const struct option opts[] = {
@@ -131,6 +143,10 @@ static const struct option opts[] = {
 	{ "max-rooms", required_argument, NULL, OPT_MAX_ROOMS },
 	{ "nats", required_argument, NULL, OPT_NATS },
 	{ "relay-id", required_argument, NULL, OPT_RELAY_ID },
+	{ "history", required_argument, NULL, OPT_HISTORY },
+	{ "history-age", required_argument, NULL, OPT_HISTORY_AGE },
+	{ "history-bytes", required_argument, NULL, OPT_HISTORY_BYTES },
+	{ "history-replicas", required_argument, NULL, OPT_HISTORY_REPLICAS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -161,6 +177,11 @@ static const struct num_opt {
 	{ OPT_WHO_PAGE, 0, 1, CHAT_WHO_PAGE_MAX, FIELD(who_page) },
 	{ OPT_MAX_ROOMS, 0, 1, CHAT_MAX_ROOMS_LIMIT, FIELD(max_rooms) },
 	{ OPT_RELAY_ID, 0, 1, 255, FIELD(relay_id) },
+	{ OPT_HISTORY, 0, 0, CHAT_HISTORY_MAX, FIELD(history) },
+	{ OPT_HISTORY_AGE, 0, 1, CHAT_DEFAULT_HISTORY_AGE, FIELD(history_age) },
+	{ OPT_HISTORY_BYTES, 1, CHAT_RELAY_HDR_LEN + CHAT_MAX_MSG, 1ull << 32,
+	  FIELD(history_bytes) },
+	{ OPT_HISTORY_REPLICAS, 0, 1, 5, FIELD(history_replicas) },
 };
 
 /* Store one numeric option; -1 when its value is bad. */

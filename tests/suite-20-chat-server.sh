@@ -124,6 +124,26 @@ else
 	t_fail "start chat-server"
 fi
 
+if start_server history build/chat-server --listen 127.0.0.1 $NOLIMITS --history 50; then
+	t_check "history: a late joiner gets the newest --history messages as HISTORY, in order, before live ones" \
+		scenario history 50
+	stop_server >/dev/null
+else
+	t_fail "start chat-server --history 50"
+fi
+if start_server default-history build/chat-server --listen 127.0.0.1 $NOLIMITS; then
+	t_check "history: 200 messages kept by default" scenario history 200
+	stop_server >/dev/null
+else
+	t_fail "start chat-server (default history)"
+fi
+if start_server no-history build/chat-server --listen 127.0.0.1 --history 0; then
+	t_check "--history 0: no HISTORY frames" scenario no-history
+	stop_server >/dev/null
+else
+	t_fail "start chat-server --history 0"
+fi
+
 if start_server full build/chat-server --listen 127.0.0.1 --max-clients 3; then
 	t_check "server full: REFUSED(FULL) and close, others unaffected" scenario full 3
 	stop_server >/dev/null

@@ -11,7 +11,8 @@
 # script: messages both ways exactly once in order, WHO and presence across
 # relays, a relay killed, a NATS node killed, NATS down at relay start,
 # malformed and forged messages published on NATS, real chat-clients on two
-# relays, a chat-client failing over from a killed relay to the other) and
+# relays, a chat-client failing over from a killed relay to the other,
+# room history kept in JetStream and replayed to late joiners) and
 # a short fuzz run of the federation message parser.
 # Expects `make all tests` and `make SAN=1 all tests` (tests/run-all does).
 set -u
@@ -43,8 +44,8 @@ scenarios() {
 }
 
 if command -v nats-server >/dev/null; then
-	scenarios build plain all clients failover
-	scenarios build/san asan all failover
+	scenarios build plain all clients failover history
+	scenarios build/san asan all failover history
 else
 	t_fail "nats-server is not installed (tools/install-deps)"
 fi

@@ -406,11 +406,11 @@ fi
 
 # ---- misbehaving or scripted servers ---------------------------------------
 FPORT=$(t_free_port)
-if start_helper fake-v3 "$FAKE" "$FPORT" version3; then
-	$CLIENT 127.0.0.1 "$FPORT" </dev/null >"$D/v3.out" 2>"$D/v3.err"
+if start_helper fake-v4 "$FAKE" "$FPORT" version4; then
+	$CLIENT 127.0.0.1 "$FPORT" </dev/null >"$D/v4.out" 2>"$D/v4.err"
 	rc=$?
-	t_check "protocol version 3 server: exit 1, one line naming the versions" \
-		sh -c "[ $rc = 1 ] && [ \$(wc -l <$D/v3.err) = 1 ] && grep -q 'protocol version 3, this client speaks 2' $D/v3.err"
+	t_check "protocol version 4 server: exit 1, one line naming the versions" \
+		sh -c "[ $rc = 1 ] && [ \$(wc -l <$D/v4.err) = 1 ] && grep -q 'protocol version 4, this client speaks 3' $D/v4.err"
 fi
 FPORT=$(t_free_port)
 if start_helper fake-err "$FAKE" "$FPORT" error; then
@@ -490,6 +490,26 @@ if start_helper fake-rejoin "$FAKE" "$FPORT" rejoin 11; then
 	kill -TERM "${CPID[rj]}" 2>/dev/null
 	wait_exit "${CPID[rj]}"
 	t_check "no sanitizer report from that client" no_san_report "$D/rj.err"
+fi
+# Room history (HISTORY frames): shown marked as history, even when sent
+# long before the join (11 s: beyond the join-time rule), once; duplicates
+# are dropped without a warning, and re-labelled ones fail.
+FPORT=$(t_free_port)
+if start_helper fake-history "$FAKE" "$FPORT" history 11; then
+	printf 'said earlier\nand then this\n' | $CLIENT --nick hs 127.0.0.1 "$FPORT" >/dev/null 2>&1
+	wait_for "$D/fake-history.log" '^recorded [1-9]' >/dev/null
+	client hj "$SAN_CLIENT" "$FPORT" --nick hj
+	wait_for "$D/fake-history.log" '^replayed' 300 >/dev/null
+	wait_for "$D/hj.out" 'cannot authenticate message from 9' >/dev/null
+	hangup hj
+	wait_exit "${CPID[hj]}"
+	t_check "history: messages sent before the join are shown once, marked (history), in order" \
+		sh -c "[ \$(grep -Ecx '$TS \\(history\\) <hs> said earlier' $D/hj.out) = 1 ] && [ \$(grep -Ecx '$TS \\(history\\) <hs> and then this' $D/hj.out) = 1 ] && grep -A1 'said earlier' $D/hj.out | grep -q 'and then this'"
+	t_check "history: a duplicate HISTORY is dropped silently (no replay warning), nothing shown unmarked" \
+		sh -c "! grep -q 'dropped a replayed' $D/hj.out && ! grep -v '(history)' $D/hj.out | grep -q '<hs>'"
+	t_check "history: re-labelled as another sender, it is rejected" \
+		grep -Eq "$TS \\* cannot authenticate message from 9" "$D/hj.out"
+	t_check "no sanitizer report from that client" no_san_report "$D/hj.err"
 fi
 # The server chooses nothing the keys depend on: the room id a client sends
 # equals an independent derivation from the passphrase and the room name

@@ -8,7 +8,7 @@ Usage: chat_fake_server.py PORT MODE
 Listens on 127.0.0.1:PORT, prints "ready", serves the connections MODE
 needs, then exits 0 (non-zero with a reason if a client did not behave as
 the mode expects).  Modes:
-  version3  answer every connection with a frame of protocol version 3
+  version4  answer every connection with a frame of protocol version 4
   error     send WELCOME, then ERROR(code 3, "bad things") and close
   linger    per connection: WELCOME, JOINED for its JOIN, wait for the
             client's first SEND (its hello), wait 1 s, send a PRESENCE batch
@@ -31,6 +31,12 @@ the mode expects).  Modes:
             closed ("closed"); when R reconnects (id 4) and joins again,
             S1's messages are relayed to it again and S2's for the first
             time, all with fresh server times ("replayed"); then closed.
+  history   client 1's SENDs are recorded until it closes; after WAIT
+            seconds (argument 3, default 11: beyond the join-time rule) a
+            second client (id 2) is served: each recorded message comes as
+            HISTORY from id 1, then all again as HISTORY (a duplicate), then
+            as HISTORY re-labelled as from id 9 ("replayed"); then the
+            connection is closed.
   rooms     print the room id of every JOIN (hex, one line "join ID") and
             answer JOINED; serves connections until none has come for 3 s.
 The server chooses nothing the keys depend on: there is no salt to offer
@@ -42,9 +48,10 @@ import struct
 import sys
 import time
 
-VERSION = 2
+VERSION = 3
 T_SEND, T_JOIN = 0x01, 0x04
 T_WELCOME, T_JOINED, T_RELAY, T_ERROR, T_PRESENCE = 0x81, 0x82, 0x84, 0x87, 0x89
+T_HISTORY = 0x8A
 P_JOINED = 1
 TIMEOUT = 20.0
 
@@ -67,8 +74,9 @@ def joined(room, clients, *ids):
                  b"".join(struct.pack(">IBB", i, P_JOINED, 0) for i in ids))
 
 
-def relay(room, sender, msg):
-    return frame(T_RELAY, room + struct.pack(">IQ", sender, now_ms()) + msg)
+def relay(room, sender, msg, ftype=T_RELAY):
+    """A RELAY (or, with ftype, a HISTORY) of msg as from sender, now."""
+    return frame(ftype, room + struct.pack(">IQ", sender, now_ms()) + msg)
 
 
 def answer_join(conn, buf, members=1):
@@ -100,9 +108,9 @@ def read_frames(sock, buf):
     return out, buf, False
 
 
-def mode_version3(ls):
+def mode_version4(ls):
     conn, _ = ls.accept()
-    conn.sendall(frame(T_WELCOME, struct.pack(">III", 1, 1, 64), version=3))
+    conn.sendall(frame(T_WELCOME, struct.pack(">III", 1, 1, 64), version=4))
     time.sleep(0.5)
     conn.close()
 
@@ -199,6 +207,21 @@ def mode_restart(ls, wait_s=11.0):
     b.close()
 
 
+def mode_history(ls, wait_s=11.0):
+    a, room, frames, buf, eof = serve_join(ls, 1, 1)
+    recorded = sends_until_eof(a, frames, buf, eof)
+    a.close()
+    print("recorded %d" % len(recorded), flush=True)
+    time.sleep(wait_s)
+    b, _, _, _, _ = serve_join(ls, 2, 1)
+    for ftype, sender in ((T_HISTORY, 1), (T_HISTORY, 1), (T_HISTORY, 9)):
+        for msg in recorded:
+            b.sendall(relay(room, sender, msg, ftype))
+    print("replayed", flush=True)
+    time.sleep(1.0)
+    b.close()
+
+
 def sends_until_eof(conn, frames, buf, eof):
     """The sealed messages (after the room id) of conn's SENDs, in order,
     until it closes; frames: those already read."""
@@ -272,10 +295,10 @@ def main():
     ls.listen(4)
     ls.settimeout(TIMEOUT)
     print("ready", flush=True)
-    modes = {"version3": mode_version3, "error": mode_error, "linger": mode_linger,
+    modes = {"version4": mode_version4, "error": mode_error, "linger": mode_linger,
              "replay": mode_replay, "restart": mode_restart, "rooms": mode_rooms,
-             "rejoin": mode_rejoin}
-    if mode in ("restart", "rejoin") and len(sys.argv) > 3:
+             "rejoin": mode_rejoin, "history": mode_history}
+    if mode in ("restart", "rejoin", "history") and len(sys.argv) > 3:
         modes[mode](ls, float(sys.argv[3]))
     else:
         modes[mode](ls)

@@ -101,12 +101,14 @@ class Proc:
 
 
 class Cluster:
-    """3 nats-server nodes routed to each other on loopback."""
+    """3 nats-server nodes routed to each other on loopback, JetStream on
+    (each node's store in TMP)."""
 
     def __init__(self, n=3):
         self.ports = [free_port() for _ in range(n)]
         self.cports = [free_port() for _ in range(n)]
         self.nodes = [None] * n
+        self.store = tempfile.mkdtemp(prefix="js.", dir=TMP)
 
     def url(self, i):
         return "nats://127.0.0.1:%d" % self.ports[i]
@@ -124,6 +126,7 @@ class Cluster:
             # clients know only the URLs they are given (so a relay given
             # one node really loses NATS when that node dies)
             "--no_advertise=true",
+            "-js", "--store_dir", os.path.join(self.store, "node%d" % i),
             "-n", "node%d" % i])
 
     def ready(self, i):
@@ -246,8 +249,42 @@ def nats_pub(port, items):
     return b"PONG" in buf
 
 
-def room_subject(room):
-    return "vcdchat.room." + room.hex()
+def stream_msgs(port, stream="VCDCHAT_HISTORY"):
+    """Messages a JetStream stream holds (its STREAM.INFO over NATS' text
+    protocol), or None when JetStream does not answer."""
+    import json
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.recv(4096)  # INFO
+        s.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":true,'
+                  b'"no_responders":true}\r\nSUB _INBOX.check 1\r\n'
+                  b"PUB $JS.API.STREAM.INFO.%s _INBOX.check 0\r\n\r\n" % stream.encode())
+        buf = b""
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            i = buf.find(b"MSG _INBOX.check")
+            if i >= 0:
+                head_end = buf.find(b"\r\n", i)
+                if head_end > 0:
+                    n = int(buf[i:head_end].split()[-1])
+                    body = buf[head_end + 2:head_end + 2 + n]
+                    if len(body) == n:
+                        return json.loads(body)["state"]["messages"]
+            if b"HMSG _INBOX.check" in buf:
+                return None     # no responders
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    except (OSError, ValueError, KeyError):
+        pass
+    return None
+
+
+def room_subject(room, kind="msg"):
+    """The subject of a room's MSGs ("msg", kept by JetStream) or of the
+    rest of its traffic ("ctl")."""
+    return "vcdchat.room." + room.hex() + "." + kind
 
 
 def fed_hdr(ftype, relay, instance, room=None):
@@ -412,7 +449,8 @@ def scenario_all():
         struct.pack(">BBBBQ", 2, 6, 9, 0, inst),             # version 2
         fed_hdr(6, 9, inst) + b"extra",
     ]
-    items = [(room_subj, x) for x in bad] + [("vcdchat.relays", x) for x in bad[-3:]]
+    items = ([(room_subj, x) for x in bad] + [(room_subject(csc.ROOM, "ctl"), x) for x in bad] +
+             [("vcdchat.relays", x) for x in bad[-3:]])
     result(nats_pub(cl.ports[(k + 1) % 3], items), "malformed messages published on NATS")
     d1.say(b"still-fine")
     got_a = relays_of(drain(a, 1.0))
@@ -514,11 +552,13 @@ def client_id(path, n):
 
 
 def message_lines(path):
-    """The '<nick> text' part of every message line of a client's log."""
+    """The '<nick> text' part of every message line of a client's log
+    (live, or marked as history)."""
     try:
         with open(path, errors="replace") as f:
-            return [ln.split("] ", 1)[1] for ln in f.read().splitlines()
-                    if "] <" in ln]
+            return [ln.split("] ", 1)[1].replace("(history) ", "", 1)
+                    for ln in f.read().splitlines()
+                    if "] <" in ln or "] (history) <" in ln]
     except OSError:
         return []
 
@@ -526,7 +566,8 @@ def message_lines(path):
 def scenario_failover():
     """A chat-client given both relays (--server r1 --server r2) fails over
     when its relay is killed: it reconnects to the other, rejoins, says its
-    nick again, and messages both ways arrive exactly once."""
+    nick again, and messages both ways arrive exactly once, also one sent
+    while it was reconnecting (live, or as history when it came first)."""
     _, r1, r2, env = two_federated_relays("frelay")
     ar, aw = os.pipe()
     br, bw = os.pipe()
@@ -549,6 +590,7 @@ def scenario_failover():
                     log_has(alice.log, "<bob> bob before the failover"), 15)
     result(ok, "failover: messages both ways before relay 1 dies")
     r1.proc.stop(signal.SIGKILL)
+    os.write(bw, b"bob during the failover\n")
     ok = wait_until(lambda: log_has(alice.log, "reconnected to 127.0.0.1:%d as alice" % r2.port), 15)
     result(ok and log_has(alice.log, "connection to 127.0.0.1:%d lost (" % r1.port),
            "failover: relay 1 killed, alice says so and reconnects to relay 2")
@@ -573,11 +615,14 @@ def scenario_failover():
     os.close(bw)
     alice.stop()
     bob.stop()
-    for who, lines in (("alice", message_lines(alice.log)), ("bob", message_lines(bob.log))):
+    for who, lines, n in (("alice", message_lines(alice.log), 3),
+                          ("bob", message_lines(bob.log), 2)):
         dup = sorted(set(ln for ln in lines if lines.count(ln) > 1))
-        result(len(lines) == 2 and not dup,
-               "failover: %s's screen shows each of the 2 messages once" % who,
+        result(len(lines) == n and not dup,
+               "failover: %s's screen shows each of the %d messages once" % (who, n),
                "lines %r" % lines)
+    result("<bob> bob during the failover" in message_lines(alice.log),
+           "failover: alice got what bob said while she reconnected")
     warn = [w for w in ("dropped a", "cannot authenticate")
             if log_has(alice.log, w) or log_has(bob.log, w)]
     result(not warn, "failover: no message refused (epoch and sequence numbers kept)",
@@ -588,6 +633,77 @@ def scenario_failover():
                                                      "runtime error:"))]
     result(not sanitizer, "failover: no sanitizer report", " ".join(sanitizer))
     r2.proc.stop()
+
+
+def wait_history(peer, n, timeout=10):
+    """Read until peer holds n HISTORY frames (or timeout): [(sender, ms,
+    bytes)] of them."""
+    end = time.monotonic() + timeout
+    peer.sock.settimeout(0.2)
+    try:
+        while len(peer.history) < n and time.monotonic() < end:
+            peer.read()
+    finally:
+        peer.sock.settimeout(csc.TIMEOUT)
+    return [csc.relay(h) for h in peer.history]
+
+
+def scenario_history():
+    """Room history in JetStream: a member who joins on a relay where the
+    room has nobody yet gets what was said on another relay (HISTORY frames:
+    the RELAYs' sender, time and bytes, in order), and so does one who joins
+    a relay that restarted since (the stream outlives relays); a malformed
+    message published on the room's message subject is kept by the stream
+    but dropped by the relays that read it."""
+    cl, ra, rb, _ = two_federated_relays("hrelay")
+    ok = wait_until(lambda: all(log_has(r.log, "room history in JetStream stream")
+                                for r in (ra, rb)), 30)
+    result(ok, "history: both relays keep room history in the JetStream stream")
+    room = b"history-room-id!"
+    a, watcher = ra.peer(room), ra.peer(room)
+    result(nats_pub(cl.ports[1], [(room_subject(room), b"garbage in the stream")]),
+           "history: a malformed message published on the room's message subject")
+    for i in range(5):
+        a.say(b"history-%d" % i)
+    got = []
+    watcher.sock.settimeout(5)
+    while len(got) < 5:
+        p = watcher.expect(csc.T_RELAY)
+        if p is None:
+            break
+        got.append(csc.relay(p))
+    watcher.sock.settimeout(csc.TIMEOUT)
+    result(len(got) == 5, "history: 5 messages said on relay 1")
+    held = []
+    ok = wait_until(lambda: held.append(stream_msgs(cl.ports[2])) or
+                    (held[-1] or 0) >= 6, 10, 0.2)
+    result(ok, "history: the stream holds them (and the malformed one)",
+           "stream messages: %s" % held[-1:])
+    b = rb.peer(room)
+    hist = wait_history(b, 5)
+    result(hist == got, "history: a late joiner on relay 2 (the room's first "
+           "member there) gets them from JetStream, in order, as relayed",
+           "got %r" % [h[2] for h in hist])
+    b.say(b"said on relay 2")
+    p = watcher.expect(csc.T_RELAY)
+    result(p is not None and csc.relay(p)[2] == b"said on relay 2",
+           "history: and talks live with relay 1")
+    for x in (a, watcher):
+        x.close()
+    ra.proc.stop()
+    ra2 = Relay("hrelay-a2", 1, cl.urls([1, 0, 2]))
+    wait_until(lambda: log_has(ra2.log, "room history in JetStream stream"), 30)
+    c = ra2.peer(room)
+    hist = wait_history(c, 6)
+    result([h[2] for h in hist] == [g[2] for g in got] + [b"said on relay 2"],
+           "history: after relay 1 restarted, a member joining there gets all 6",
+           "got %r" % [h[2] for h in hist])
+    result(all(log_has(r.log, "dropped a malformed NATS message") for r in (rb, ra2)),
+           "history: the malformed message in the stream was dropped by both relays")
+    for x in (b, c):
+        x.close()
+    codes = [r.proc.stop() for r in (rb, ra2)]
+    result(codes == [0, 0], "history: relays exit 0 on SIGTERM", "codes %s" % codes)
 
 
 def room_id_of(name, passphrase):
@@ -601,7 +717,7 @@ def main():
         print(__doc__)
         return 2
     BUILD = sys.argv[1]
-    scenarios = sys.argv[2:] or ["all", "clients", "failover"]
+    scenarios = sys.argv[2:] or ["all", "clients", "failover", "history"]
     if not shutil.which("nats-server"):
         result(False, "nats-server installed (tools/install-deps)")
         return 1

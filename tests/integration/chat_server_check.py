@@ -18,11 +18,11 @@ import sys
 import threading
 import time
 
-VERSION = 2
+VERSION = 3
 T_SEND, T_WHO, T_PONG, T_JOIN, T_PART = 0x01, 0x02, 0x03, 0x04, 0x05
 T_WELCOME, T_JOINED = 0x81, 0x82
 T_RELAY, T_WHO_REPLY, T_REFUSED, T_ERROR = 0x84, 0x85, 0x86, 0x87
-T_PING, T_PRESENCE = 0x88, 0x89
+T_PING, T_PRESENCE, T_HISTORY = 0x88, 0x89, 0x8A
 P_JOINED, P_LEFT = 1, 2
 (LEAVE_QUIT, LEAVE_SLOW, LEAVE_ERROR, LEAVE_SHUTDOWN, LEAVE_FLOOD, LEAVE_TIMEOUT,
  LEAVE_MEMORY, LEAVE_PART) = range(8)
@@ -98,6 +98,8 @@ class Peer:
         self.seen_self = False
         self.presence_frames = 0
         self.clients = None
+        self.history = []       # HISTORY payloads, in arrival order
+        self.live_first = False  # a RELAY came before any HISTORY
         self.eof = False
         self.errors = []
 
@@ -149,6 +151,10 @@ class Peer:
                     self.send(frame(T_PONG))
                 except OSError:
                     pass
+        if f is not None and f[0] == T_HISTORY:
+            self.history.append(f[1])
+        if f is not None and f[0] == T_RELAY and not self.history:
+            self.live_first = True
         if f is not None and f[0] == T_PRESENCE and f[1][:ROOM_ID_LEN] == self.room:
             self.presence_frames += 1
             _, self.clients, entries = presence(f[1])
@@ -159,7 +165,7 @@ class Peer:
                     self.seen_self = True
         return f
 
-    def expect(self, want_type, skip=(T_PRESENCE,)):
+    def expect(self, want_type, skip=(T_PRESENCE, T_HISTORY)):
         """Next frame of want_type, skipping frames of the types in skip."""
         while True:
             f = self.read()
@@ -344,7 +350,8 @@ def sc_full(max_clients):
 
 BAD_FRAMES = {
     "bad-version": (frame(T_SEND, b"hi", version=1), ERR_VERSION),
-    "version-3": (frame(T_SEND, b"hi", version=3), ERR_VERSION),
+    "version-2": (frame(T_SEND, b"hi", version=2), ERR_VERSION),
+    "version-4": (frame(T_SEND, b"hi", version=4), ERR_VERSION),
     "version-0": (frame(T_SEND, b"hi", version=0), ERR_VERSION),
     "bad-type": (frame(0x06, b""), ERR_MALFORMED),
     "server-type": (frame(T_RELAY, b"x" * 29), ERR_MALFORMED),
@@ -1054,6 +1061,77 @@ def sc_session():
     time.sleep(1)
 
 
+def peer_in(room):
+    """A Peer that joined room (and only it)."""
+    p = Peer()
+    p.room = room
+    p.welcome()
+    return p
+
+
+def sc_history(limit=200):
+    """A member who joins later gets the room's recent messages as HISTORY
+    frames right after its JOINED: the RELAYs' sender, time and bytes, oldest
+    first, the newest `limit` (--history) of them; nothing of other rooms;
+    a room whose last member left starts afresh (a lone relay keeps
+    history in memory, for as long as the room has members)."""
+    room = b"history-room-%03d" % (now_ms() % 1000)
+    other = b"history-other-%02d" % (now_ms() % 100)
+    a, b = peer_in(room), peer_in(room)
+    b.join(other)
+    a.join(other)
+    a.say(b"in another room", room=other)
+    for i in range(limit + 5):
+        a.say(b"history-%04d" % i)
+    got = []    # what b saw live, in the server's order
+    while len(got) < limit + 5:
+        p = b.expect(T_RELAY)
+        if not check(p is not None, "live relay %d arrives" % len(got)):
+            return
+        if relay_room(p) == room:
+            got.append(relay(p))
+    c = peer_in(room)
+    a.say(b"live-after-join")
+    p = c.expect(T_RELAY)
+    check(p is not None and relay(p)[2] == b"live-after-join", "a live message follows")
+    check(not c.live_first, "HISTORY frames come before live RELAYs")
+    hist = [relay(h) for h in c.history]
+    check(all(relay_room(h) == room for h in c.history), "history names the room joined")
+    check(len(hist) == limit, "the newest %d messages come as history (got %d)"
+          % (limit, len(hist)))
+    check(hist == got[-limit:],
+          "history frames carry the relayed sender, time and bytes, in order")
+    check(b"in another room" not in [h[2] for h in hist], "no other room's messages")
+    # a room that emptied starts afresh
+    for x in (a, b, c):
+        x.close()
+    time.sleep(0.3)
+    d = peer_in(room)
+    d.say(b"probe")
+    time.sleep(0.3)
+    e = peer_in(room)
+    d.say(b"probe-2")
+    p = e.expect(T_RELAY)
+    check(p is not None and relay(p)[2] == b"probe-2", "the new room relays")
+    check([relay(h)[2] for h in e.history] == [b"probe"],
+          "a room that emptied keeps nothing of before (history: %s)" %
+          [relay(h)[2][:16] for h in e.history])
+
+
+def sc_no_history():
+    """--history 0: a late joiner gets no HISTORY frame."""
+    a = Peer()
+    a.welcome()
+    a.say(b"before")
+    time.sleep(0.2)
+    b = Peer()
+    b.welcome()
+    a.say(b"after")
+    p = b.expect(T_RELAY)
+    check(p is not None and relay(p)[2] == b"after", "live relay arrives")
+    check(not b.history, "no history with --history 0")
+
+
 def main():
     global PORT
     if len(sys.argv) < 3:
@@ -1067,7 +1145,8 @@ def main():
           "session": sc_session, "rate": sc_rate, "byte-rate": sc_byte_rate,
           "handshake": sc_handshake, "idle": sc_idle, "header-only": sc_header_only,
           "memory": sc_memory, "per-address": sc_per_address, "presence": sc_presence,
-          "who-pages": sc_who_pages, "accept-stall": sc_accept_stall}[name]
+          "who-pages": sc_who_pages, "accept-stall": sc_accept_stall,
+          "history": sc_history, "no-history": sc_no_history}[name]
     try:
         fn(*args)
     except Exception as e:  # an unexpected close or timeout is a failure

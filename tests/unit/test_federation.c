@@ -128,8 +128,15 @@ static void test_subject(void **state)
 	(void)state;
 	memset(id, 0xab, sizeof(id));
 	id[15] = 0x01;
-	fed_room_subject(s, id);
-	assert_string_equal(s, "vcdchat.room.ababababababababababababababab01");
+	fed_room_subject(s, id, FED_T_MSG);
+	assert_string_equal(s, "vcdchat.room.ababababababababababababababab01.msg");
+	fed_room_subject(s, id, FED_T_SNAPSHOT);
+	assert_string_equal(s, "vcdchat.room.ababababababababababababababab01.ctl");
+	fed_room_subject(s, id, FED_T_JOIN);
+	assert_string_equal(s, "vcdchat.room.ababababababababababababababab01.ctl");
+	fed_room_subject(s, id, 0);
+	assert_string_equal(s, "vcdchat.room.ababababababababababababababab01.*");
+	assert_int_equal(strlen(s) + 1, FED_SUBJECT_LEN - 2);
 }
 
 static void test_peers(void **state)

@@ -55,11 +55,13 @@ static void test_hdr_errors(void **state)
 	const uint8_t v = CHAT_PROTO_VERSION;
 
 	(void)state;
-	assert_int_equal(v, 2);
+	assert_int_equal(v, 3);
 	hdr(b, 1, CHAT_T_SEND, 0, 5);	/* version 1 peers are not understood */
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EPROTONOSUPPORT);
 	assert_int_equal(h.version, 1);
-	hdr(b, 3, CHAT_T_SEND, 0, 5);
+	hdr(b, 2, CHAT_T_SEND, 0, 5);	/* nor version 2 (no HISTORY) */
+	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EPROTONOSUPPORT);
+	hdr(b, 4, CHAT_T_SEND, 0, 5);
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EPROTONOSUPPORT);
 	hdr(b, 0, CHAT_T_SEND, 0, 5);
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EPROTONOSUPPORT);
@@ -83,7 +85,7 @@ static void test_hdr_errors(void **state)
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
 	hdr(b, v, 0x83, 0, 13);		/* LEFT of version 1 */
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
-	hdr(b, v, 0x8a, 0, 0);
+	hdr(b, v, 0x8b, 0, 0);		/* after HISTORY */
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
 	hdr(b, v, 0xff, 0, 0);
 	assert_int_equal(chat_hdr_parse(b, sizeof(b), &h), -EBADMSG);
@@ -101,7 +103,7 @@ static void test_type_direction(void **state)
 			     chat_type_from_server((uint8_t)t));
 	}
 	assert_int_equal(nc, 5);
-	assert_int_equal(ns, 8);
+	assert_int_equal(ns, 9);
 	assert_true(chat_type_from_client(CHAT_T_SEND));
 	assert_true(chat_type_from_client(CHAT_T_WHO));
 	assert_true(chat_type_from_client(CHAT_T_PONG));
@@ -111,7 +113,9 @@ static void test_type_direction(void **state)
 	assert_true(chat_type_from_server(CHAT_T_ERROR));
 	assert_true(chat_type_from_server(CHAT_T_PING));
 	assert_true(chat_type_from_server(CHAT_T_PRESENCE));
+	assert_true(chat_type_from_server(CHAT_T_HISTORY));
 	assert_false(chat_type_from_server(0x83));
+	assert_false(chat_type_from_server(0x8b));
 }
 
 static void test_hdr_put_roundtrip(void **state)

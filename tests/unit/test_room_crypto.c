@@ -402,6 +402,22 @@ static void test_replay_and_reorder(void **state)
 				   NOW - REPLAY_FRESH_MS - 1, f->body, &got, NULL),
 			 -ESTALE);
 	replay_guard_free(&g);
+
+	/* History (HISTORY frames) reaches back a day, no further, and is
+	 * deduplicated against what was shown live. */
+	assert_int_equal(room_open_history(f->rx, MY_ID, m2, l2, &g,
+					   NOW + REPLAY_HISTORY_MS + REPLAY_FRESH_MS + 1,
+					   f->body, &got, NULL), -ESTALE);
+	assert_int_equal(room_open_history(f->rx, MY_ID, m2, l2, &g,
+					   NOW - REPLAY_FRESH_MS - 1, f->body, &got, NULL),
+			 -ESTALE);
+	assert_int_equal(room_open(f->rx, MY_ID, m1, l1, &g, NOW, f->body, &got, NULL), 0);
+	assert_int_equal(room_open_history(f->rx, MY_ID, m1, l1, &g,
+					   NOW + REPLAY_HISTORY_MS, f->body, &got, NULL),
+			 -EALREADY);
+	assert_int_equal(room_open_history(f->rx, MY_ID, m2, l2, &g,
+					   NOW + REPLAY_HISTORY_MS, f->body, &got, NULL), 0);
+	replay_guard_free(&g);
 }
 
 /* The guard's runs: one message with a huge sequence number, or a member
@@ -446,12 +462,16 @@ static void test_replay_guard_poisoning(void **state)
 	assert_false(replay_is_new(&g, 7, 42, 150));
 	assert_false(replay_is_new(&g, 7, 42, 203 + 3 * REPLAY_RUNS_MAX - 1));
 	assert_true(replay_is_new(&g, 7, 42, 203 + 3 * REPLAY_RUNS_MAX));
-	/* senders silent past twice the freshness window are forgotten when the
-	 * table fills up; the others stay */
+	/* senders are still known while history could bring their messages
+	 * back (a day), and forgotten past it when the table fills up */
 	for (i = 0; i < 64; i++)
 		assert_int_equal(replay_record(&g, 100 + (uint32_t)i, i, 0,
-					       t + 3ull * REPLAY_FRESH_MS), 0);
-	assert_int_equal(replay_senders(&g), 64);
+					       t + REPLAY_HISTORY_MS), 0);
+	assert_false(replay_is_new(&g, 7, 42, 150));	/* a day on: still known */
+	for (i = 0; i < 64; i++)
+		assert_int_equal(replay_record(&g, 200 + (uint32_t)i, i, 0,
+					       t + REPLAY_HISTORY_MS + 3ull * REPLAY_FRESH_MS), 0);
+	assert_int_equal(replay_senders(&g), 128);
 	assert_true(replay_is_new(&g, 7, 42, 150));	/* forgotten: stale anyway */
 	replay_guard_free(&g);
 }

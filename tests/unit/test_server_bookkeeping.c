@@ -3,8 +3,8 @@
  * test_server_bookkeeping.c - unit tests of chat-server's bookkeeping:
  * token buckets (rate_limit.c), FIFO timer queues (timer_queue.c),
  * per-address counts and keys (addr_limit.c), connection ids that never
- * silently repeat (id_alloc.c), the WHO page index (member_index.c) and
- * presence batches (presence.c).
+ * silently repeat (id_alloc.c), the WHO page index (member_index.c),
+ * presence batches (presence.c) and room history (room_history.c).
  *
  * Does not own: the server's use of them over sockets
  * (tests/suite-20-chat-server.sh).
@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,8 +28,10 @@
 #include "member_index.h"
 #include "presence.h"
 #include "rate_limit.h"
+#include "room_history.h"
 #include "room_table.h"
 #include "timer_queue.h"
+#include "wire.h"
 
 /* ---- rate_limit ---------------------------------------------------------- */
 
@@ -479,10 +482,120 @@ static void test_rooms(void **state)
 	room_table_free(&t);
 }
 
+/* ---- room_history ---------------------------------------------------------- */
+
+static const uint8_t HROOM[CHAT_ROOM_ID_LEN] = "history-room-id";
+
+/* The sender and time of the i-th frame; its message bytes in *msg. */
+static void hist_at(const struct room_history *h, uint32_t i, uint32_t *sender,
+		    uint64_t *ms, const uint8_t **msg, size_t *len)
+{
+	const struct chat_buf *f = history_frame(h, i);
+
+	assert_non_null(f);
+	assert_int_equal(f->data[0], CHAT_PROTO_VERSION);
+	assert_int_equal(f->data[1], CHAT_T_HISTORY);
+	assert_int_equal(wire_get32(f->data + 4), f->len - CHAT_HDR_LEN);
+	assert_memory_equal(f->data + CHAT_HDR_LEN, HROOM, CHAT_ROOM_ID_LEN);
+	*sender = wire_get32(f->data + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN);
+	*ms = wire_get64(f->data + CHAT_HDR_LEN + CHAT_ROOM_ID_LEN + 4);
+	*msg = f->data + CHAT_RELAY_HDR_LEN;
+	*len = f->len - CHAT_RELAY_HDR_LEN;
+}
+
+static void test_history_bounds(void **state)
+{
+	const struct history_cfg cfg = { .msgs = 5, .age_ms = 10000, .bytes = 1 << 20 };
+	const uint64_t now = 1000000;
+	struct room_history h = { 0 };
+	struct chat_buf *f = NULL;
+	const uint8_t *msg;
+	uint64_t ms;
+	uint32_t i, sender;
+	size_t len;
+	char m[16];
+
+	(void)state;
+	for (i = 0; i < 8; i++) {	/* count: the newest 5 stay */
+		snprintf(m, sizeof(m), "msg-%u", i);
+		assert_int_equal(history_add(&h, &cfg, HROOM, 7, now + i, (uint8_t *)m,
+					     strlen(m), now + i, &f), 1);
+		assert_non_null(f);
+	}
+	assert_int_equal(history_count(&h), 5);
+	for (i = 0; i < 5; i++) {
+		hist_at(&h, i, &sender, &ms, &msg, &len);
+		snprintf(m, sizeof(m), "msg-%u", i + 3);
+		assert_int_equal(sender, 7);
+		assert_int_equal(ms, now + i + 3);
+		assert_int_equal(len, strlen(m));
+		assert_memory_equal(msg, m, len);
+	}
+	/* the same message again (JetStream overlapping what came live) */
+	assert_int_equal(history_add(&h, &cfg, HROOM, 7, now + 5, (uint8_t *)"msg-5", 5,
+				     now + 9, NULL), 0);
+	/* the same time and bytes from another sender is another message */
+	assert_int_equal(history_add(&h, &cfg, HROOM, 8, now + 5, (uint8_t *)"msg-5", 5,
+				     now + 9, NULL), 1);
+	assert_int_equal(history_count(&h), 5);
+	/* late: put in place by time; older than all five kept: not taken */
+	assert_int_equal(history_add(&h, &cfg, HROOM, 9, now + 4, (uint8_t *)"late", 4,
+				     now + 9, NULL), 1);
+	hist_at(&h, 0, &sender, &ms, &msg, &len);
+	assert_int_equal(ms, now + 4);
+	assert_int_equal(sender, 9);
+	hist_at(&h, 4, &sender, &ms, &msg, &len);
+	assert_int_equal(ms, now + 7);
+	assert_int_equal(history_add(&h, &cfg, HROOM, 9, now, (uint8_t *)"old", 3,
+				     now + 9, NULL), 0);
+	/* age: past age_ms they go, and none that old is taken */
+	assert_int_equal(history_add(&h, &cfg, HROOM, 9, now - 20000, (uint8_t *)"x", 1,
+				     now + 9, NULL), 0);
+	history_expire(&h, &cfg, now + 5 + 10000);	/* 4, 5, 5, 6, 7: the 4 goes */
+	assert_int_equal(history_count(&h), 4);
+	history_expire(&h, &cfg, now + 8 + 10000);
+	assert_int_equal(history_count(&h), 0);
+	history_free(&h);
+}
+
+static void test_history_bytes(void **state)
+{
+	const struct history_cfg cfg = { .msgs = 100, .age_ms = 10000,
+					 .bytes = 3 * (sizeof(struct chat_buf) +
+						       CHAT_RELAY_HDR_LEN + 1000) };
+	static uint8_t big[4000];
+	struct room_history h = { 0 };
+	uint32_t i;
+	size_t held;
+
+	(void)state;
+	for (i = 0; i < 10; i++)
+		assert_int_equal(history_add(&h, &cfg, HROOM, 7, 100 + i, big, 1000, 100,
+					     NULL), 1);
+	assert_int_equal(history_count(&h), 3);	/* the byte bound */
+	held = history_bytes(&h);
+	assert_true(held >= cfg.bytes);		/* frames + the ring itself */
+	/* one message over the bound alone is not kept (nor does it evict) */
+	assert_int_equal(history_add(&h, &cfg, HROOM, 7, 200, big, sizeof(big), 100, NULL),
+			 0);
+	assert_int_equal(history_count(&h), 0);
+	/* off: nothing kept */
+	{
+		const struct history_cfg off = { .msgs = 0, .age_ms = 10000, .bytes = 1 << 20 };
+
+		assert_int_equal(history_add(&h, &off, HROOM, 7, 300, big, 10, 300, NULL), 0);
+		assert_int_equal(history_count(&h), 0);
+	}
+	history_free(&h);
+	assert_int_equal(history_bytes(&h), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rate_buckets),
+		cmocka_unit_test(test_history_bounds),
+		cmocka_unit_test(test_history_bytes),
 		cmocka_unit_test(test_rate_unlimited),
 		cmocka_unit_test(test_timer_queue),
 		cmocka_unit_test(test_addr_keys),
