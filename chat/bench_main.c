@@ -335,7 +335,8 @@ static void phase_settle(struct bench *b, double hold_s)
 			last = bench_now_ns();
 		}
 	}
-	if (hold_s <= 0 && b->senders)
+	/* --senders 0 announces it is in the room (once, not after receiving) */
+	if (hold_s <= 0 && (b->senders || b->t0_ns))
 		return;
 	fprintf(stderr, "connected %u clients\n", b->n_ready);
 	hold_end = bench_now_ns() + (uint64_t)(hold_s * 1e9);
