@@ -13,6 +13,9 @@
  * the raw text as payload, chat/bench_peers.h).  Every message body starts with the send time
  * (CLOCK_MONOTONIC ns), the sender's index and a sequence number, so a
  * receiver in the same process computes latency and checks order.
+ * Several servers (--server, repeated: federated relays): clients are dealt
+ * round-robin over them, senders too, and latency is also kept apart for
+ * receivers on the sender's server and on another one.
  */
 #ifndef VCD_CHAT_BENCH_H
 #define VCD_CHAT_BENCH_H
@@ -21,6 +24,7 @@
 #include <stdint.h>
 
 #include "bench_stats.h"
+#include "client_servers.h"
 #include "event_loop.h"
 #include "frame.h"
 
@@ -39,6 +43,7 @@ struct bconn {
 	uint32_t id;		/* server-assigned id (frames) */
 	int32_t sender;		/* sender index, or -1 */
 	uint8_t state;
+	uint8_t srv;		/* index in bench.target: idx % n_targets */
 	uint64_t got;		/* messages delivered to this client */
 	uint8_t greeted;	/* raw: has seen a roll-call line */
 	uint8_t *in;		/* unparsed input (partial frame or line) */
@@ -47,10 +52,17 @@ struct bconn {
 	size_t out_len, out_off, out_cap;
 };
 
+/* One server under test (--server, or --host/--port). */
+struct bench_target {
+	int family;
+	uint8_t addr[28];	/* struct sockaddr_storage-sized enough */
+	uint32_t addr_len;
+	uint32_t clients, senders;	/* of ours connecting to it */
+};
+
 struct bench {
 	/* options */
-	const char *host;
-	unsigned port;
+	struct client_servers servers;	/* as given, in order */
 	uint32_t clients, senders;
 	double rate;		/* msgs/s per sender, 0 = as fast as taken */
 	uint32_t size;		/* message body bytes */
@@ -66,9 +78,9 @@ struct bench {
 	struct bconn *conns;
 	uint8_t *scratch;
 	uint8_t room[CHAT_ROOM_ID_LEN];	/* the room every client joins */
-	int addr_family;
-	uint8_t addr[28];	/* struct sockaddr_storage-sized enough */
-	uint32_t addr_len;
+	/* Client i connects to target[i % n_targets], senders included. */
+	struct bench_target target[CLIENT_SERVERS_MAX];
+	uint32_t n_targets;
 
 	/* progress */
 	uint32_t n_connecting, n_ready, n_closed, n_greeted;
@@ -86,6 +98,9 @@ struct bench {
 
 	/* results */
 	struct lat_hist lat;
+	/* Several servers: the same split by whether the receiver's server is
+	 * the sender's (same) or another one (cross: relayed between them). */
+	struct lat_hist lat_same, lat_cross;
 	uint64_t deliveries;		/* all */
 	uint64_t deliveries_window;	/* between t0 and t_end */
 	uint64_t errors;

@@ -37,36 +37,34 @@ static struct bconn *conn_of(struct ev_watch *w)
 	return (struct bconn *)((char *)w - offsetof(struct bconn, w));
 }
 
+/* A connection that could not even start: closed, and an error. */
+static int connect_failed(struct bench *b, struct bconn *c, int fd, const char *what)
+{
+	bench_error(b, "client %u: %s: %s", c->idx, what, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	c->state = BC_CLOSED;
+	b->n_closed++;
+	b->errors++;
+	return -1;
+}
+
 int bconn_connect(struct bench *b, struct bconn *c)
 {
-	int fd = socket(b->addr_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	const struct bench_target *t = &b->target[c->srv];
+	int fd = socket(t->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
 
-	if (fd < 0) {
-		bench_error(b, "socket: %s", strerror(errno));
-		c->state = BC_CLOSED;
-		b->n_closed++;
-		return -1;
-	}
+	if (fd < 0)
+		return connect_failed(b, c, -1, "socket");
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)b->addr, b->addr_len) < 0 &&
-	    errno != EINPROGRESS) {
-		bench_error(b, "connect: %s", strerror(errno));
-		close(fd);
-		c->state = BC_CLOSED;
-		b->n_closed++;
-		return -1;
-	}
+	if (connect(fd, (const struct sockaddr *)t->addr, t->addr_len) < 0 &&
+	    errno != EINPROGRESS)
+		return connect_failed(b, c, fd, "connect");
+	if (ev_watch_start(b->loop, &c->w, fd, EV_WRITE, on_conn) < 0)
+		return connect_failed(b, c, fd, "epoll");
 	c->state = BC_CONNECTING;
 	b->n_connecting++;
-	if (ev_watch_start(b->loop, &c->w, fd, EV_WRITE, on_conn) < 0) {
-		bench_error(b, "epoll: %s", strerror(errno));
-		close(fd);
-		c->state = BC_CLOSED;
-		b->n_connecting--;
-		b->n_closed++;
-		return -1;
-	}
 	return 0;
 }
 
@@ -116,14 +114,18 @@ static void delivered(struct bench *b, struct bconn *c, uint32_t sender,
 {
 	uint64_t now = bench_now_ns();
 
-	if (sender >= b->senders || sent_ns > now) {
+	/* --senders 0: the senders are another process's (same servers). */
+	if ((b->senders && sender >= b->senders) || sent_ns > now) {
 		bench_error(b, "garbled message at client %u", c->idx);
 		b->errors++;
 		return;
 	}
 	lat_hist_add(&b->lat, now - sent_ns);
+	if (b->n_targets > 1)
+		lat_hist_add(sender % b->n_targets == c->srv ? &b->lat_same :
+			     &b->lat_cross, now - sent_ns);
 	count_delivery(b, c, now);
-	if (c->idx == b->probe)
+	if (c->idx == b->probe && sender < b->senders)
 		b->probe_got[sender]++;
 }
 

@@ -2,10 +2,13 @@
 /*
  * bench_main.c - chat-bench: command line and the phases of one run.
  *
- * Owns: options, resolving the server address, raising RLIMIT_NOFILE, the
- * phases (connect all clients, let the join notices settle, optional hold,
- * send for --seconds, drain) and the result line
+ * Owns: options, resolving the server addresses, dealing the clients over
+ * them, raising RLIMIT_NOFILE, the phases (connect all clients, let the
+ * join notices settle, optional hold, send for --seconds, drain) and the
+ * result line
  *   deliveries_per_s=... p50_ms=... p99_ms=... max_ms=... errors=...
+ * preceded, with several servers, by the per-server counts and the same-
+ * and cross-server latency lines.
  * Does not own: per-connection protocol work (bench_conn.c).
  *
  * Pacing: with --rate R > 0 every sender sends R msgs/s on its own clock.
@@ -42,6 +45,13 @@
 #define DRAIN_LIMIT_NS		(3ull * 1000000000ull)
 
 static int error_lines;
+static volatile sig_atomic_t stop_requested;	/* --senders 0: SIGTERM, SIGINT */
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
 
 uint64_t bench_now_ns(void)
 {
@@ -68,7 +78,8 @@ void bench_error(struct bench *b, const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: chat-bench --port P [--host H] --clients N --senders S --rate R\n"
+"usage: chat-bench {--port P [--host H] | --server HOST:PORT...}\n"
+"                  --clients N --senders S --rate R\n"
 "                  --size B --seconds T [--passphrase X | --raw | --redis | --nats]\n"
 "                  [--open all|probe] [--window W] [--hold SECONDS]\n"
 "                  [--spin-us U] [-v]\n"
@@ -79,8 +90,18 @@ static void usage(FILE *f)
 "Every message carries its send time; receivers measure the latency.\n"
 "The last line printed is\n"
 "  deliveries_per_s=... p50_ms=... p99_ms=... max_ms=... errors=...\n"
+"With several servers it is preceded by\n"
+"  servers=K clients=N1,N2,... senders=S1,S2,...\n"
+"  same_server deliveries=... p50_ms=... p99_ms=... max_ms=...\n"
+"  cross_server deliveries=... p50_ms=... p99_ms=... max_ms=...\n"
+"(receivers on the sender's server, and on another one).\n"
 "\n"
+"  --port P          server port\n"
 "  --host H          server address (default 127.0.0.1)\n"
+"  --server HOST:PORT  a server ([ADDRESS]:PORT for IPv6), instead of\n"
+"                    --host/--port; repeated (at most %u), the clients and\n"
+"                    the senders are dealt round-robin over them (federated\n"
+"                    relays: every client joins the same room)\n"
 "  --passphrase X    seal each message end-to-end (chat/room_crypto) as\n"
 "                    chat-client does; receivers authenticate and decrypt\n"
 "  --open all|probe  with --passphrase: every receiver opens each message\n"
@@ -104,7 +125,12 @@ static void usage(FILE *f)
 "  -v, --verbose     report every garbled message\n"
 "  -h, --help        this text\n"
 "      --version     print the version and exit\n"
-"S must be smaller than N (the last client is never a sender).  Frames: B >= 16.\n");
+"S must be smaller than N (the last client is never a sender).  Frames: B >= 16.\n"
+"S = 0 only receives (what another chat-bench sends to the same servers,\n"
+"in the same order: more clients than one process may open): it prints\n"
+"\"connected N clients\" on stderr, receives until --seconds pass or\n"
+"SIGTERM/SIGINT, and reports what arrived.\n",
+		CLIENT_SERVERS_MAX);
 }
 
 static int parse_double(const char *s, double lo, double hi, double *out)
@@ -120,25 +146,70 @@ static int parse_double(const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
+/* Resolve every server into b->target. */
 static int resolve(struct bench *b)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV };
-	struct addrinfo *ai;
-	char port[16];
-	int rc;
+	size_t i;
 
-	snprintf(port, sizeof(port), "%u", b->port);
-	rc = getaddrinfo(b->host, port, &hints, &ai);
-	if (rc) {
-		fprintf(stderr, "chat-bench: %s: %s\n", b->host, gai_strerror(rc));
-		return -1;
+	for (i = 0; i < b->servers.n; i++) {
+		const struct client_server *sv = &b->servers.list[i];
+		struct bench_target *t = &b->target[i];
+		struct addrinfo *ai;
+		int rc = getaddrinfo(sv->host, sv->port, &hints, &ai);
+
+		if (rc) {
+			fprintf(stderr, "chat-bench: %s: %s\n", sv->label, gai_strerror(rc));
+			return -1;
+		}
+		if (ai->ai_addrlen > sizeof(t->addr)) {
+			fprintf(stderr, "chat-bench: %s: address too long\n", sv->label);
+			freeaddrinfo(ai);
+			return -1;
+		}
+		t->family = ai->ai_family;
+		memcpy(t->addr, ai->ai_addr, ai->ai_addrlen);
+		t->addr_len = (uint32_t)ai->ai_addrlen;
+		freeaddrinfo(ai);
 	}
-	b->addr_family = ai->ai_family;
-	memcpy(b->addr, ai->ai_addr, ai->ai_addrlen);
-	b->addr_len = (uint32_t)ai->ai_addrlen;
-	freeaddrinfo(ai);
+	b->n_targets = (uint32_t)b->servers.n;
 	return 0;
+}
+
+static uint64_t sent_total(const struct bench *b)
+{
+	uint64_t n = 0;
+	uint32_t s;
+
+	for (s = 0; s < b->senders; s++)
+		n += b->sent[s];
+	return n;
+}
+
+/* With several servers: how the clients were dealt, and the latency of
+ * receivers on the sender's server and on the others (printed before the
+ * result line, which stays last). */
+static void print_per_server(const struct bench *b)
+{
+	const struct lat_hist *h[2] = { &b->lat_same, &b->lat_cross };
+	static const char *const name[2] = { "same_server", "cross_server" };
+	uint32_t i;
+
+	if (b->n_targets < 2)
+		return;
+	printf("servers=%u clients=", b->n_targets);
+	for (i = 0; i < b->n_targets; i++)
+		printf("%s%u", i ? "," : "", b->target[i].clients);
+	printf(" senders=");
+	for (i = 0; i < b->n_targets; i++)
+		printf("%s%u", i ? "," : "", b->target[i].senders);
+	printf(" sent=%llu\n", (unsigned long long)sent_total(b));
+	for (i = 0; i < 2; i++)
+		printf("%s deliveries=%llu p50_ms=%.3f p99_ms=%.3f max_ms=%.3f\n",
+		       name[i], (unsigned long long)h[i]->count,
+		       lat_hist_quantile_ms(h[i], 0.50), lat_hist_quantile_ms(h[i], 0.99),
+		       (double)h[i]->max_ns / 1e6);
 }
 
 /* Run one loop turn, waking for the next paced send when there is one. */
@@ -264,7 +335,8 @@ static void phase_settle(struct bench *b, double hold_s)
 			last = bench_now_ns();
 		}
 	}
-	if (hold_s <= 0)
+	/* --senders 0 announces it is in the room (once, not after receiving) */
+	if (hold_s <= 0 && (b->senders || b->t0_ns))
 		return;
 	fprintf(stderr, "connected %u clients\n", b->n_ready);
 	hold_end = bench_now_ns() + (uint64_t)(hold_s * 1e9);
@@ -302,7 +374,7 @@ static int setup_e2e(struct bench *b)
 	uint32_t s;
 	int rc;
 
-	b->seal = calloc(b->senders, sizeof(*b->seal));
+	b->seal = calloc(b->senders + 1, sizeof(*b->seal));
 	if (!b->seal)
 		return -1;
 	if (b->mode != BENCH_FRAMES || !b->passphrase)
@@ -337,11 +409,33 @@ static int setup_e2e(struct bench *b)
 	return 0;
 }
 
+/* --senders 0: receive until --seconds pass or a stop signal, then until
+ * the input is quiet; the rate is over the time spent receiving. */
+static void phase_receive_only(struct bench *b)
+{
+	uint64_t now = bench_now_ns();
+
+	b->t0_ns = now;
+	b->t_end_ns = now + (uint64_t)(b->seconds * 1e9);
+	b->measuring = 1;
+	while (!stop_requested && bench_now_ns() < b->t_end_ns)
+		turn(b, b->t_end_ns);
+	if (bench_now_ns() < b->t_end_ns) {
+		b->t_end_ns = bench_now_ns();
+		b->seconds = (double)(b->t_end_ns - b->t0_ns) / 1e9;
+	}
+	phase_settle(b, 0);
+}
+
 static void phase_send(struct bench *b)
 {
 	uint64_t now = bench_now_ns(), expected = 0, drain_end;
 	uint32_t s;
 
+	if (!b->senders) {
+		phase_receive_only(b);
+		return;
+	}
 	b->t0_ns = now;
 	b->t_end_ns = now + (uint64_t)(b->seconds * 1e9);
 	for (s = 0; s < b->senders; s++)	/* spread the senders' phases */
@@ -390,6 +484,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "host", required_argument, NULL, 'H' },
+		{ "server", required_argument, NULL, 'A' },
 		{ "clients", required_argument, NULL, 'n' },
 		{ "senders", required_argument, NULL, 's' },
 		{ "rate", required_argument, NULL, 'r' },
@@ -410,6 +505,8 @@ static int parse_args(struct bench *b, int argc, char **argv)
 	};
 	double v, have_port = 0, clients = -1, senders = -1, rate = -1, size = -1,
 	       seconds = -1, window = 64, spin_us = 200;
+	const char *host = NULL;
+	char err[256];
 	int c, li = 0;
 
 	while ((c = getopt_long(argc, argv, "vh", opts, &li)) != -1) {
@@ -418,14 +515,21 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		switch (c) {
 		case 'p': dst = &have_port; lo = 1; hi = 65535; break;
 		case 'n': dst = &clients; lo = 2; hi = 1000000; break;
-		case 's': dst = &senders; lo = 1; hi = 1000000; break;
+		case 's': dst = &senders; lo = 0; hi = 1000000; break;
 		case 'r': dst = &rate; lo = 0; hi = 1e7; break;
 		case 'b': dst = &size; lo = 1; hi = ROOM_MAX_BODY; break;
 		case 't': dst = &seconds; lo = 0.1; hi = 3600; break;
 		case 'w': dst = &window; lo = 1; hi = 1e6; break;
 		case 'o': dst = &b->hold; lo = 0; hi = 3600; break;
 		case 'S': dst = &spin_us; lo = 0; hi = 1e6; break;
-		case 'H': b->host = optarg; break;
+		case 'H': host = optarg; break;
+		case 'A':
+			if (client_servers_add_arg(&b->servers, optarg, err,
+						   sizeof(err)) < 0) {
+				fprintf(stderr, "chat-bench: --server: %s\n", err);
+				return -1;
+			}
+			break;
 		case 'P': b->passphrase = optarg; break;
 		case 'R': b->mode = BENCH_RAW; break;
 		case 'D': b->mode = BENCH_REDIS; break;
@@ -451,14 +555,27 @@ static int parse_args(struct bench *b, int argc, char **argv)
 			*dst = v;
 		}
 	}
-	if (optind != argc || !have_port || clients < 0 || senders < 0 ||
-	    rate < 0 || size < 0 || seconds < 0) {
-		fprintf(stderr, "chat-bench: --port, --clients, --senders, --rate, "
-			"--size and --seconds are required\n");
+	if (optind != argc || !(have_port || b->servers.n) || clients < 0 ||
+	    senders < 0 || rate < 0 || size < 0 || seconds < 0) {
+		fprintf(stderr, "chat-bench: --port (or --server), --clients, --senders, "
+			"--rate, --size and --seconds are required\n");
 		usage(stderr);
 		return -1;
 	}
-	b->port = (unsigned)have_port;
+	if (b->servers.n && (have_port || host)) {
+		fprintf(stderr, "chat-bench: --server or --host/--port, not both\n");
+		return -1;
+	}
+	if (!b->servers.n) {
+		char port[16];
+
+		snprintf(port, sizeof(port), "%u", (unsigned)have_port);
+		if (client_servers_add(&b->servers, host ? host : "127.0.0.1", port,
+				       err, sizeof(err)) < 0) {
+			fprintf(stderr, "chat-bench: --host: %s\n", err);
+			return -1;
+		}
+	}
 	b->clients = (uint32_t)clients;
 	b->senders = (uint32_t)senders;
 	b->rate = rate;
@@ -468,6 +585,10 @@ static int parse_args(struct bench *b, int argc, char **argv)
 	b->spin_ns = (uint64_t)(spin_us * 1000);
 	if (b->senders >= b->clients) {
 		fprintf(stderr, "chat-bench: --senders must be below --clients\n");
+		return -1;
+	}
+	if (!b->senders && b->passphrase) {
+		fprintf(stderr, "chat-bench: --senders 0 cannot open sealed messages: no --passphrase\n");
 		return -1;
 	}
 	if (b->mode != BENCH_FRAMES && b->passphrase) {
@@ -511,29 +632,40 @@ static void free_bench(struct bench *b)
 	free(b->next_ns);
 	free(b->scratch);
 	lat_hist_free(&b->lat);
+	lat_hist_free(&b->lat_same);
+	lat_hist_free(&b->lat_cross);
 	ev_loop_free(b->loop);
 }
 
 int main(int argc, char **argv)
 {
-	struct bench b = { .host = "127.0.0.1", .mode = BENCH_FRAMES, .open_all = 1 };
+	struct bench b = { .mode = BENCH_FRAMES, .open_all = 1 };
 	uint32_t i;
 	int rc = 1;
 
 	if (parse_args(&b, argc, argv) < 0)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
+	if (!b.senders) {
+		struct sigaction sa = { .sa_handler = on_stop_signal };
+
+		sigemptyset(&sa.sa_mask);	/* no SA_RESTART: epoll_wait returns */
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+	}
 	fd_limit_raise(b.clients + 64UL);
 	if (resolve(&b) < 0)
 		return 1;
 	b.loop = ev_loop_new(1024);
 	b.conns = calloc(b.clients, sizeof(*b.conns));
-	b.sent = calloc(b.senders, sizeof(*b.sent));
-	b.probe_got = calloc(b.senders, sizeof(*b.probe_got));
-	b.next_ns = calloc(b.senders, sizeof(*b.next_ns));
+	b.sent = calloc(b.senders + 1, sizeof(*b.sent));	/* + 1: S may be 0 */
+	b.probe_got = calloc(b.senders + 1, sizeof(*b.probe_got));
+	b.next_ns = calloc(b.senders + 1, sizeof(*b.next_ns));
 	b.scratch = malloc(CHAT_HDR_LEN + CHAT_MAX_PAYLOAD + 64 * 1024);
 	if (!b.loop || !b.conns || !b.sent || !b.probe_got || !b.next_ns ||
-	    !b.scratch || lat_hist_init(&b.lat) < 0) {
+	    !b.scratch || lat_hist_init(&b.lat) < 0 ||
+	    (b.n_targets > 1 && (lat_hist_init(&b.lat_same) < 0 ||
+				 lat_hist_init(&b.lat_cross) < 0))) {
 		fprintf(stderr, "chat-bench: out of memory\n");
 		goto out;
 	}
@@ -541,6 +673,10 @@ int main(int argc, char **argv)
 		b.conns[i].idx = i;
 		b.conns[i].sender = i < b.senders ? (int32_t)i : -1;
 		b.conns[i].w.fd = -1;
+		b.conns[i].srv = (uint8_t)(i % b.n_targets);
+		b.target[b.conns[i].srv].clients++;
+		if (i < b.senders)
+			b.target[b.conns[i].srv].senders++;
 	}
 	b.probe = b.clients - 1;
 	ev_loop_set_data(b.loop, &b);
@@ -555,6 +691,7 @@ int main(int argc, char **argv)
 	if (setup_e2e(&b) < 0)
 		goto out;
 	phase_send(&b);
+	print_per_server(&b);
 	printf("deliveries_per_s=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%llu\n",
 	       (double)b.deliveries_window / b.seconds,
 	       lat_hist_quantile_ms(&b.lat, 0.50), lat_hist_quantile_ms(&b.lat, 0.99),

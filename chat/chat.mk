@@ -11,7 +11,7 @@ CHAT_SERVER_OBJS := $(addprefix $(BUILD)/obj/chat/,server_main.o server.o \
 
 CHAT_BENCH_OBJS := $(addprefix $(BUILD)/obj/chat/,bench_main.o bench_conn.o \
 	bench_stats.o bench_peers.o event_loop.o fd_limit.o room_crypto.o \
-	replay_guard.o) \
+	replay_guard.o client_servers.o) \
 	$(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-server $(BUILD)/chat-bench
@@ -22,7 +22,8 @@ TEST_PROGRAMS += $(BUILD)/test_frame $(BUILD)/test_server_bookkeeping \
 $(BUILD)/chat-server: $(CHAT_SERVER_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lnats $(LDLIBS)
 
-# chat-bench seals with the client's room crypto (chat/room_crypto.c).
+# chat-bench seals with the client's room crypto (chat/room_crypto.c) and
+# parses --server HOST:PORT as chat-client does (chat/client_servers.c).
 $(BUILD)/chat-bench: $(CHAT_BENCH_OBJS) $(LIBVCD)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
