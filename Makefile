@@ -53,8 +53,8 @@ $(BUILD)/obj/%.o: %.c
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
-VERSIONED_OBJS := $(addprefix $(BUILD)/obj/,backend/main.o chat/server_main.o \
-	chat/client_main.o chat/bench_main.o)
+VERSIONED_OBJS := $(addprefix $(BUILD)/obj/,backend/main.o chat/server/server_main.o \
+	chat/client/client_main.o chat/bench/bench_main.o)
 $(VERSIONED_OBJS): CPPFLAGS += $(VCD_VERSION_FLAG)
 $(VERSIONED_OBJS): VERSION
 
@@ -74,7 +74,7 @@ PREFIX ?= /usr/local
 UNITDIR ?= /etc/systemd/system
 MANDIR ?= $(PREFIX)/share/man
 INSTALL_PROGRAMS := chat-server chat-client chat-bench vhost-user-crypto
-INSTALL_UNITS := backend/systemd/vhost-user-crypto@.service chat/systemd/chat-server.service
+INSTALL_UNITS := backend/systemd/vhost-user-crypto@.service chat/server/systemd/chat-server.service
 MAN_PAGES := $(wildcard man/*.[1-8])
 # man/NAME.S -> $(MANDIR)/manS/NAME.S
 man_dest = $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(1)))/$(notdir $(1))

@@ -81,6 +81,14 @@ t_cmocka "test_frame (ASan+UBSan)" build/san/test_frame
 t_cmocka "test_server_bookkeeping" build/test_server_bookkeeping
 t_cmocka "test_server_bookkeeping (ASan+UBSan)" build/san/test_server_bookkeeping
 
+# ---- what the relay links: frames and libnats, nothing to open a message --
+no_openssl() {
+	! readelf -d build/chat-server | grep -q 'NEEDED.*libcrypto' &&
+		! nm -D --undefined-only build/chat-server |
+			grep -qE ' (EVP_|HMAC|RAND_|CRYPTO_|OPENSSL_|SSL_)'
+}
+t_check "chat-server links no OpenSSL and asks for none of its symbols (chat/server/ cannot open messages)" no_openssl
+
 # ---- command line --------------------------------------------------------
 help_names_all() {
 	local h o

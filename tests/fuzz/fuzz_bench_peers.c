@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_bench_peers.c - libFuzzer target for what chat-bench parses from the
- * brokers it benchmarks (chat/bench_peers.c): Redis RESP3 and NATS.
+ * brokers it benchmarks (chat/bench/bench_peers.c): Redis RESP3 and NATS.
  *
  * The first byte picks the protocol; the rest is a stream split into items
  * exactly as chat-bench does.  Checks: an item never claims more bytes than
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "bench_peers.h"
+#include "bench/bench_peers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_fed_wire.c - libFuzzer target for the federation message parser
- * (chat/fed_wire.c): what a relay takes from NATS, i.e. from anyone who
+ * (chat/server/fed_wire.c): what a relay takes from NATS, i.e. from anyone who
  * can publish on the cluster.
  *
  * Owns: feeding arbitrary bytes to fed_parse and checking that what it
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fed_wire.h"
+#include "server/fed_wire.h"
 
 static uint8_t out[FED_ROOM_HDR_LEN + 4 + 4 * (size_t)FED_SNAPSHOT_MAX + CHAT_MAX_MSG];
 static uint32_t ids[FED_SNAPSHOT_MAX];

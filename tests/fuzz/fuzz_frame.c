@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * fuzz_frame.c - libFuzzer target for the chat frame codec (chat/frame.c).
+ * fuzz_frame.c - libFuzzer target for the chat frame codec (chat/proto/frame.c).
  *
  * Owns: feeding arbitrary bytes to the header parser as a stream of frames
  * (the way chat-server and chat-client read a socket) and to every payload
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
+#include "proto/frame.h"
 
 /* Room to re-encode the largest WHO_REPLY or PRESENCE (each under the
  * payload limit, checked here too). */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_room_open.c - libFuzzer target for what chat-client parses from
- * other members: sealed messages (chat/room_crypto.c room_open), the
- * plaintext body (chat/client_body.c) and the display filter
- * (chat/client_fmt.c).
+ * other members: sealed messages (chat/proto/room_crypto.c room_open), the
+ * plaintext body (chat/client/client_body.c) and the display filter
+ * (chat/client/client_fmt.c).
  *
  * Input byte 0 picks the path:
  *   even: bytes 1..4 are the relay sender id, the rest is opened as a
@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_body.h"
-#include "client_fmt.h"
+#include "client/client_body.h"
+#include "client/client_fmt.h"
 #include "crypto_engine.h"
-#include "room_crypto.h"
+#include "proto/room_crypto.h"
 
 static struct ce_engine *eng;	/* kept for the process lifetime */
 static struct room_ctx *ctx;

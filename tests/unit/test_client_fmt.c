@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_client_fmt.c - unit tests of how chat-client prints an event line
- * (chat/client_fmt.c): the exact plain format, colours only when asked, and
+ * (chat/client/client_fmt.c): the exact plain format, colours only when asked, and
  * the filter that keeps other members from driving the terminal or
  * splitting one event into several lines.
  */
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "client_fmt.h"
+#include "client/client_fmt.h"
 
 /* Format one line into a string (caller frees). */
 static char *fmt(int colour, enum client_line_kind kind, const char *nick,

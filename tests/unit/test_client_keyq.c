@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_client_keyq.c - unit tests of the terminal byte queue of the chat
- * client (chat/client_keyq.c): bytes in order, reads straight into the
+ * client (chat/client/client_keyq.c): bytes in order, reads straight into the
  * queue, compaction, and the held lone ESC (held only when alone, goes in
  * front of the next input, handed out when asked for, expires at its
  * deadline).  Does not own: readline or the terminal (the tmux tests in
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "client_keyq.h"
+#include "client/client_keyq.h"
 
 static int setup(void **state)
 {

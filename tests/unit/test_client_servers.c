@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_client_servers.c - unit tests of chat-client's relay list and
- * reconnection schedule (chat/client_servers.c): what --server accepts and
+ * reconnection schedule (chat/client/client_servers.c): what --server accepts and
  * refuses, the order, and that the backoff doubles from 0.2 s, stays
  * within +-50 % and never exceeds the cap, however many attempts failed.
  */
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "client_servers.h"
+#include "client/client_servers.h"
 
 static void test_good_arguments(void **state)
 {

@@ -17,10 +17,10 @@
 
 #include <cmocka.h>
 
-#include "fed_wire.h"
-#include "id_alloc.h"
-#include "relay_peers.h"
-#include "room_table.h"
+#include "server/fed_wire.h"
+#include "server/id_alloc.h"
+#include "server/relay_peers.h"
+#include "server/room_table.h"
 
 static const uint8_t ROOM[CHAT_ROOM_ID_LEN] = "0123456789abcdef";
 #define R2(n)	(2u << FED_ID_SHIFT | (n))

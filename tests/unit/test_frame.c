@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * test_frame.c - unit tests of the chat frame codec (chat/frame.c).
+ * test_frame.c - unit tests of the chat frame codec (chat/proto/frame.c).
  *
  * Owns: header parsing (partial input, every error code), every decoder on
  * exact, short and long payloads, and encode/decode round trips.
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "frame.h"
+#include "proto/frame.h"
 
 static const uint8_t ROOM[CHAT_ROOM_ID_LEN] = "0123456789abcdef";
 
@@ -116,6 +116,25 @@ static void test_type_direction(void **state)
 	assert_true(chat_type_from_server(CHAT_T_HISTORY));
 	assert_false(chat_type_from_server(0x83));
 	assert_false(chat_type_from_server(0x8b));
+}
+
+/* chat_frame_next: 1 only once the whole frame is there. */
+static void test_frame_next(void **state)
+{
+	uint8_t b[CHAT_HDR_LEN + 5] = { 0 };
+	struct chat_frame_hdr h;
+	size_t n;
+
+	(void)state;
+	hdr(b, CHAT_PROTO_VERSION, CHAT_T_SEND, 0, 5);
+	for (n = 0; n < CHAT_HDR_LEN; n++)
+		assert_int_equal(chat_frame_next(b, n, &h), 0);
+	for (; n < sizeof(b); n++)
+		assert_int_equal(chat_frame_next(b, n, &h), 0);
+	assert_int_equal(chat_frame_next(b, sizeof(b), &h), 1);
+	assert_int_equal(h.len, 5);
+	hdr(b, CHAT_PROTO_VERSION, 0x7f, 0, 5);
+	assert_int_equal(chat_frame_next(b, CHAT_HDR_LEN, &h), -EBADMSG);
 }
 
 static void test_hdr_put_roundtrip(void **state)
@@ -365,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_hdr_errors),
 		cmocka_unit_test(test_type_direction),
 		cmocka_unit_test(test_hdr_put_roundtrip),
+		cmocka_unit_test(test_frame_next),
 		cmocka_unit_test(test_welcome),
 		cmocka_unit_test(test_presence),
 		cmocka_unit_test(test_relay),

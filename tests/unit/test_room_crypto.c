@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * test_room_crypto.c - unit tests of the chat's end-to-end encryption
- * (chat/room_crypto.c) and of the plaintext body codec (chat/client_body.c).
+ * (chat/proto/room_crypto.c) and of the plaintext body codec (chat/client/client_body.c).
  *
  * Owns: the KDF wiring (RFC 7914 scrypt vectors through room_scrypt, and the
  * production derivation from passphrase and room name compared with a
@@ -27,9 +27,9 @@
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
 
-#include "client_body.h"
+#include "client/client_body.h"
 #include "crypto_engine.h"
-#include "room_crypto.h"
+#include "proto/room_crypto.h"
 
 #define MY_ID		7u
 #define NOW		1700000000000ull	/* a wall clock in ms */

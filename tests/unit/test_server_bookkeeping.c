@@ -22,16 +22,16 @@
 
 #include <cmocka.h>
 
-#include "addr_limit.h"
-#include "frame.h"
-#include "id_alloc.h"
-#include "member_index.h"
-#include "presence.h"
-#include "rate_limit.h"
-#include "room_history.h"
-#include "room_table.h"
-#include "timer_queue.h"
-#include "wire.h"
+#include "server/addr_limit.h"
+#include "proto/frame.h"
+#include "server/id_alloc.h"
+#include "server/member_index.h"
+#include "server/presence.h"
+#include "server/rate_limit.h"
+#include "server/room_history.h"
+#include "server/room_table.h"
+#include "server/timer_queue.h"
+#include "proto/wire.h"
 
 /* ---- rate_limit ---------------------------------------------------------- */
 

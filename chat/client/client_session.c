@@ -5,7 +5,7 @@
  */
 #include "client_session.h"
 
-#include "clock.h"
+#include "proto/clock.h"
 
 #include <errno.h>
 #include <stdarg.h>

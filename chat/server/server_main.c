@@ -7,7 +7,7 @@
  */
 #include "server.h"
 
-#include "frame.h"
+#include "proto/frame.h"
 #include "version.h"
 
 #include <errno.h>

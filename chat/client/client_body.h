@@ -3,7 +3,7 @@
  * client_body.h - the typed plaintext body inside a sealed chat message.
  *
  * Owns: the body layout (what only room members can read) and the rules for
- * nicknames.  Does not own: encryption (chat/room_crypto.h) nor display.
+ * nicknames.  Does not own: encryption (chat/proto/room_crypto.h) nor display.
  *
  * Body layout:
  *   u8 kind (enum client_body_kind)
@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "room_crypto.h"
+#include "proto/room_crypto.h"
 
 #define CLIENT_NICK_MAX		32
 #define CLIENT_BODY_HDR		6	/* kind, nick_len, text_len */

@@ -12,8 +12,8 @@
 
 #include <openssl/rand.h>
 
-#include "clock.h"
-#include "frame.h"
+#include "proto/clock.h"
+#include "proto/frame.h"
 
 /* Decimal 1..65535, nothing else. */
 static int port_valid(const char *p)

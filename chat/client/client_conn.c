@@ -191,15 +191,11 @@ int client_conn_fill(struct client_conn *c)
 int client_conn_next(struct client_conn *c, struct chat_frame_hdr *h,
 		     const uint8_t **payload)
 {
-	size_t avail = c->in_len - c->in_off;
-	int rc = chat_hdr_parse(c->in + c->in_off, avail, h);
+	int rc = chat_frame_next(c->in + c->in_off, c->in_len - c->in_off, h);
 
-	if (rc <= 0)
-		return rc;
-	if (avail < CHAT_HDR_LEN + (size_t)h->len)
-		return 0;
-	*payload = c->in + c->in_off + CHAT_HDR_LEN;
-	return 1;
+	if (rc > 0)
+		*payload = c->in + c->in_off + CHAT_HDR_LEN;
+	return rc;
 }
 
 void client_conn_consume(struct client_conn *c, const struct chat_frame_hdr *h)

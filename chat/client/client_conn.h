@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "frame.h"
+#include "proto/frame.h"
 
 /* A connect attempt gives up after this long. */
 #define CLIENT_CONNECT_TIMEOUT_MS	5000

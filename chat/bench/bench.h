@@ -8,9 +8,9 @@
  * (bench_stats.c) or the server under test.
  *
  * Modes: frames (our protocol; SEND an opaque body, or a body sealed with
- * chat/room_crypto.h when --passphrase is given), raw (newline-delimited
+ * chat/proto/room_crypto.h when --passphrase is given), raw (newline-delimited
  * text, for `ncat --broker`), redis and nats (pub/sub on one channel with
- * the raw text as payload, chat/bench_peers.h).  Every message body starts with the send time
+ * the raw text as payload, chat/bench/bench_peers.h).  Every message body starts with the send time
  * (CLOCK_MONOTONIC ns), the sender's index and a sequence number, so a
  * receiver in the same process computes latency and checks order.
  * Several servers (--server, repeated: federated relays): clients are dealt
@@ -24,9 +24,9 @@
 #include <stdint.h>
 
 #include "bench_stats.h"
-#include "client_servers.h"
-#include "event_loop.h"
-#include "frame.h"
+#include "client/client_servers.h"
+#include "proto/event_loop.h"
+#include "proto/frame.h"
 
 struct room_ctx;
 struct room_keys;

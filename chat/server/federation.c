@@ -15,6 +15,8 @@
  */
 #include "federation.h"
 
+#include "proto/clock.h"
+
 #include <nats/nats.h>
 
 #include <errno.h>
@@ -158,7 +160,6 @@ static void on_disconnected(natsConnection *nc, void *arg)
 static int64_t reconnect_delay(natsConnection *nc, int attempts, void *arg)
 {
 	int64_t d = RECONNECT_MIN_MS;
-	struct timespec ts;
 
 	(void)nc;
 	(void)arg;
@@ -166,8 +167,8 @@ static int64_t reconnect_delay(natsConnection *nc, int attempts, void *arg)
 		d *= 2;
 	if (d > RECONNECT_MAX_MS)
 		d = RECONNECT_MAX_MS;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return d + (int64_t)((uint64_t)ts.tv_nsec * 2654435761u % (uint64_t)(d / 4 + 1));
+	return d + (int64_t)(clock_mono_ns() % 1000000000u * 2654435761u %
+			     (uint64_t)(d / 4 + 1));
 }
 
 static int split_urls(char *urls, const char **v, int *n, char *err, size_t errlen)

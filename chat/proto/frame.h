@@ -6,9 +6,9 @@
  * encoders/decoders for every frame the server itself produces or reads
  * (and the WHO request a client writes).
  * Does not own: the end-to-end encrypted payload carried opaquely inside
- * SEND/RELAY frames (chat/room_crypto.h), sockets or buffering.
+ * SEND/RELAY frames (chat/proto/room_crypto.h), sockets or buffering.
  * Rooms are named on the wire by an opaque 16-byte room id that clients
- * derive from the room key (chat/room_crypto.h); the server never sees a
+ * derive from the room key (chat/proto/room_crypto.h); the server never sees a
  * room's name.
  * docs/protocol.md is the normative description; keep both in step.
  *
@@ -95,6 +95,9 @@ struct chat_frame_hdr {
  *   -EBADMSG          flags != 0 or type not defined above
  */
 int chat_hdr_parse(const uint8_t *buf, size_t avail, struct chat_frame_hdr *h);
+/* The same, but 1 only when the whole frame (header and h->len payload
+ * bytes) is in buf; 0 while it is not (for readers splitting a stream). */
+int chat_frame_next(const uint8_t *buf, size_t avail, struct chat_frame_hdr *h);
 
 /* Write a header for (type, len) into buf[CHAT_HDR_LEN]. */
 void chat_hdr_put(uint8_t *buf, uint8_t type, uint32_t len);

@@ -23,7 +23,7 @@
 #include "client_fmt.h"
 #include "client_peers.h"
 #include "crypto_engine.h"
-#include "room_crypto.h"
+#include "proto/room_crypto.h"
 
 /* Answer joins with our nick only while at most this many others are in
  * the room (each answer is relayed to everyone). */

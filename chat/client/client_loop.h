@@ -74,9 +74,6 @@ struct client_loop {
 	uint64_t retry_ms;		/* monotonic: next attempt; 0 = connected */
 };
 
-/* Monotonic clock in milliseconds (the loop's timers use it). */
-uint64_t client_mono_ms(void);
-
 /* Ask the loop to end as described above (no effect when already ending). */
 void client_loop_quit(struct client_loop *l, int linger_ms);
 

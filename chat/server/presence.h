@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "frame.h"
+#include "proto/frame.h"
 
 /* Where a join sits in the batch, to cancel it. */
 struct presence_ref {

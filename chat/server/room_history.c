@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
-#include "wire.h"
+#include "proto/frame.h"
+#include "proto/wire.h"
 
 static struct history_entry *at(const struct room_history *h, uint32_t i)
 {

@@ -52,6 +52,7 @@
 #include <readline/history.h>
 
 #include "client_keyq.h"
+#include "proto/clock.h"
 
 /* Lines kept for Up/Down and Ctrl+R (and in the history file). */
 #define TTY_HISTORY		500
@@ -356,7 +357,7 @@ static void feed(struct client_tty *t)
 		size_t before = keyq_ready(&t->keys);
 
 		if (!RL_ISSTATE(RL_STATE_MULTIKEY | RL_STATE_MOREINPUT) &&
-		    keyq_hold_lone_esc(&t->keys, client_mono_ms(), t->esc_ms))
+		    keyq_hold_lone_esc(&t->keys, clock_mono_ms(), t->esc_ms))
 			break;
 		rl_callback_read_char();
 		t->shown = 1;	/* readline drew its line after the key */
@@ -410,13 +411,13 @@ static int tty_before_wait(void *ctx)
 		else if (!ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row && ws.ws_col)
 			rl_set_screen_size(ws.ws_row, ws.ws_col);
 	}
-	if (keyq_take_expired(&t->keys, client_mono_ms()))
+	if (keyq_take_expired(&t->keys, clock_mono_ms()))
 		esc_expired(t);
 	show(t);
 	if (!keyq_ready(&t->keys) || !can_feed(t))
-		return keyq_wait_ms(&t->keys, client_mono_ms());
+		return keyq_wait_ms(&t->keys, clock_mono_ms());
 	feed(t);	/* what feed's guard left */
-	return keyq_ready(&t->keys) ? TTY_RETRY_MS : keyq_wait_ms(&t->keys, client_mono_ms());
+	return keyq_ready(&t->keys) ? TTY_RETRY_MS : keyq_wait_ms(&t->keys, clock_mono_ms());
 }
 
 /* ---- the terminal ---------------------------------------------------------- */

@@ -9,11 +9,11 @@
  */
 #include "bench.h"
 
-#include "frame.h"
+#include "proto/frame.h"
 #include "bench_peers.h"
-#include "clock.h"
-#include "room_crypto.h"
-#include "wire.h"
+#include "proto/clock.h"
+#include "proto/room_crypto.h"
+#include "proto/wire.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -237,15 +237,14 @@ static long parse_frames(struct bench *b, struct bconn *c, const uint8_t *p, siz
 
 	while (c->state != BC_CLOSED) {
 		struct chat_frame_hdr h;
-		int rc = chat_hdr_parse(p + off, n - off, &h);
+		int rc = chat_frame_next(p + off, n - off, &h);
 
-		if (rc == 0)
-			break;
-		if (rc < 0 || !chat_type_from_server(h.type)) {
+		/* (a header is checked as soon as it is in) */
+		if (rc < 0 || (n - off >= CHAT_HDR_LEN && !chat_type_from_server(h.type))) {
 			bench_error(b, "client %u: bad frame from server", c->idx);
 			return -1;
 		}
-		if (n - off - CHAT_HDR_LEN < h.len)
+		if (rc == 0)
 			break;
 		on_frame(b, c, &h, p + off + CHAT_HDR_LEN);
 		off += CHAT_HDR_LEN + h.len;

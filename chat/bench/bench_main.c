@@ -23,10 +23,10 @@
 #include "bench.h"
 
 #include "crypto_engine.h"
-#include "fd_limit.h"
-#include "frame.h"
-#include "clock.h"
-#include "room_crypto.h"
+#include "proto/fd_limit.h"
+#include "proto/frame.h"
+#include "proto/clock.h"
+#include "proto/room_crypto.h"
 #include "version.h"
 
 #include <errno.h>

@@ -6,20 +6,12 @@
 #include "client_loop.h"
 
 #include "client_failover.h"
+#include "proto/clock.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
-
-uint64_t client_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 void client_loop_quit(struct client_loop *l, int linger_ms)
 {
@@ -109,7 +101,7 @@ void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop,
 		uint64_t now;
 
 		if (*stop && !l->stop_deadline_ms) {
-			l->stop_deadline_ms = client_mono_ms() + CLIENT_STOP_FLUSH_MS;
+			l->stop_deadline_ms = clock_mono_ms() + CLIENT_STOP_FLUSH_MS;
 			if (l->fe->on_stop)
 				l->fe->on_stop(l->fe->ctx);
 			client_loop_quit(l, 0);
@@ -125,7 +117,7 @@ void client_loop_run(struct client_loop *l, volatile sig_atomic_t *stop,
 		if (rc)		/* what is queued will never arrive */
 			client_session_lost(s, "connection lost: %s",
 					    strerror(-rc));
-		now = client_mono_ms();
+		now = clock_mono_ms();
 		if (s->lost)
 			on_lost(l, now);
 		if (s->done)

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "frame.h"
+#include "proto/frame.h"
 
 #define FED_VERSION		1
 #define FED_HDR_LEN		12	/* version, type, relay, 0, u64 instance */

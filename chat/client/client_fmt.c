@@ -4,7 +4,7 @@
  */
 #include "client_fmt.h"
 
-#include "clock.h"
+#include "proto/clock.h"
 
 #include <string.h>
 #include <time.h>

@@ -6,7 +6,7 @@
 #include "client_body.h"
 
 #include "client_fmt.h"
-#include "wire.h"
+#include "proto/wire.h"
 
 #include <errno.h>
 #include <string.h>

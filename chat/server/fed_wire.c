@@ -5,7 +5,7 @@
  * entirely as specified or dropped.
  */
 #include "fed_wire.h"
-#include "wire.h"
+#include "proto/wire.h"
 
 #include <errno.h>
 #include <string.h>

@@ -45,6 +45,15 @@ int chat_hdr_parse(const uint8_t *buf, size_t avail, struct chat_frame_hdr *h)
 	return 1;
 }
 
+int chat_frame_next(const uint8_t *buf, size_t avail, struct chat_frame_hdr *h)
+{
+	int rc = chat_hdr_parse(buf, avail, h);
+
+	if (rc <= 0)
+		return rc;
+	return avail - CHAT_HDR_LEN >= h->len;
+}
+
 void chat_hdr_put(uint8_t *buf, uint8_t type, uint32_t len)
 {
 	buf[0] = CHAT_PROTO_VERSION;

@@ -10,9 +10,9 @@
  * HMAC-SHA256 encrypt-then-MAC over the authenticated header and the
  * ciphertext), our sender epoch and sequence numbers, and the order of the
  * checks on a received message.
- * Does not own: what the plaintext body means (chat/client_body.h), which
- * messages were seen (chat/replay_guard.h), frames and sockets
- * (chat/frame.h), nor the cipher itself (lib/crypto_engine.h).
+ * Does not own: what the plaintext body means (chat/client/client_body.h), which
+ * messages were seen (chat/proto/replay_guard.h), frames and sockets
+ * (chat/proto/frame.h), nor the cipher itself (lib/crypto_engine.h).
  * docs/e2e-encryption.md describes the layout and the threat model.
  *
  * Sealed message (the opaque bytes inside SEND/RELAY), integers big-endian:
