@@ -23,7 +23,7 @@ CHAT_ROOM_CRYPTO_OBJS := $(addprefix $(CHAT_OBJ)/proto/,room_crypto.o replay_gua
 CHAT_SERVER_OBJS := $(addprefix $(CHAT_OBJ)/server/,server_main.o server.o \
 	outq.o rate_limit.o timer_queue.o addr_limit.o id_alloc.o member_index.o \
 	presence.o room_table.o room_history.o fed_wire.o federation.o \
-	relay_peers.o) $(CHAT_LOOP_OBJS) $(CHAT_FRAME_OBJ)
+	relay_peers.o write_pool.o) $(CHAT_LOOP_OBJS) $(CHAT_FRAME_OBJ)
 
 PROGRAMS += $(BUILD)/chat-server
 TEST_PROGRAMS += $(BUILD)/test_frame $(BUILD)/test_server_bookkeeping \
@@ -39,12 +39,12 @@ $(BUILD)/test_frame: $(BUILD)/obj/tests/unit/test_frame.o $(CHAT_FRAME_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 # The server's bookkeeping: rate limits, timer queues, address counts, ids,
-# the WHO index, presence batches, room history.
+# the WHO index, presence batches, room history, write threads.
 $(BUILD)/obj/tests/unit/test_server_bookkeeping.o: CPPFLAGS += -Ichat
 $(BUILD)/test_server_bookkeeping: $(BUILD)/obj/tests/unit/test_server_bookkeeping.o \
 		$(addprefix $(CHAT_OBJ)/server/,rate_limit.o timer_queue.o addr_limit.o \
 		id_alloc.o member_index.o presence.o room_table.o room_history.o \
-		outq.o) $(CHAT_FRAME_OBJ)
+		outq.o write_pool.o) $(CHAT_FRAME_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 # Federation without NATS: wire codec, relay table, remote members, id ranges.

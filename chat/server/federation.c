@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -667,12 +668,16 @@ out:
 int fed_history_start(struct fed *f, uint32_t msgs, uint64_t age_ms,
 		      unsigned replicas)
 {
+	sigset_t all, old;
 	int rc;
 
 	f->hmsgs = msgs;
 	f->hage_ms = age_ms;
 	f->hreplicas = replicas;
+	sigfillset(&all);	/* signals are the event loop's (signalfd) */
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&f->hthread, NULL, hist_main, f);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc)
 		return -rc;
 	f->hstarted = 1;

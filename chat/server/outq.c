@@ -7,6 +7,10 @@
  * clients stay small)
  * and gathering writes with sendmsg().  Does not own: limits (the caller
  * compares outq.bytes with its --max-queue) nor sockets.
+ * Threads: queues of different clients may be written at the same time
+ * from different threads (the server's write threads): a buffer shared by
+ * their queues is released with an atomic count, and the byte total is
+ * atomic.  One queue is only ever used by one thread at a time.
  */
 #include "outq.h"
 
@@ -19,8 +23,18 @@
 #define OUTQ_MIN_CAP	8
 #define OUTQ_IOV	256
 
-/* The process's buffers and rings (one event loop thread uses them). */
+/* The process's buffers and rings (atomic: see above). */
 static size_t mem_bytes;
+
+static void mem_add(size_t n)
+{
+	__atomic_add_fetch(&mem_bytes, n, __ATOMIC_RELAXED);
+}
+
+static void mem_sub(size_t n)
+{
+	__atomic_sub_fetch(&mem_bytes, n, __ATOMIC_RELAXED);
+}
 
 struct chat_buf *chat_buf_new(size_t len)
 {
@@ -30,21 +44,21 @@ struct chat_buf *chat_buf_new(size_t len)
 		return NULL;
 	b->refs = 1;
 	b->len = (uint32_t)len;
-	mem_bytes += sizeof(*b) + len;
+	mem_add(sizeof(*b) + len);
 	return b;
 }
 
 void chat_buf_put(struct chat_buf *b)
 {
-	if (b && --b->refs == 0) {
-		mem_bytes -= sizeof(*b) + b->len;
+	if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		mem_sub(sizeof(*b) + b->len);
 		free(b);
 	}
 }
 
 size_t outq_mem_bytes(void)
 {
-	return mem_bytes;
+	return __atomic_load_n(&mem_bytes, __ATOMIC_RELAXED);
 }
 
 size_t outq_bytes(const struct outq *q)
@@ -66,7 +80,7 @@ static int outq_grow(struct outq *q)
 		return -ENOMEM;
 	for (i = 0; i < q->count; i++)
 		ring[i] = q->ring[(q->head + i) % q->cap];
-	mem_bytes += (cap - q->cap) * sizeof(*ring);
+	mem_add((cap - q->cap) * sizeof(*ring));
 	free(q->ring);
 	q->ring = ring;
 	q->cap = cap;
@@ -81,7 +95,7 @@ int outq_push(struct outq *q, struct chat_buf *b)
 	q->ring[(q->head + q->count) % q->cap] = b;
 	q->count++;
 	q->bytes += b->len;
-	b->refs++;
+	__atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -95,7 +109,7 @@ static void outq_pop(struct outq *q)
 
 static void outq_release_ring(struct outq *q)
 {
-	mem_bytes -= q->cap * sizeof(*q->ring);
+	mem_sub(q->cap * sizeof(*q->ring));
 	free(q->ring);
 	q->ring = NULL;
 	q->cap = q->head = q->count = q->head_off = 0;

@@ -12,7 +12,9 @@
  * SEND to a room becomes one refcounted RELAY buffer pushed on the queue of
  * every other member of that room -> queues are written in FIFO
  * order with gathered writes, at most FLUSH_SLICE per loop turn (the loop
- * polls for new input between slices).
+ * polls for new input between slices); a slice's writes are shared by the
+ * loop thread and --write-threads more (write_pool.c): they only call
+ * outq_write, and the loop thread then acts on each result.
  *
  * Hostile clients: each connection reads through two token buckets (frames
  * and bytes per second); a read never takes more than the buckets allow, so
@@ -50,6 +52,7 @@
 #include "relay_peers.h"
 #include "room_table.h"
 #include "timer_queue.h"
+#include "write_pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -126,6 +129,7 @@ struct client {
 	uint8_t tstate;		/* enum tstate */
 	uint8_t leave_reason;	/* leave reason once doomed */
 	uint8_t err_code;	/* ERROR code to send first, 0 = none */
+	int flush_rc;		/* outq_write's result, from a write thread */
 };
 
 struct chat_server {
@@ -154,6 +158,8 @@ struct chat_server {
 	uint32_t accept_backoff_ms;	/* last pause; 0 after a good accept */
 	uint64_t accept_resume_ms;	/* paused until then; 0: listening */
 	int over_memory;		/* the cap was hit (for one log line) */
+	struct write_pool *pool;	/* write threads (NULL: none) */
+	struct client **flush_v;	/* one slice of queues to write */
 	struct history_cfg hist;	/* of every room */
 	size_t hist_bytes;		/* all rooms' histories */
 	/* federation (docs/federation.md); fed is NULL without --nats */
@@ -190,6 +196,7 @@ void chat_server_opts_default(struct chat_server_opts *o)
 	o->history_age = CHAT_DEFAULT_HISTORY_AGE;
 	o->history_bytes = CHAT_DEFAULT_HISTORY_BYTES;
 	o->history_replicas = 1;
+	o->write_threads = 0;
 }
 
 static uint64_t tick(struct chat_server *s)
@@ -912,9 +919,19 @@ static void watch_update(struct chat_server *s, struct client *c)
 }
 
 /* Write one client's queue; watch for writability only while it is full. */
-static void client_flush(struct chat_server *s, struct client *c)
+/* On a write thread (or the loop's): write c's queue, keep the result. */
+static void flush_one(void *item, void *arg)
 {
-	int r = outq_write(&c->q, c->w.fd);
+	struct client *c = item;
+
+	(void)arg;
+	c->flush_rc = outq_write(&c->q, c->w.fd);
+}
+
+/* Back on the loop thread: what the write means for c. */
+static void flush_done(struct chat_server *s, struct client *c)
+{
+	int r = c->flush_rc;
 
 	if (r < 0) {
 		doom(s, c, CHAT_LEAVE_QUIT, 0);
@@ -1094,13 +1111,18 @@ static int before_wait(struct ev_loop *loop, void *arg)
 	run_timers(s);
 	reap(s);
 	while ((s->pending && slice < FLUSH_SLICE) || s->doomed) {
-		while (s->pending && slice < FLUSH_SLICE) {
+		unsigned n = 0, i;
+
+		while (s->pending && slice + n < FLUSH_SLICE) {
 			c = pending_pop(s);
-			if (!(c->flags & (C_DOOMED | C_DEAD | C_WANT_WRITE))) {
-				client_flush(s, c);
-				slice++;
-			}
+			if (!(c->flags & (C_DOOMED | C_DEAD | C_WANT_WRITE)))
+				s->flush_v[n++] = c;
 		}
+		/* the writes (most of a fan-out's time) on every write thread */
+		write_pool_run(s->pool, (void **)s->flush_v, n, flush_one, NULL);
+		for (i = 0; i < n; i++)
+			flush_done(s, s->flush_v[i]);
+		slice += n;
 		reap(s);
 	}
 	enforce_memory(s);
@@ -1470,8 +1492,10 @@ static void on_client(struct ev_loop *loop, struct ev_watch *w, unsigned ev)
 	if (c->flags & (C_DOOMED | C_DEAD))
 		return;
 	tick(s);
-	if (ev & EV_WRITE)
-		client_flush(s, c);
+	if (ev & EV_WRITE) {
+		flush_one(c, NULL);
+		flush_done(s, c);
+	}
 	if (!(c->flags & C_DOOMED)) {
 		if (ev & EV_READ)
 			client_read(s, c);
@@ -1842,9 +1866,18 @@ struct chat_server *chat_server_new(const struct chat_server_opts *o,
 	s->who_ids = malloc((size_t)s->o.who_page * sizeof(*s->who_ids));
 	s->ping = chat_buf_new(CHAT_HDR_LEN);
 	s->loop = ev_loop_new(256);
-	if (!s->scratch || !s->who_ids || !s->ping || !s->loop) {
+	s->flush_v = malloc(FLUSH_SLICE * sizeof(*s->flush_v));
+	if (!s->scratch || !s->who_ids || !s->ping || !s->loop || !s->flush_v) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
+	}
+	if (o->write_threads) {
+		s->pool = write_pool_new(o->write_threads);
+		if (!s->pool) {
+			snprintf(err, errlen, "cannot start %u write threads: %s",
+				 o->write_threads, strerror(errno));
+			goto fail;
+		}
 	}
 	chat_hdr_put(s->ping->data, CHAT_T_PING, 0);
 	if (o->max_memory && mem_used(s) + ADMIT_COST > o->max_memory) {
@@ -1895,6 +1928,7 @@ void chat_server_free(struct chat_server *s)
 	close_all(s);
 	free_dead(s);
 	fed_stop(s);
+	write_pool_free(s->pool);
 	if (s->listen_w.fd >= 0)
 		close(s->listen_w.fd);
 	if (s->signal_w.fd >= 0)
@@ -1909,5 +1943,6 @@ void chat_server_free(struct chat_server *s)
 	free(s->clients);
 	free(s->scratch);
 	free(s->who_ids);
+	free(s->flush_v);
 	free(s);
 }

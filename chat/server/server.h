@@ -68,11 +68,13 @@ struct chat_server_opts {
 	uint32_t history_age;	/* s */
 	uint64_t history_bytes;	/* per room */
 	uint32_t history_replicas;	/* of the JetStream stream, 1..5 */
+	uint32_t write_threads;	/* besides the loop's, for fan-out writes */
 	int verbose;		/* log connects and disconnects to stderr */
 };
 
 /* The defaults of every option (what chat-server --help shows). */
 void chat_server_opts_default(struct chat_server_opts *o);
+
 
 struct chat_server;
 

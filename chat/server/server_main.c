@@ -8,6 +8,7 @@
 #include "server.h"
 
 #include "proto/frame.h"
+#include "write_pool.h"
 #include "version.h"
 
 #include <errno.h>
@@ -49,6 +50,8 @@ static void usage(FILE *f)
 "                      (default %u; at least one largest message)\n"
 "  --history-replicas N  with --nats: copies of the stream JetStream keeps,\n"
 "                      1..5, at most the cluster's size (default 1)\n"
+"  --write-threads N   threads besides the main one that share the writes of\n"
+"                      a fan-out, 0..%u (default 0: the main thread writes)\n"
 "  -v, --verbose       log joins, leaves, limits and errors to stderr\n"
 "  -h, --help          this text\n"
 "      --version       print the version and exit\n"
@@ -81,6 +84,7 @@ static void usage(FILE *f)
 		CHAT_MAX_ROOMS_LIMIT, CHAT_DEFAULT_MAX_ROOMS,
 		CHAT_DEFAULT_HISTORY, CHAT_HISTORY_MAX, CHAT_DEFAULT_HISTORY_AGE,
 		CHAT_DEFAULT_HISTORY_AGE, CHAT_DEFAULT_HISTORY_BYTES,
+		WRITE_POOL_MAX_THREADS,
 		CHAT_DEFAULT_MSG_RATE, CHAT_DEFAULT_MSG_BURST, CHAT_DEFAULT_BYTE_RATE,
 		CHAT_DEFAULT_BYTE_BURST, CHAT_DEFAULT_FLOOD_TIMEOUT,
 		CHAT_DEFAULT_HANDSHAKE_TIMEOUT, CHAT_DEFAULT_IDLE_TIMEOUT,
@@ -122,7 +126,7 @@ enum {
 	OPT_MSG_RATE = 256, OPT_MSG_BURST, OPT_BYTE_RATE, OPT_BYTE_BURST,
 	OPT_FLOOD, OPT_HANDSHAKE, OPT_IDLE, OPT_MAX_MEMORY, OPT_PER_ADDRESS,
 	OPT_WHO_PAGE, OPT_MAX_ROOMS, OPT_NATS, OPT_RELAY_ID, OPT_HISTORY,
-	OPT_HISTORY_AGE, OPT_HISTORY_BYTES, OPT_HISTORY_REPLICAS,
+	OPT_HISTORY_AGE, OPT_HISTORY_BYTES, OPT_HISTORY_REPLICAS, OPT_WRITE_THREADS,
 };
 
 static const struct option opts[] = {
@@ -147,6 +151,7 @@ static const struct option opts[] = {
 	{ "history-age", required_argument, NULL, OPT_HISTORY_AGE },
 	{ "history-bytes", required_argument, NULL, OPT_HISTORY_BYTES },
 	{ "history-replicas", required_argument, NULL, OPT_HISTORY_REPLICAS },
+	{ "write-threads", required_argument, NULL, OPT_WRITE_THREADS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -182,6 +187,7 @@ static const struct num_opt {
 	{ OPT_HISTORY_BYTES, 1, CHAT_RELAY_HDR_LEN + CHAT_MAX_MSG, 1ull << 32,
 	  FIELD(history_bytes) },
 	{ OPT_HISTORY_REPLICAS, 0, 1, 5, FIELD(history_replicas) },
+	{ OPT_WRITE_THREADS, 0, 0, WRITE_POOL_MAX_THREADS, FIELD(write_threads) },
 };
 
 /* Store one numeric option; -1 when its value is bad. */

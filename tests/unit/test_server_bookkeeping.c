@@ -4,13 +4,15 @@
  * token buckets (rate_limit.c), FIFO timer queues (timer_queue.c),
  * per-address counts and keys (addr_limit.c), connection ids that never
  * silently repeat (id_alloc.c), the WHO page index (member_index.c),
- * presence batches (presence.c) and room history (room_history.c).
+ * presence batches (presence.c), room history (room_history.c) and the
+ * write threads (write_pool.c).
  *
  * Does not own: the server's use of them over sockets
  * (tests/suite-20-chat-server.sh).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,6 +33,7 @@
 #include "server/room_history.h"
 #include "server/room_table.h"
 #include "server/timer_queue.h"
+#include "server/write_pool.h"
 #include "proto/wire.h"
 
 /* ---- rate_limit ---------------------------------------------------------- */
@@ -590,10 +593,64 @@ static void test_history_bytes(void **state)
 	assert_int_equal(history_bytes(&h), 0);
 }
 
+/* ---- write_pool ------------------------------------------------------------ */
+
+struct pool_item {
+	unsigned runs;
+	pthread_t by;
+};
+
+static void pool_fn(void *item, void *arg)
+{
+	struct pool_item *it = item;
+
+	__atomic_add_fetch(&it->runs, 1, __ATOMIC_RELAXED);
+	it->by = pthread_self();
+	__atomic_add_fetch((unsigned *)arg, 1, __ATOMIC_RELAXED);
+}
+
+static void test_write_pool(void **state)
+{
+	static struct pool_item items[5000];
+	static void *v[5000];
+	struct write_pool *p;
+	unsigned total, i, round, others;
+
+	(void)state;
+	for (i = 0; i < 5000; i++)
+		v[i] = &items[i];
+	assert_null(write_pool_new(WRITE_POOL_MAX_THREADS + 1));
+	p = write_pool_new(3);
+	assert_non_null(p);
+	for (round = 0; round < 50; round++) {	/* every item once, every round */
+		total = 0;
+		write_pool_run(p, v, 5000, pool_fn, &total);
+		assert_int_equal(total, 5000);
+	}
+	others = 0;
+	for (i = 0; i < 5000; i++) {
+		assert_int_equal(items[i].runs, 50);
+		others += !pthread_equal(items[i].by, pthread_self());
+	}
+	assert_true(others >= 5000 / 4 * 3 - 4);	/* 3 of 4 slices elsewhere */
+	/* a small job stays on the caller */
+	total = 0;
+	write_pool_run(p, v, WRITE_POOL_MIN_ITEMS - 1, pool_fn, &total);
+	assert_int_equal(total, WRITE_POOL_MIN_ITEMS - 1);
+	for (i = 0; i < WRITE_POOL_MIN_ITEMS - 1; i++)
+		assert_true(pthread_equal(items[i].by, pthread_self()));
+	write_pool_free(p);
+	/* no pool: the caller alone */
+	total = 0;
+	write_pool_run(NULL, v, 5000, pool_fn, &total);
+	assert_int_equal(total, 5000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rate_buckets),
+		cmocka_unit_test(test_write_pool),
 		cmocka_unit_test(test_history_bounds),
 		cmocka_unit_test(test_history_bytes),
 		cmocka_unit_test(test_rate_unlimited),
