@@ -392,6 +392,10 @@ if start_server rooms; then
 fi
 
 # ---- server full -----------------------------------------------------------
+# (the spare relay starts first: a server started later would inherit the
+# pipe to the first client's stdin and keep it from ending)
+SPARE_PORT=
+start_server spare && SPARE_PORT=$PORT
 if start_server full --max-clients 1; then
 	client first "$CLIENT" "$PORT" --nick first
 	wait_for "$D/first.out" 'you joined'
@@ -399,6 +403,16 @@ if start_server full --max-clients 1; then
 	rc=$?
 	t_check "server full: exit 1 with one line 'refused by the server: ...' (ASan client)" \
 		sh -c "[ $rc = 1 ] && [ \$(wc -l <$D/second.err) = 1 ] && grep -q '^chat-client: refused by the server: ' $D/second.err"
+	if [ -n "$SPARE_PORT" ]; then
+		printf 'to the spare relay\n' | $SAN_CLIENT --nick third --server "127.0.0.1:$PORT" \
+			--server "127.0.0.1:$SPARE_PORT" >"$D/third.out" 2>"$D/third.err"
+		rc=$?
+		t_check "a full relay first in the --server list: the client says so and goes on to the next (ASan client)" \
+			sh -c "[ $rc = 0 ] && grep -q 'lost (refused by the server: .*); reconnecting to 127.0.0.1:$SPARE_PORT' $D/third.out && grep -q 'connected as third' $D/third.out"
+		t_check "no sanitizer report from that client" no_san_report "$D/third.err"
+	else
+		t_fail "start the spare chat-server"
+	fi
 	hangup first
 	wait_exit "${CPID[first]}"
 	t_check "the connected client is unaffected and exits 0" test "$WRC" = 0

@@ -60,7 +60,15 @@ static void on_lost(struct client_loop *l, uint64_t now)
 	struct client_session *s = l->s;
 
 	/* Not before the first WELCOME: a relay that closes on us at once
-	 * is an error to report, not one to retry forever. */
+	 * is an error to report, not one to retry forever; but one that
+	 * refuses us (full, too many from our address) while others are
+	 * listed sends us to the next, until each has refused once. */
+	if (!s->connections && s->refused && l->reconnect && l->servers &&
+	    l->phase == CLIENT_RUNNING && ++l->start_refusals < l->servers->n) {
+		s->refused = 0;
+		l->retry_ms = client_failover_lost(s, l->servers, now);
+		return;
+	}
 	if (!l->reconnect || !l->servers || l->phase != CLIENT_RUNNING ||
 	    !s->connections) {
 		s->lost = 0;	/* (a close after our shutdown is no loss:

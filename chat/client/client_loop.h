@@ -72,6 +72,7 @@ struct client_loop {
 	struct client_servers *servers;	/* the relays (reconnects go there) */
 	int reconnect;			/* reconnect after a loss */
 	uint64_t retry_ms;		/* monotonic: next attempt; 0 = connected */
+	unsigned start_refusals;	/* relays that refused us before any WELCOME */
 };
 
 /* Ask the loop to end as described above (no effect when already ending). */

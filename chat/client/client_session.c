@@ -893,11 +893,10 @@ static void on_reason(struct client_session *s, uint8_t type, const uint8_t *p,
 				    type == CHAT_T_REFUSED ? "REFUSED" : "ERROR");
 		return;
 	}
-	if (type == CHAT_T_REFUSED && s->connections)	/* while reconnecting */
+	if (type == CHAT_T_REFUSED) {	/* the loop decides: next relay or end */
 		client_session_lost(s, "refused by the server: %s", r.text);
-	else if (type == CHAT_T_REFUSED)
-		client_session_fail(s, "refused by the server: %s", r.text);
-	else if (error_is_transient(r.code))
+		s->refused = 1;
+	} else if (error_is_transient(r.code))
 		client_session_lost(s, "server error: %s", r.text);
 	else
 		client_session_fail(s, "server error: %s", r.text);

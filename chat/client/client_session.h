@@ -80,6 +80,7 @@ struct client_session {
 	uint8_t *sealed;		/* scratch: sealed message */
 	const char *server;		/* label of the relay in use (for notices) */
 	unsigned connections;		/* WELCOMEs seen so far */
+	int refused;			/* the connection ended with REFUSED */
 	uint64_t ready_mono_ms;		/* when the last WELCOME came */
 	int lost;			/* the connection is gone, the rooms are
 					 * kept: reconnect (client_loop.c) or end;
