@@ -16,6 +16,8 @@
  * Several servers (--server, repeated: federated relays): clients are dealt
  * round-robin over them, senders too, and latency is also kept apart for
  * receivers on the sender's server and on another one.
+ * --ramp: most clients connect while the senders send (a reconnect storm);
+ * a client owes the messages stamped after its join (bconn.join_ns).
  */
 #ifndef VCD_CHAT_BENCH_H
 #define VCD_CHAT_BENCH_H
