@@ -208,8 +208,12 @@ if want 3; then
 	if [ "$hard" != unlimited ] && [ "$hard" -lt $((STORM_CLIENTS + 200)) ]; then
 		echo "warning: open-file hard limit $hard: fewer than $STORM_CLIENTS clients may connect"
 	fi
+	cpu_s() { awk '{ printf "%.1f", ($14 + $15) / '"$(getconf CLK_TCK)"' }' "/proc/$1/stat"; }
+	# how the 2 cores were split: the bench's CPU time too, if time(1) is there
+	TIMECMD=()
+	[ -x /usr/bin/time ] && TIMECMD=(/usr/bin/time -f "%U %S")
 	storm_round() {	# storm_round N: one run; sets line, ramp, rss0, rssmax, rss1
-		local mpid
+		local mpid scpu bcpu
 		CPORT=$(t_free_port)
 		build/chat-server --listen 127.0.0.1 --port "$CPORT" \
 			--max-clients $((STORM_CLIENTS + 100)) $BENCH_LIMITS \
@@ -219,8 +223,8 @@ if want 3; then
 		t_wait_port "$CPORT" || { echo "chat-server did not start"; exit 1; }
 		sleep 0.3	# let the probe connection's LEFT settle
 		rss0=$(rss_kb "$SPID")
-		timeout 120 build/chat-bench --port "$CPORT" --clients "$STORM_CLIENTS" --senders 10 \
-			--rate 1 --size 64 --ramp "$STORM_RAMP" --seconds "$STORM_SECONDS" \
+		timeout 120 "${TIMECMD[@]}" build/chat-bench --port "$CPORT" --clients "$STORM_CLIENTS" \
+			--senders 10 --rate 1 --size 64 --ramp "$STORM_RAMP" --seconds "$STORM_SECONDS" \
 			>"$OUT/storm.$1.txt" 2>"$OUT/storm.$1.err" &
 		BPID=$!
 		# the highest VmRSS seen while the bench runs (one awk every 0.5 s)
@@ -238,6 +242,9 @@ if want 3; then
 		sleep 0.5	# the server closes the 10,000 connections
 		rss1=$(rss_kb "$SPID")
 		rssmax=$(cat "$OUT/storm.$1.rssmax" 2>/dev/null)
+		scpu=$(cpu_s "$SPID")
+		bcpu=
+		[ ${#TIMECMD[@]} -gt 0 ] && bcpu=$(tail -n1 "$OUT/storm.$1.err" | awk 'NF == 2 { printf "%.1f", $1 + $2 }')
 		kill -TERM "$SPID" 2>/dev/null
 		wait "$SPID" 2>/dev/null
 		line=$(tail -n1 "$OUT/storm.$1.txt")
@@ -245,7 +252,8 @@ if want 3; then
 		echo "round $1 chat-server: $line"
 		echo "round $1 joins:       $ramp"
 		echo "round $1 server VmRSS ${rss0:-?} kB idle, at most ${rssmax:-?} kB during the storm, ${rss1:-?} kB after the clients left"
-		head -n 5 "$OUT/storm.$1.err"
+		echo "round $1 CPU: server ${scpu:-?} s, chat-bench ${bcpu:-?} s (user + system, whole run)"
+		grep -v '^[0-9.]* [0-9.]*$' "$OUT/storm.$1.err" | head -n 5
 	}
 	echo "reconnect storm: $STORM_CLIENTS clients connecting within $STORM_RAMP s, 10 senders at 1 msg/s, 64-byte messages, ${STORM_SECONDS} s after the ramp, $STORM_ROUNDS runs"
 	p99=0 p99s= errs=0 lasts=
