@@ -69,6 +69,34 @@ best() {	# best FILE: the result line with the highest deliveries_per_s
 	sort -t= -k2 -n -r "$1" 2>/dev/null | head -n1
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# Parts 2 and 3: p99=0 p99s= errs=0, then tally each run's result line, and
+# judge the worst p99 and the sum of errors.
+tally() {	# tally LINE
+	local p e
+	p=$(field p99_ms "$1")
+	e=$(field errors "$1")
+	p99s="$p99s ${p:-n/a}"
+	p99=$(awk -v a="$p99" -v b="${p:-1e9}" 'BEGIN { print (b > a) ? b : a }')
+	errs=$((errs + ${e:-1}))
+}
+# serve_alone LOG MAX_CLIENTS: a fresh chat-server on CPORT for parts 2 and 3,
+# idle (its probe connection's LEFT settled); sets SPID and rss0.
+serve_alone() {
+	CPORT=$(t_free_port)
+	build/chat-server --listen 127.0.0.1 --port "$CPORT" --max-clients "$2" $BENCH_LIMITS \
+		>"$OUT/$1.log" 2>&1 &
+	SPID=$!
+	PIDS+=($SPID)
+	t_wait_port "$CPORT" || { echo "chat-server did not start"; exit 1; }
+	sleep 0.3
+	rss0=$(rss_kb "$SPID")
+}
+stop_alone() { kill -TERM "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; }
+judge() {	# judge PREFIX TARGET_MS
+	echo "p99 of each run (ms):$p99s"
+	awk -v p="$p99" -v t="$2" -v w="$1" 'BEGIN { printf "%sp99 %s ms (worst run): %s [target < %s ms]\n", w, p, (p < t) ? "target met" : "target missed", t }'
+	echo "$1errors ${errs} (all runs): $([ "$errs" = 0 ] && echo "target met" || echo "target missed") [target 0]"
+}
 
 # The machine is shared: say how busy it was, figures depend on it.
 echo "host: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
@@ -148,14 +176,7 @@ if want 2; then
 	# on the worst run's p99, memory on the first run.
 	big_round() {	# big_round N: one run; sets line, rss0, rss1
 		local i
-		CPORT=$(t_free_port)
-		build/chat-server --listen 127.0.0.1 --port "$CPORT" --max-clients "$BIG_CLIENTS" $BENCH_LIMITS \
-			>"$OUT/server-10k.$1.log" 2>&1 &
-		SPID=$!
-		PIDS+=($SPID)
-		t_wait_port "$CPORT" || { echo "chat-server did not start"; exit 1; }
-		sleep 0.3	# let the probe connection's LEFT settle
-		rss0=$(rss_kb "$SPID")
+		serve_alone "server-10k.$1" "$BIG_CLIENTS"
 		timeout 300 build/chat-bench --port "$CPORT" --clients "$BIG_CLIENTS" --senders 10 --rate 1 \
 			--size 64 --seconds 5 --hold 2 >"$OUT/big.$1.txt" 2>"$OUT/big.$1.err" &
 		BPID=$!
@@ -166,8 +187,7 @@ if want 2; then
 			sleep 0.05
 		done
 		wait $BPID
-		kill -TERM "$SPID" 2>/dev/null
-		wait "$SPID" 2>/dev/null
+		stop_alone
 		line=$(tail -n1 "$OUT/big.$1.txt")
 		echo "round $1 chat-server: $line"
 		grep -v '^connected' "$OUT/big.$1.err" | head -n 5
@@ -176,11 +196,7 @@ if want 2; then
 	p99=0 p99s= errs=0 per=
 	for r in $(seq 1 "${BIG_ROUNDS:-3}"); do
 		big_round "$r"
-		p=$(field p99_ms "$line")
-		e=$(field errors "$line")
-		p99s="$p99s ${p:-n/a}"
-		p99=$(awk -v a="$p99" -v b="${p:-1e9}" 'BEGIN { print (b > a) ? b : a }')
-		errs=$((errs + ${e:-1}))
+		tally "$line"
 		if [ "$r" = 1 ]; then
 			if [ -n "$rss1" ]; then
 				per=$(awk -v a="$rss0" -v b="$rss1" -v n="$BIG_CLIENTS" 'BEGIN { printf "%.2f", (b - a) / n }')
@@ -190,9 +206,7 @@ if want 2; then
 			fi
 		fi
 	done
-	echo "p99 of each run (ms):$p99s"
-	awk -v p="$p99" 'BEGIN { printf "p99 %s ms (worst run): %s [target < 100 ms]\n", p, (p < 100) ? "target met" : "target missed" }'
-	echo "errors ${errs} (all runs): $([ "$errs" = 0 ] && echo "target met" || echo "target missed") [target 0]"
+	judge "" 100
 	awk -v k="${per:-1e9}" 'BEGIN { printf "memory %s KiB per idle client: %s [target < 16 KiB]\n", k, (k < 16) ? "target met" : "target missed" }'
 fi
 
@@ -203,6 +217,7 @@ fi
 # notices to the members, the room's history to it).  The target is judged
 # on the worst run's p99; the server's memory is sampled every 0.5 s.
 if want 3; then
+	echo "reconnect storm: $STORM_CLIENTS clients connecting within $STORM_RAMP s, 10 senders at 1 msg/s, 64-byte messages, ${STORM_SECONDS} s after the ramp, $STORM_ROUNDS runs"
 	# Each process raises its own RLIMIT_NOFILE up to the hard limit.
 	hard=$(ulimit -Hn)
 	if [ "$hard" != unlimited ] && [ "$hard" -lt $((STORM_CLIENTS + 200)) ]; then
@@ -212,17 +227,11 @@ if want 3; then
 	# how the 2 cores were split: the bench's CPU time too, if time(1) is there
 	TIMECMD=()
 	[ -x /usr/bin/time ] && TIMECMD=(/usr/bin/time -f "%U %S")
-	storm_round() {	# storm_round N: one run; sets line, ramp, rss0, rssmax, rss1
+	p99=0 p99s= errs=0 lasts=
+	storm_round() {	# storm_round N: one run; sets line, rss0, rssmax, rss1; adds to lasts
 		local mpid scpu bcpu
-		CPORT=$(t_free_port)
-		build/chat-server --listen 127.0.0.1 --port "$CPORT" \
-			--max-clients $((STORM_CLIENTS + 100)) $BENCH_LIMITS \
-			>"$OUT/server-storm.$1.log" 2>&1 &
-		SPID=$!
-		PIDS+=($SPID)
-		t_wait_port "$CPORT" || { echo "chat-server did not start"; exit 1; }
-		sleep 0.3	# let the probe connection's LEFT settle
-		rss0=$(rss_kb "$SPID")
+		serve_alone "server-storm.$1" $((STORM_CLIENTS + 100))
+		rm -f "$OUT/storm.$1.rssmax"
 		timeout 120 "${TIMECMD[@]}" build/chat-bench --port "$CPORT" --clients "$STORM_CLIENTS" \
 			--senders 10 --rate 1 --size 64 --ramp "$STORM_RAMP" --seconds "$STORM_SECONDS" \
 			>"$OUT/storm.$1.txt" 2>"$OUT/storm.$1.err" &
@@ -245,31 +254,19 @@ if want 3; then
 		scpu=$(cpu_s "$SPID")
 		bcpu=
 		[ ${#TIMECMD[@]} -gt 0 ] && bcpu=$(tail -n1 "$OUT/storm.$1.err" | awk 'NF == 2 { printf "%.1f", $1 + $2 }')
-		kill -TERM "$SPID" 2>/dev/null
-		wait "$SPID" 2>/dev/null
+		stop_alone
 		line=$(tail -n1 "$OUT/storm.$1.txt")
 		ramp=$(grep '^ramp_s=' "$OUT/storm.$1.txt" | tail -n1)
+		lasts="$lasts $(field last_join_s "$ramp")"
 		echo "round $1 chat-server: $line"
 		echo "round $1 joins:       $ramp"
 		echo "round $1 server VmRSS ${rss0:-?} kB idle, at most ${rssmax:-?} kB during the storm, ${rss1:-?} kB after the clients left"
 		echo "round $1 CPU: server ${scpu:-?} s, chat-bench ${bcpu:-?} s (user + system, whole run)"
 		grep -v '^[0-9.]* [0-9.]*$' "$OUT/storm.$1.err" | head -n 5
 	}
-	echo "reconnect storm: $STORM_CLIENTS clients connecting within $STORM_RAMP s, 10 senders at 1 msg/s, 64-byte messages, ${STORM_SECONDS} s after the ramp, $STORM_ROUNDS runs"
-	p99=0 p99s= errs=0 lasts=
-	for r in $(seq 1 "$STORM_ROUNDS"); do
-		storm_round "$r"
-		p=$(field p99_ms "$line")
-		e=$(field errors "$line")
-		p99s="$p99s ${p:-n/a}"
-		lasts="$lasts $(field last_join_s "$ramp")"
-		p99=$(awk -v a="$p99" -v b="${p:-1e9}" 'BEGIN { print (b > a) ? b : a }')
-		errs=$((errs + ${e:-1}))
-	done
-	echo "p99 of each run (ms):$p99s"
+	for r in $(seq 1 "$STORM_ROUNDS"); do storm_round "$r"; tally "$line"; done
 	echo "last client joined (s after the ramp began), each run:$lasts"
-	awk -v p="$p99" 'BEGIN { printf "storm p99 %s ms (worst run): %s [target < 250 ms]\n", p, (p < 250) ? "target met" : "target missed" }'
-	echo "storm errors ${errs} (all runs): $([ "$errs" = 0 ] && echo "target met" || echo "target missed") [target 0]"
+	judge "storm " 250
 fi
 
 echo "host load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
