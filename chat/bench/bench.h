@@ -16,6 +16,8 @@
  * Several servers (--server, repeated: federated relays): clients are dealt
  * round-robin over them, senders too, and latency is also kept apart for
  * receivers on the sender's server and on another one.
+ * --ramp: most clients connect while the senders send (a reconnect storm);
+ * a client owes the messages stamped after its join (bconn.join_ns).
  */
 #ifndef VCD_CHAT_BENCH_H
 #define VCD_CHAT_BENCH_H
@@ -45,6 +47,10 @@ struct bconn {
 	uint8_t state;
 	uint8_t srv;		/* index in bench.target: idx % n_targets */
 	uint64_t got;		/* messages delivered to this client */
+	uint64_t got_owed;	/* of those, sent after it joined (expected) */
+	uint64_t owed_from;	/* bench.sent_all when it joined */
+	uint64_t connect_ns;	/* when connect() was called */
+	uint64_t join_ns;	/* when it was in the room (JOINED; raw: connected) */
 	uint8_t greeted;	/* raw: has seen a roll-call line */
 	uint8_t *in;		/* unparsed input (partial frame or line) */
 	uint32_t in_len, in_cap;
@@ -67,6 +73,8 @@ struct bench {
 	double rate;		/* msgs/s per sender, 0 = as fast as taken */
 	uint32_t size;		/* message body bytes */
 	double seconds, hold;
+	double ramp;		/* --ramp: seconds over which the late clients join */
+	uint32_t early;		/* --ramp: clients connected before sending */
 	uint32_t window;	/* rate 0: messages in flight per sender */
 	enum bench_mode mode;
 	const char *passphrase;
@@ -89,9 +97,16 @@ struct bench {
 	int measuring;		/* deliveries count toward the rate */
 	uint64_t t0_ns, t_end_ns;
 	uint64_t last_event_ns;	/* when a loop turn last saw events */
+	uint64_t last_join_ns;	/* latest join_ns of any client */
+	uint32_t ramp_next;	/* --ramp: next client to connect */
+	uint32_t n_join_failed;	/* clients closed (as errors) before joining */
 
 	/* per sender */
 	uint64_t *sent;		/* messages sent */
+	uint64_t sent_all;	/* sum of sent[] */
+	/* --ramp: next sequence number client i may get from sender s, at
+	 * [i * senders + s] (a lower one is a duplicate or out of order) */
+	uint32_t *next_seq;
 	uint64_t *probe_got;	/* of those, received by the probe */
 	uint64_t *next_ns;	/* rate > 0: time of the next send */
 	uint32_t probe;		/* receiver whose progress paces rate 0 */
@@ -103,6 +118,8 @@ struct bench {
 	struct lat_hist lat_same, lat_cross;
 	uint64_t deliveries;		/* all */
 	uint64_t deliveries_window;	/* between t0 and t_end */
+	uint64_t deliveries_owed;	/* of messages sent after the receiver joined */
+	struct lat_hist join_lat;	/* --ramp: late clients' connect() to JOINED */
 	uint64_t errors;
 
 	/* e2e (frames + --passphrase) */

@@ -45,6 +45,7 @@ static int connect_failed(struct bench *b, struct bconn *c, int fd, const char *
 		close(fd);
 	c->state = BC_CLOSED;
 	b->n_closed++;
+	b->n_join_failed++;
 	b->errors++;
 	return -1;
 }
@@ -58,6 +59,7 @@ int bconn_connect(struct bench *b, struct bconn *c)
 	if (fd < 0)
 		return connect_failed(b, c, -1, "socket");
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->connect_ns = bench_now_ns();
 	if (connect(fd, (const struct sockaddr *)t->addr, t->addr_len) < 0 &&
 	    errno != EINPROGRESS)
 		return connect_failed(b, c, fd, "connect");
@@ -78,6 +80,8 @@ void bconn_close(struct bench *b, struct bconn *c, int is_error)
 		b->n_ready--;
 	if (is_error)
 		b->errors++;
+	if (is_error && c->state != BC_OPEN)
+		b->n_join_failed++;
 	ev_watch_stop(b->loop, &c->w);
 	close(c->w.fd);
 	c->w.fd = -1;
@@ -90,27 +94,54 @@ void bconn_close(struct bench *b, struct bconn *c, int is_error)
 	c->out_len = c->out_off = c->out_cap = 0;
 }
 
+/* c is in the room: every message sent from now on is owed to it. */
 static void mark_open(struct bench *b, struct bconn *c)
 {
+	uint64_t now = bench_now_ns();
+
 	c->state = BC_OPEN;
 	b->n_ready++;
+	c->join_ns = b->last_join_ns = now;
+	c->owed_from = b->sent_all;
+	if (b->ramp > 0 && c->idx >= b->early)
+		lat_hist_add(&b->join_lat, now - c->connect_ns);
 }
 
 /* ---- receiving ----------------------------------------------------------- */
 
 
-/* Count one message delivered to c (latency recorded by the caller). */
-static void count_delivery(struct bench *b, struct bconn *c, uint64_t now)
+/* Count one message delivered to c (latency recorded by the caller); owed:
+ * it was sent after c joined, so c must get it. */
+static void count_delivery(struct bench *b, struct bconn *c, uint64_t now, int owed)
 {
 	b->deliveries++;
 	c->got++;
+	if (owed) {
+		b->deliveries_owed++;
+		c->got_owed++;
+	}
 	if (b->measuring && now <= b->t_end_ns)
 		b->deliveries_window++;
 }
 
-/* One message delivered to c: sender index and send time. */
+/* --ramp: each sender's messages reach c in order, each once. */
+static int in_order(struct bench *b, struct bconn *c, uint32_t sender, uint32_t seq)
+{
+	uint32_t *next = &b->next_seq[(size_t)c->idx * b->senders + sender];
+
+	if (seq < *next) {
+		bench_error(b, "client %u: message %u of sender %u again or out of order",
+			    c->idx, seq, sender);
+		b->errors++;
+		return 0;
+	}
+	*next = seq + 1;
+	return 1;
+}
+
+/* One message delivered to c: sender index, sequence number, send time. */
 static void delivered(struct bench *b, struct bconn *c, uint32_t sender,
-		      uint64_t sent_ns)
+		      uint32_t seq, uint64_t sent_ns)
 {
 	uint64_t now = bench_now_ns();
 
@@ -120,11 +151,14 @@ static void delivered(struct bench *b, struct bconn *c, uint32_t sender,
 		b->errors++;
 		return;
 	}
+	if (b->next_seq && !in_order(b, c, sender, seq))
+		return;
 	lat_hist_add(&b->lat, now - sent_ns);
 	if (b->n_targets > 1)
 		lat_hist_add(sender % b->n_targets == c->srv ? &b->lat_same :
 			     &b->lat_cross, now - sent_ns);
-	count_delivery(b, c, now);
+	/* Sends stamp a time after the latest join (bconn_send_one). */
+	count_delivery(b, c, now, sent_ns > c->join_ns);
 	if (c->idx == b->probe && sender < b->senders)
 		b->probe_got[sender]++;
 }
@@ -144,7 +178,7 @@ static void on_relay(struct bench *b, struct bconn *c, const uint8_t *p, size_t 
 	if (b->open && !b->open_all && c->idx != b->probe) {
 		/* --open probe: this receiver's crypto would run on its own
 		 * machine; only the probe authenticates, decrypts and times. */
-		count_delivery(b, c, bench_now_ns());
+		count_delivery(b, c, bench_now_ns(), 1);	/* (not with --ramp) */
 		return;
 	}
 	if (b->open) {
@@ -170,7 +204,7 @@ static void on_relay(struct bench *b, struct bconn *c, const uint8_t *p, size_t 
 		b->errors++;
 		return;
 	}
-	delivered(b, c, wire_get32(body + 8), wire_get64(body));
+	delivered(b, c, wire_get32(body + 8), wire_get32(body + 12), wire_get64(body));
 }
 
 static int out_reserve(struct bconn *c, size_t more);
@@ -270,7 +304,7 @@ static void text_message(struct bench *b, struct bconn *c, const uint8_t *p,
 	}
 	if (sscanf(head, "%16llx %8x %8x ", &ns, &sender, &seq) == 3) {
 		if (c->sender < 0 || sender != (unsigned)c->sender)
-			delivered(b, c, sender, ns);
+			delivered(b, c, sender, seq, ns);
 	} else {
 		b->errors++;
 		if (b->verbose)
@@ -475,6 +509,11 @@ int bconn_send_one(struct bench *b, struct bconn *c)
 	uint32_t s = (uint32_t)c->sender;
 	uint64_t seq = b->sent[s], now = bench_now_ns();
 
+	/* Strictly after every join so far: a receiver owes exactly the
+	 * messages stamped after its join_ns (delivered()). */
+	if (now <= b->last_join_ns)
+		now = b->last_join_ns + 1;
+
 	if (b->mode != BENCH_FRAMES) {
 		enum bench_peer peer = b->mode == BENCH_REDIS ? BENCH_PEER_REDIS :
 							      BENCH_PEER_NATS;
@@ -526,6 +565,7 @@ int bconn_send_one(struct bench *b, struct bconn *c)
 		c->out_len += CHAT_HDR_LEN + CHAT_SEND_HDR_LEN + msg_len;
 	}
 	b->sent[s]++;
+	b->sent_all++;
 	return 0;
 }
 

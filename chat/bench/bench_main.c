@@ -19,6 +19,13 @@
  * errors counts failed or closed connections, ERROR/REFUSED frames,
  * messages that fail to parse or authenticate, and deliveries still missing
  * after the drain.
+ * --ramp R (a reconnect storm): only the senders and the first few
+ * receivers connect before sending; the others connect one by one, evenly
+ * spread over the first R seconds of sending, which lasts R + T seconds.
+ * A receiver owes the messages sent after its JOINED (earlier ones may
+ * arrive or not, and HISTORY frames are not deliveries); the drain checks
+ * every open client got all it owes, and each sender's messages once and
+ * in order.
  */
 #include "bench.h"
 
@@ -43,6 +50,7 @@
 #define PHASE_LIMIT_NS		(120ull * 1000000000ull)
 #define SETTLE_QUIET_NS		(300ull * 1000000ull)
 #define DRAIN_LIMIT_NS		(3ull * 1000000000ull)
+#define RAMP_EARLY_RECEIVERS	10	/* --ramp: receivers joined before sending */
 
 static int error_lines;
 static volatile sig_atomic_t stop_requested;	/* --senders 0: SIGTERM, SIGINT */
@@ -82,7 +90,7 @@ static void usage(FILE *f)
 "                  --clients N --senders S --rate R\n"
 "                  --size B --seconds T [--passphrase X | --raw | --redis | --nats]\n"
 "                  [--open all|probe] [--window W] [--hold SECONDS]\n"
-"                  [--spin-us U] [-v]\n"
+"                  [--ramp SECONDS] [--spin-us U] [-v]\n"
 "       chat-bench --help | --version\n"
 "\n"
 "Opens N connections to a chat server; S of them send B-byte messages at R\n"
@@ -122,6 +130,14 @@ static void usage(FILE *f)
 "                    every write, which remote clients never cost\n"
 "  --hold SECONDS    after connecting, idle this long before sending\n"
 "                    (prints \"connected N clients\" on stderr first)\n"
+"  --ramp SECONDS    reconnect storm (frames only): the senders and the\n"
+"                    first %u receivers connect first; the others connect\n"
+"                    evenly spread over SECONDS while the senders send, for\n"
+"                    SECONDS + T in all; a client owes the messages sent after\n"
+"                    its JOINED.  Prints before the result line\n"
+"                    ramp_s=... joined=J/N last_join_s=... join_p50_ms=...\n"
+"                    join_p99_ms=... join_max_ms=... connect_failures=...\n"
+"                    (last_join_s: since sending began; join: connect to JOINED)\n"
 "  -v, --verbose     report every garbled message\n"
 "  -h, --help        this text\n"
 "      --version     print the version and exit\n"
@@ -130,7 +146,7 @@ static void usage(FILE *f)
 "in the same order: more clients than one process may open): it prints\n"
 "\"connected N clients\" on stderr, receives until --seconds pass or\n"
 "SIGTERM/SIGINT, and reports what arrived.\n",
-		CLIENT_SERVERS_MAX);
+		CLIENT_SERVERS_MAX, RAMP_EARLY_RECEIVERS);
 }
 
 static int parse_double(const char *s, double lo, double hi, double *out)
@@ -212,13 +228,46 @@ static void print_per_server(const struct bench *b)
 		       (double)h[i]->max_ns / 1e6);
 }
 
-/* Run one loop turn, waking for the next paced send when there is one. */
+/* --ramp: when late client i connects (the late ones evenly over the ramp,
+ * the first at t0). */
+static uint64_t ramp_time(const struct bench *b, uint32_t i)
+{
+	uint32_t late = b->clients - b->early;
+
+	return b->t0_ns + (uint64_t)(b->ramp * 1e9 * (double)(i - b->early) / late);
+}
+
+/* --ramp: connect the late clients whose time has come. */
+static void ramp_connect(struct bench *b, uint64_t now)
+{
+	while (b->ramp_next < b->clients && ramp_time(b, b->ramp_next) <= now)
+		bconn_connect(b, &b->conns[b->ramp_next++]);
+}
+
+/* --ramp: how the late clients joined (before the result line). */
+static void print_ramp(const struct bench *b)
+{
+	if (b->ramp <= 0)
+		return;
+	printf("ramp_s=%.1f joined=%u/%u last_join_s=%.3f join_p50_ms=%.3f "
+	       "join_p99_ms=%.3f join_max_ms=%.3f connect_failures=%u\n",
+	       b->ramp, b->n_ready, b->clients,
+	       b->last_join_ns > b->t0_ns ? (double)(b->last_join_ns - b->t0_ns) / 1e9 : 0.0,
+	       lat_hist_quantile_ms(&b->join_lat, 0.50),
+	       lat_hist_quantile_ms(&b->join_lat, 0.99),
+	       (double)b->join_lat.max_ns / 1e6, b->n_join_failed);
+}
+
+/* Run one loop turn, waking for the next paced send or ramp connect. */
 static void turn(struct bench *b, uint64_t until_ns)
 {
 	uint64_t now = bench_now_ns(), wake = until_ns;
 	uint32_t s;
 	int ms;
 
+	if (b->sending && b->ramp_next < b->clients &&
+	    ramp_time(b, b->ramp_next) < wake)
+		wake = ramp_time(b, b->ramp_next);
 	if (b->sending && b->rate > 0)
 		for (s = 0; s < b->senders; s++)
 			if (b->next_ns[s] < wake)
@@ -244,6 +293,7 @@ static int pace(struct ev_loop *loop, void *arg)
 	if (!b->sending)
 		return -1;
 	now = bench_now_ns();
+	ramp_connect(b, now);
 	for (s = 0; s < b->senders; s++) {
 		struct bconn *c = &b->conns[s];
 		int n = 0;
@@ -270,28 +320,30 @@ static int pace(struct ev_loop *loop, void *arg)
 	return -1;	/* turn() bounds the wait itself */
 }
 
-static void phase_connect(struct bench *b)
+/* Connect the first n clients (all of them, or --ramp's early ones). */
+static void phase_connect(struct bench *b, uint32_t n)
 {
 	uint64_t deadline = bench_now_ns() + PHASE_LIMIT_NS;
 	/* Raw mode cannot see when the server accepted (no greeting), and
 	 * ncat listens with a short backlog: connect nearly one at a time. */
 	uint32_t next = 0, in_flight = b->mode == BENCH_RAW ? 2 : CONNECTS_IN_FLIGHT;
 
-	while (b->n_ready + b->n_closed < b->clients) {
+	while (b->n_ready + b->n_closed < n) {
 		/* Keep a bounded number of handshakes in flight. */
-		while (next < b->clients &&
-		       next - b->n_ready - b->n_closed < in_flight)
+		while (next < n && next - b->n_ready - b->n_closed < in_flight)
 			bconn_connect(b, &b->conns[next++]);
 		if (bench_now_ns() > deadline) {
 			bench_error(b, "only %u of %u clients connected in time",
-				    b->n_ready, b->clients);
-			b->errors += b->clients - b->n_ready - b->n_closed;
-			return;
+				    b->n_ready, n);
+			b->errors += n - b->n_ready - b->n_closed;
+			b->n_join_failed += n - b->n_ready - b->n_closed;
+			break;
 		}
 		turn(b, deadline);
 	}
 	if (b->n_closed)
-		bench_error(b, "%u of %u clients failed to connect", b->n_closed, b->clients);
+		bench_error(b, "%u of %u clients failed to connect", b->n_closed, n);
+	b->ramp_next = n;
 }
 
 /*
@@ -427,17 +479,71 @@ static void phase_receive_only(struct bench *b)
 	phase_settle(b, 0);
 }
 
+/* What open client c is owed now: the others' messages sent after it
+ * joined (a sender sends only once it is in the room). */
+static uint64_t owed(const struct bench *b, const struct bconn *c)
+{
+	return b->sent_all - c->owed_from - (c->sender >= 0 ? b->sent[c->sender] : 0);
+}
+
+/* Over the open clients: deliveries owed and not (yet) received, and
+ * deliveries beyond what was owed (a message received twice). */
+static uint64_t owed_missing(const struct bench *b, uint64_t *extra)
+{
+	uint64_t missing = 0;
+	uint32_t i;
+
+	*extra = 0;
+	for (i = 0; i < b->clients; i++) {
+		const struct bconn *c = &b->conns[i];
+		uint64_t o = owed(b, c);
+
+		if (c->state != BC_OPEN)
+			continue;
+		if (c->got_owed < o)
+			missing += o - c->got_owed;
+		else
+			*extra += c->got_owed - o;
+	}
+	return missing;
+}
+
+/* --ramp: late clients connecting that are not in the room yet (without,
+ * phase_connect counted those as errors). */
+static uint32_t joins_pending(const struct bench *b)
+{
+	return b->ramp > 0 ? b->ramp_next - b->n_ready - b->n_closed : 0;
+}
+
+static void report_clients(const struct bench *b)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	uint32_t s;
+
+	for (s = 0; s < b->clients; s++) {
+		lo = b->conns[s].got < lo ? b->conns[s].got : lo;
+		hi = b->conns[s].got > hi ? b->conns[s].got : hi;
+		if (!b->conns[s].got)
+			fprintf(stderr, "chat-bench: client %u got nothing (state %u)\n", s, b->conns[s].state);
+	}
+	for (s = 0; s < b->senders; s++)
+		fprintf(stderr, "chat-bench: sender %u sent %llu\n", s,
+			(unsigned long long)b->sent[s]);
+	fprintf(stderr, "chat-bench: per-client deliveries %llu..%llu\n",
+		(unsigned long long)lo, (unsigned long long)hi);
+}
+
 static void phase_send(struct bench *b)
 {
-	uint64_t now = bench_now_ns(), expected = 0, drain_end;
-	uint32_t s;
+	uint64_t now = bench_now_ns(), missing, extra, target, drain_end;
+	uint32_t s, closed;
 
 	if (!b->senders) {
 		phase_receive_only(b);
 		return;
 	}
 	b->t0_ns = now;
-	b->t_end_ns = now + (uint64_t)(b->seconds * 1e9);
+	b->t_end_ns = now + (uint64_t)((b->ramp + b->seconds) * 1e9);
 	for (s = 0; s < b->senders; s++)	/* spread the senders' phases */
 		b->next_ns[s] = now + (b->rate > 0 ?
 			(uint64_t)(1e9 / b->rate * s / b->senders) : 0);
@@ -445,37 +551,32 @@ static void phase_send(struct bench *b)
 	while (bench_now_ns() < b->t_end_ns)
 		turn(b, b->t_end_ns);
 	b->sending = 0;
-	/* Drain: every message sent should reach every other client. */
-	for (s = 0; s < b->senders; s++)
-		expected += b->sent[s] * (b->clients - 1);
+	/* Drain: every open client gets what it is owed, and the late
+	 * clients still connecting join (they are owed nothing more). */
+	missing = owed_missing(b, &extra);
+	target = b->deliveries_owed + missing;
+	closed = b->n_closed;
 	drain_end = bench_now_ns() + DRAIN_LIMIT_NS;
-	while (b->deliveries < expected && b->n_closed == 0 &&
-	       bench_now_ns() < drain_end)
+	while ((b->deliveries_owed < target || joins_pending(b)) &&
+	       b->n_closed == closed && bench_now_ns() < drain_end)
 		turn(b, drain_end);
-	if (b->verbose) {
-		uint64_t lo = UINT64_MAX, hi = 0;
-
-		for (s = 0; s < b->clients; s++) {
-			lo = b->conns[s].got < lo ? b->conns[s].got : lo;
-			hi = b->conns[s].got > hi ? b->conns[s].got : hi;
-			if (!b->conns[s].got)
-				fprintf(stderr, "chat-bench: client %u got nothing (state %u)\n", s, b->conns[s].state);
-		}
-		for (s = 0; s < b->senders; s++)
-			fprintf(stderr, "chat-bench: sender %u sent %llu\n", s,
-				(unsigned long long)b->sent[s]);
-		fprintf(stderr, "chat-bench: per-client deliveries %llu..%llu\n",
-			(unsigned long long)lo, (unsigned long long)hi);
+	if (b->verbose)
+		report_clients(b);
+	if (joins_pending(b)) {
+		bench_error(b, "%u clients not in the room after the drain",
+			    joins_pending(b));
+		b->errors += joins_pending(b);
 	}
-	if (b->n_closed == 0 && b->deliveries < expected) {
+	missing = owed_missing(b, &extra);
+	if (missing) {
 		bench_error(b, "%llu deliveries missing after the drain",
-			    (unsigned long long)(expected - b->deliveries));
-		b->errors += expected - b->deliveries;
+			    (unsigned long long)missing);
+		b->errors += missing;
 	}
-	if (b->deliveries > expected) {	/* a message delivered twice */
+	if (extra) {	/* a message delivered twice */
 		bench_error(b, "%llu deliveries more than sent",
-			    (unsigned long long)(b->deliveries - expected));
-		b->errors += b->deliveries - expected;
+			    (unsigned long long)extra);
+		b->errors += extra;
 	}
 }
 
@@ -497,6 +598,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "open", required_argument, NULL, 'O' },
 		{ "hold", required_argument, NULL, 'o' },
+		{ "ramp", required_argument, NULL, 'm' },
 		{ "spin-us", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -521,6 +623,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		case 't': dst = &seconds; lo = 0.1; hi = 3600; break;
 		case 'w': dst = &window; lo = 1; hi = 1e6; break;
 		case 'o': dst = &b->hold; lo = 0; hi = 3600; break;
+		case 'm': dst = &b->ramp; lo = 0.1; hi = 3600; break;
 		case 'S': dst = &spin_us; lo = 0; hi = 1e6; break;
 		case 'H': host = optarg; break;
 		case 'A':
@@ -600,6 +703,14 @@ static int parse_args(struct bench *b, int argc, char **argv)
 			b->mode != BENCH_FRAMES ? 36u : 16u);
 		return -1;
 	}
+	if (b->ramp > 0 && (b->mode != BENCH_FRAMES || !b->senders ||
+			    (b->passphrase && !b->open_all))) {
+		/* a late client must see JOINED and every message's send time */
+		fprintf(stderr, "chat-bench: --ramp needs frames, senders and every "
+			"receiver opening (not --raw/--redis/--nats, --senders 0 "
+			"or --open probe)\n");
+		return -1;
+	}
 	if (b->mode == BENCH_FRAMES && !b->passphrase && b->size > CHAT_MAX_MSG) {
 		fprintf(stderr, "chat-bench: --size above %u\n", (unsigned)CHAT_MAX_MSG);
 		return -1;
@@ -634,6 +745,8 @@ static void free_bench(struct bench *b)
 	lat_hist_free(&b->lat);
 	lat_hist_free(&b->lat_same);
 	lat_hist_free(&b->lat_cross);
+	lat_hist_free(&b->join_lat);
+	free(b->next_seq);
 	ev_loop_free(b->loop);
 }
 
@@ -665,7 +778,10 @@ int main(int argc, char **argv)
 	if (!b.loop || !b.conns || !b.sent || !b.probe_got || !b.next_ns ||
 	    !b.scratch || lat_hist_init(&b.lat) < 0 ||
 	    (b.n_targets > 1 && (lat_hist_init(&b.lat_same) < 0 ||
-				 lat_hist_init(&b.lat_cross) < 0))) {
+				 lat_hist_init(&b.lat_cross) < 0)) ||
+	    (b.ramp > 0 && (lat_hist_init(&b.join_lat) < 0 ||
+			    !(b.next_seq = calloc((size_t)b.clients * b.senders,
+						  sizeof(*b.next_seq)))))) {
 		fprintf(stderr, "chat-bench: out of memory\n");
 		goto out;
 	}
@@ -678,13 +794,16 @@ int main(int argc, char **argv)
 		if (i < b.senders)
 			b.target[b.conns[i].srv].senders++;
 	}
-	b.probe = b.clients - 1;
+	/* --ramp: the senders, then the early receivers (the probe first). */
+	b.early = b.ramp > 0 && b.clients - b.senders > RAMP_EARLY_RECEIVERS ?
+		  b.senders + RAMP_EARLY_RECEIVERS : b.clients;
+	b.probe = b.ramp > 0 ? b.senders : b.clients - 1;
 	ev_loop_set_data(b.loop, &b);
 	ev_loop_set_before_wait(b.loop, pace, &b);
 
 	if (choose_room(&b) < 0)
 		goto out;
-	phase_connect(&b);
+	phase_connect(&b, b.early);
 	if (b.mode == BENCH_RAW)
 		phase_rollcall(&b);
 	phase_settle(&b, b.hold);
@@ -692,8 +811,9 @@ int main(int argc, char **argv)
 		goto out;
 	phase_send(&b);
 	print_per_server(&b);
+	print_ramp(&b);
 	printf("deliveries_per_s=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%llu\n",
-	       (double)b.deliveries_window / b.seconds,
+	       (double)b.deliveries_window / (b.ramp + b.seconds),
 	       lat_hist_quantile_ms(&b.lat, 0.50), lat_hist_quantile_ms(&b.lat, 0.99),
 	       (double)b.lat.max_ns / 1e6, (unsigned long long)b.errors);
 	rc = 0;
