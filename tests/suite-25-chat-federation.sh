@@ -12,7 +12,8 @@
 # relays, a relay killed, a NATS node killed, NATS down at relay start,
 # malformed and forged messages published on NATS, real chat-clients on two
 # relays, a chat-client failing over from a killed relay to the other,
-# room history kept in JetStream and replayed to late joiners) and
+# room history kept in JetStream and replayed to late joiners, also after
+# the NATS node leading a 3-replica stream was killed) and
 # a short fuzz run of the federation message parser.
 # Expects `make all tests` and `make SAN=1 all tests` (tests/run-all does).
 set -u
@@ -44,7 +45,7 @@ scenarios() {
 }
 
 if command -v nats-server >/dev/null; then
-	scenarios build plain all clients failover history
+	scenarios build plain all clients failover history replicas
 	scenarios build/san asan all failover history
 else
 	t_fail "nats-server is not installed (tools/install-deps)"

@@ -137,14 +137,15 @@ class Cluster:
 
 
 class Relay:
-    def __init__(self, name, relay_id, nats_urls, build=None):
+    def __init__(self, name, relay_id, nats_urls, build=None, extra=()):
         self.name = name
         self.port = free_port()
         self.relay_id = relay_id
         self.proc = Proc(name, [os.path.join(build or BUILD, "chat-server"),
                                 "--listen", "127.0.0.1", "--port", str(self.port),
                                 "--nats", nats_urls, "--relay-id", str(relay_id),
-                                "--handshake-timeout", "0", "--idle-timeout", "0"])
+                                "--handshake-timeout", "0", "--idle-timeout", "0"] +
+                         list(extra))
         self.log = self.proc.log
         if not wait_until(lambda: log_has(self.log, "listening on"), 10):
             raise RuntimeError("relay %s did not start" % name)
@@ -250,8 +251,15 @@ def nats_pub(port, items):
 
 
 def stream_msgs(port, stream="VCDCHAT_HISTORY"):
-    """Messages a JetStream stream holds (its STREAM.INFO over NATS' text
-    protocol), or None when JetStream does not answer."""
+    """Messages a JetStream stream holds, or None when JetStream does not
+    answer."""
+    info = stream_info(port, stream)
+    return info["state"]["messages"] if info else None
+
+
+def stream_info(port, stream="VCDCHAT_HISTORY"):
+    """A JetStream stream's STREAM.INFO (over NATS' text protocol) as a
+    dict, or None when JetStream does not answer."""
     import json
     try:
         s = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -269,7 +277,8 @@ def stream_msgs(port, stream="VCDCHAT_HISTORY"):
                     n = int(buf[i:head_end].split()[-1])
                     body = buf[head_end + 2:head_end + 2 + n]
                     if len(body) == n:
-                        return json.loads(body)["state"]["messages"]
+                        info = json.loads(body)
+                        return info if "state" in info else None
             if b"HMSG _INBOX.check" in buf:
                 return None     # no responders
             chunk = s.recv(65536)
@@ -480,16 +489,17 @@ def chat_client(name, port, stdin, env):
                 env=env, stdin=stdin)
 
 
-def two_federated_relays(prefix):
-    """A 3-node cluster and relays 1 and 2 on it, federated: (cluster,
-    relay 1, relay 2), and the environment for chat-clients."""
+def two_federated_relays(prefix, extra=()):
+    """A 3-node cluster and relays 1 and 2 on it (extra: more options),
+    federated: (cluster, relay 1, relay 2), and the environment for
+    chat-clients."""
     cl = Cluster()
     for i in range(3):
         cl.start(i)
     wait_until(lambda: all(cl.ready(i) for i in range(3)), 15)
     wait_until(lambda: all(cl.routed(i, 2) for i in range(3)), 15)
-    ra = Relay(prefix + "-a", 1, cl.urls([0, 1, 2]))
-    rb = Relay(prefix + "-b", 2, cl.urls([2, 1, 0]))
+    ra = Relay(prefix + "-a", 1, cl.urls([0, 1, 2]), extra=extra)
+    rb = Relay(prefix + "-b", 2, cl.urls([2, 1, 0]), extra=extra)
     wait_until(lambda: ra.federated_with(rb) and rb.federated_with(ra), 15)
     env = dict(os.environ, CHAT_PASSPHRASE="correct horse battery staple")
     env.pop("NO_COLOR", None)
@@ -706,6 +716,46 @@ def scenario_history():
     result(codes == [0, 0], "history: relays exit 0 on SIGTERM", "codes %s" % codes)
 
 
+def scenario_replicas():
+    """History with --history-replicas 3 survives the loss of the NATS node
+    that leads the stream: a member joining afterwards, on a relay where
+    the room is new, still gets it."""
+    cl, ra, rb, _ = two_federated_relays("rrelay", ("--history-replicas", "3"))
+    ok = wait_until(lambda: all(log_has(r.log, "room history in JetStream stream")
+                                for r in (ra, rb)), 30)
+    result(ok, "replicas: both relays keep history in the JetStream stream")
+    room = b"replicated-room!"
+    a = ra.peer(room)
+    for i in range(3):
+        a.say(b"kept-%d" % i)
+    info = []
+    ok = wait_until(lambda: info.append(stream_info(cl.ports[1])) or
+                    (info[-1] and info[-1]["state"]["messages"] >= 3 and
+                     len(info[-1].get("cluster", {}).get("replicas", [])) == 2), 15, 0.2)
+    leader = (info[-1] or {}).get("cluster", {}).get("leader", "")
+    result(ok and leader.startswith("node"),
+           "replicas: the stream holds the 3 messages on 3 nodes (leader %s)" % leader,
+           "stream info: %s" % (info[-1] and info[-1].get("cluster")))
+    if not leader.startswith("node"):
+        return
+    dead = int(leader[4:])
+    cl.nodes[dead].stop(signal.SIGKILL)
+    alive = [i for i in range(3) if i != dead]
+    ok = wait_until(lambda: info.append(stream_info(cl.ports[alive[0]])) or
+                    (info[-1] and info[-1].get("cluster", {}).get("leader") not in
+                     (None, "", leader)), 20, 0.3)
+    result(ok, "replicas: node %d (the stream's leader) killed, another leads it" % dead)
+    b = rb.peer(room)
+    hist = wait_history(b, 3, 20)
+    result([h[2] for h in hist] == [b"kept-%d" % i for i in range(3)],
+           "replicas: a member joining on relay 2 afterwards gets the history",
+           "got %r" % [h[2] for h in hist])
+    for x in (a, b):
+        x.close()
+    codes = [r.proc.stop() for r in (ra, rb)]
+    result(codes == [0, 0], "replicas: relays exit 0 on SIGTERM", "codes %s" % codes)
+
+
 def room_id_of(name, passphrase):
     import chat_room_id
     return bytes.fromhex(chat_room_id.room_id(passphrase, name))
@@ -717,7 +767,7 @@ def main():
         print(__doc__)
         return 2
     BUILD = sys.argv[1]
-    scenarios = sys.argv[2:] or ["all", "clients", "failover", "history"]
+    scenarios = sys.argv[2:] or ["all", "clients", "failover", "history", "replicas"]
     if not shutil.which("nats-server"):
         result(False, "nats-server installed (tools/install-deps)")
         return 1
