@@ -73,6 +73,8 @@ struct vcd_queue {
 	unsigned long space_gen;	/* bumped when buffers come back */
 	unsigned int inflight;
 	unsigned int irq_wanted;	/* requests whose owner needs an irq */
+	unsigned int irq_now;		/* of those, owners asleep on them */
+	int wakers;			/* files waiting for any request back */
 	unsigned int max_sg;		/* descriptors one request may use */
 	enum vcd_queue_state state;
 	char name[24];			/* must outlive the irq (virtio_pci) */
@@ -91,6 +93,7 @@ struct vcd_req {
 	struct completion done;
 	int result;		/* 0: returned by the device, -EIO: drained */
 	bool want_irq;		/* counted in the queue's irq_wanted */
+	bool irq_now;		/* counted in its irq_now: owner asleep */
 	bool returned;		/* harvested or drained (under the queue lock) */
 	struct vcd_queue *q;	/* set when added */
 	struct list_head harvest;	/* private to vcd_queue.c */
@@ -180,6 +183,11 @@ void vcd_queue_init(struct vcd_queue *q, struct vcd_device *dev,
 void vcd_queue_attach(struct vcd_queue *q, struct virtqueue *vq);
 void vcd_queue_set_state(struct vcd_queue *q, enum vcd_queue_state state);
 void vcd_queue_callback(struct vcd_queue *q);
+void vcd_queue_reap(struct vcd_queue *q);
+void vcd_queue_collect(struct vcd_queue *q, struct list_head *done);
+void vcd_queue_wake_get(struct vcd_queue *q, struct list_head *done);
+void vcd_queue_wake_put(struct vcd_queue *q);
+void vcd_queue_finish(struct vcd_queue *q, struct list_head *done);
 int vcd_queue_add(struct vcd_queue *q, struct vcd_req *req,
 		  struct scatterlist *sgs[], unsigned int out,
 		  unsigned int in);

@@ -11,7 +11,12 @@
  * several pieces) is run in order by a work item of the file.  Finished
  * requests wait on a done list in the order they finished; CIOCASYNCFETCH
  * takes the first, copies its results to the caller and writes its crypt_op
- * back.  At most async_max requests and async_bytes bytes of them per file
+ * back.  Interrupts only where somebody would wait: while the done list
+ * holds requests, poll() and CIOCASYNCFETCH harvest the ring themselves;
+ * once it is empty with requests still out, the file takes a waker token
+ * on each queue they are on (vcd_queue_wake_get) until one comes back, so
+ * a thread keeping the ring busy is not interrupted for every request
+ * (the job's timeout timer also harvests before it judges).  At most async_max requests and async_bytes bytes of them per file
  * (EBUSY beyond, as cryptodev-linux beyond its ring), so a process cannot
  * pin unbounded kernel memory.  POLLOUT while a request can be queued,
  * POLLIN while one is done.  close() never waits: requests still on the
@@ -22,9 +27,20 @@
 
 #include "vcd_async.h"
 
+#define VCD_ASYNC_QUEUES 4
+
+/* The file's device requests on one queue (jobs beyond these queues ask
+ * for an interrupt each). */
+struct vcd_async_queue {
+	struct vcd_queue *q;		/* NULL: slot free */
+	unsigned int running;		/* jobs with pieces on it */
+	bool token;			/* a waker token held on it */
+};
+
 struct vcd_async {
 	struct kref ref;		/* file, work item, each queued job */
 	spinlock_t lock;
+	struct vcd_async_queue qs[VCD_ASYNC_QUEUES];
 	struct list_head todo;		/* for the work item, in order */
 	struct list_head done;		/* finished, not fetched */
 	unsigned int count;		/* submitted and not fetched */
@@ -44,6 +60,92 @@ static void vcd_async_put(struct vcd_async *aq)
 	kref_put(&aq->ref, vcd_async_release);
 }
 
+/* The slot of queue @q for one more job, or -1 if all are taken; locked. */
+static int vcd_async_queue_get(struct vcd_async *aq, struct vcd_queue *q)
+{
+	int i, free = -1;
+
+	for (i = 0; i < VCD_ASYNC_QUEUES; i++) {
+		if (aq->qs[i].q == q) {
+			aq->qs[i].running++;
+			return i;
+		}
+		if (!aq->qs[i].q && free < 0)
+			free = i;
+	}
+	if (free >= 0) {
+		aq->qs[free].q = q;
+		aq->qs[free].running = 1;
+	}
+	return free;
+}
+
+/*
+ * Give back the waker tokens (@all: every one, otherwise those of queues
+ * with nothing of ours left) and free the unused slots; aq->lock held.
+ */
+static void vcd_async_queues_idle(struct vcd_async *aq, bool all)
+{
+	struct vcd_async_queue *aqq;
+	int i;
+
+	for (i = 0; i < VCD_ASYNC_QUEUES; i++) {
+		aqq = &aq->qs[i];
+		if (aqq->token && (all || !aqq->running)) {
+			aqq->token = false;
+			vcd_queue_wake_put(aqq->q);
+		}
+		if (!aqq->running && !aqq->token)
+			aqq->q = NULL;
+	}
+}
+
+/*
+ * Take a waker token on every queue with requests of ours (@reap: harvest
+ * those queues first), when nothing is done (or @any); aq->lock held.  What
+ * was harvested is in @done[i] for queue @qv[i], to finish after unlocking.
+ */
+static void vcd_async_queues_wait(struct vcd_async *aq, bool reap, bool any,
+				  struct vcd_queue *qv[],
+				  struct list_head done[])
+{
+	struct vcd_async_queue *aqq;
+	int i;
+
+	if (!any && !list_empty(&aq->done))
+		return;
+	for (i = 0; i < VCD_ASYNC_QUEUES; i++) {
+		aqq = &aq->qs[i];
+		if (!aqq->running)
+			continue;
+		qv[i] = aqq->q;
+		if (reap)
+			vcd_queue_collect(aqq->q, &done[i]);
+		if (!aqq->token) {
+			aqq->token = true;
+			vcd_queue_wake_get(aqq->q, &done[i]);
+		}
+	}
+}
+
+/* Nothing done (any more): harvest ourselves, interrupts for the rest. */
+static void vcd_async_wait_for_more(struct vcd_async *aq, bool reap)
+{
+	struct list_head done[VCD_ASYNC_QUEUES];
+	struct vcd_queue *qv[VCD_ASYNC_QUEUES] = { NULL };
+	unsigned long flags;
+	int i;
+
+	for (i = 0; i < VCD_ASYNC_QUEUES; i++)
+		INIT_LIST_HEAD(&done[i]);
+	spin_lock_irqsave(&aq->lock, flags);
+	vcd_async_queues_wait(aq, reap, false, qv, done);
+	spin_unlock_irqrestore(&aq->lock, flags);
+	for (i = 0; i < VCD_ASYNC_QUEUES; i++)
+		if (qv[i])
+			vcd_queue_finish(qv[i], &done[i]);
+}
+
 /* Finished (any context): to the done list, or dropped after close. */
 void vcd_async_job_done(struct vcd_job *job)
 {
@@ -52,9 +154,13 @@ void vcd_async_job_done(struct vcd_job *job)
 	bool closed;
 
 	spin_lock_irqsave(&aq->lock, flags);
+	if (job->aq_queue >= 0)
+		aq->qs[job->aq_queue].running--;
 	closed = aq->closed;
 	if (!closed)
 		list_add_tail(&job->node, &aq->done);
+	/* something to fetch: nobody waits for an interrupt any more */
+	vcd_async_queues_idle(aq, !closed);
 	spin_unlock_irqrestore(&aq->lock, flags);
 	if (closed) {
 		job->aq = NULL;
@@ -132,13 +238,23 @@ int vcd_async_submit(struct vcd_async *aq, struct vcd_session *s,
 	kref_get(&aq->ref);
 	job->aq = aq;
 	if (vcd_job_can_submit_async(job)) {
+		spin_lock_irqsave(&aq->lock, flags);
+		job->aq_queue = vcd_async_queue_get(aq, s->q);
+		spin_unlock_irqrestore(&aq->lock, flags);
+		job->irq_each = job->aq_queue < 0;
 		err = vcd_job_submit_async(job);
 		if (err) {
+			spin_lock_irqsave(&aq->lock, flags);
+			if (job->aq_queue >= 0)
+				aq->qs[job->aq_queue].running--;
+			vcd_async_queues_idle(aq, false);
+			spin_unlock_irqrestore(&aq->lock, flags);
 			job->aq = NULL;
 			vcd_async_put(aq);
 			vcd_job_put(job);
 			goto unreserve;
 		}
+		vcd_async_wait_for_more(aq, false);
 		return 0;
 	}
 	spin_lock_irqsave(&aq->lock, flags);
@@ -165,18 +281,29 @@ int vcd_async_fetch(struct vcd_async *aq, struct crypt_op *cop)
 {
 	struct vcd_job *job;
 	unsigned long flags;
+	bool again = true, empty;
 	int err;
 
-	spin_lock_irqsave(&aq->lock, flags);
-	job = list_first_entry_or_null(&aq->done, struct vcd_job, node);
-	if (job) {
-		list_del_init(&job->node);
-		aq->count--;
-		aq->bytes -= job->cop.len;
+	for (;;) {
+		spin_lock_irqsave(&aq->lock, flags);
+		job = list_first_entry_or_null(&aq->done, struct vcd_job,
+					       node);
+		if (job) {
+			list_del_init(&job->node);
+			aq->count--;
+			aq->bytes -= job->cop.len;
+		}
+		empty = list_empty(&aq->done);
+		spin_unlock_irqrestore(&aq->lock, flags);
+		if (job || !again)
+			break;
+		vcd_async_wait_for_more(aq, true);
+		again = false;
 	}
-	spin_unlock_irqrestore(&aq->lock, flags);
 	if (!job)
 		return -EBUSY;
+	if (empty)	/* a caller that waits next (epoll) gets woken */
+		vcd_async_wait_for_more(aq, false);
 	wake_up_interruptible(&aq->wq);
 	err = vcd_job_finish(job);
 	*cop = job->cop;
@@ -193,6 +320,8 @@ __poll_t vcd_async_poll(struct vcd_async *aq, struct file *filp,
 	__poll_t mask = 0;
 
 	poll_wait(filp, &aq->wq, wait);
+	if (list_empty_careful(&aq->done))
+		vcd_async_wait_for_more(aq, true);
 	spin_lock_irqsave(&aq->lock, flags);
 	if (!list_empty(&aq->done))
 		mask |= EPOLLIN | EPOLLRDNORM;
@@ -208,12 +337,22 @@ void vcd_async_close(struct vcd_async *aq)
 	struct vcd_job *job, *tmp;
 	unsigned long flags;
 	LIST_HEAD(list);
+	struct list_head done[VCD_ASYNC_QUEUES];
+	struct vcd_queue *qv[VCD_ASYNC_QUEUES] = { NULL };
+	int i;
 
+	for (i = 0; i < VCD_ASYNC_QUEUES; i++)
+		INIT_LIST_HEAD(&done[i]);
 	spin_lock_irqsave(&aq->lock, flags);
 	aq->closed = true;
 	list_splice_init(&aq->done, &list);
 	list_splice_tail_init(&aq->todo, &list);
+	/* what is still out comes back under interrupts, then it is freed */
+	vcd_async_queues_wait(aq, false, true, qv, done);
 	spin_unlock_irqrestore(&aq->lock, flags);
+	for (i = 0; i < VCD_ASYNC_QUEUES; i++)
+		if (qv[i])
+			vcd_queue_finish(qv[i], &done[i]);
 	list_for_each_entry_safe(job, tmp, &list, node) {
 		list_del_init(&job->node);
 		job->aq = NULL;

@@ -144,7 +144,7 @@ int vcd_dev_piece_submit(struct vcd_job *job, u64 sid, size_t boff,
 	r->len = len;
 	r->tail = s->cipher && len % VCD_MAX_BLOCK && s->cipher->blocksize == 1;
 	if (async) {
-		r->base.want_irq = true;
+		r->base.want_irq = job->irq_each;
 		r->base.complete = vcd_dreq_complete;
 	}
 	if (!r->tail && len) {

@@ -90,7 +90,11 @@ void vcd_job_drop_any(struct vcd_job *job)
 static void vcd_job_timeout(struct timer_list *t)
 {
 	struct vcd_job *job = from_timer(job, t, timer);
+	LIST_HEAD(done);
 
+	/* Back but not harvested (nobody asked for an interrupt)? */
+	vcd_queue_collect(job->s->q, &done);
+	vcd_queue_finish(job->s->q, &done);
 	if (atomic_read(&job->pending) > 0)
 		vcd_device_schedule_reset(job->s->dev,
 					  "an asynchronous request got no answer in time");
@@ -215,6 +219,8 @@ int vcd_job_new(struct vcd_session *s, const struct crypt_op *cop,
 	job->cop = *cop;
 	INIT_LIST_HEAD(&job->pieces);
 	INIT_LIST_HEAD(&job->node);
+	job->aq_queue = -1;
+	job->irq_each = true;
 	atomic_set(&job->pending, 0);
 	timer_setup(&job->timer, vcd_job_timeout, 0);
 	INIT_WORK(&job->free_work, vcd_job_drop_work);

@@ -45,6 +45,8 @@ struct vcd_job {
 
 	/* Asynchronous (vcd_async.c). */
 	struct vcd_async *aq;
+	s8 aq_queue;		/* index in the file's queues, -1: none */
+	bool irq_each;		/* each piece asks for an interrupt */
 	struct list_head node;
 	struct timer_list timer;
 	struct work_struct free_work;

@@ -11,8 +11,15 @@
  * dropped; the device's reference is dropped last, and a release that may
  * sleep runs from a work item when that reference was the last one (an
  * abandoned request).  Used-buffer interrupts are on only while some owner
- * waits for one (a sleeping submitter, an asynchronous request); a
- * submitter also looks at the used ring once right after its kick.  A
+ * waits for one: at once for a submitter asleep on its request or a file
+ * whose asynchronous requests are all still out (a "waker", vcd_async.c);
+ * for other requests nobody sleeps on only once three quarters of the
+ * ring's requests are back (the event index of virtqueue_enable_cb_
+ * delayed).  Asynchronous requests of a file with finished ones to fetch
+ * need no interrupt: the file harvests them itself when it is called
+ * (vcd_queue_reap), so a thread keeping many in flight is not interrupted
+ * for each.  A submitter also looks at the used ring once right after its
+ * kick.  A
  * request that times out makes the device reset, and the owner gets its
  * buffers back only once the reset has taken them from the device.  It
  * does not know what a request means (vcd_dev_op.c, vcd_devsess.c).
@@ -29,6 +36,7 @@ void vcd_queue_init(struct vcd_queue *q, struct vcd_device *dev,
 		    const char *name)
 {
 	q->dev = dev;
+	q->wakers = 0;		/* files' tokens: they outlive a reset */
 	spin_lock_init(&q->lock);
 	init_waitqueue_head(&q->space_wq);
 	strscpy(q->name, name, sizeof(q->name));
@@ -50,6 +58,7 @@ void vcd_queue_attach(struct vcd_queue *q, struct virtqueue *vq)
 	q->vq = vq;
 	q->inflight = 0;
 	q->irq_wanted = 0;
+	q->irq_now = 0;
 	if (virtio_has_feature(vq->vdev, VIRTIO_RING_F_INDIRECT_DESC))
 		q->max_sg = min(size, 1024U);
 	else
@@ -82,6 +91,7 @@ void vcd_req_init(struct vcd_req *req, void (*release)(struct vcd_req *))
 	init_completion(&req->done);
 	req->result = 0;
 	req->want_irq = false;
+	req->irq_now = false;
 	req->returned = false;
 	req->q = NULL;
 	req->complete = NULL;
@@ -111,6 +121,37 @@ static void vcd_req_put_device(struct vcd_req *req)
 		queue_work(vcd_wq, &req->free_work);
 }
 
+/* @req no longer needs an interrupt (it is back); q->lock held. */
+static void vcd_req_irq_off(struct vcd_queue *q, struct vcd_req *req)
+{
+	if (req->irq_now) {
+		req->irq_now = false;
+		q->irq_now--;
+	}
+	if (req->want_irq) {
+		req->want_irq = false;
+		q->irq_wanted--;
+	}
+}
+
+/*
+ * Interrupts on for the owners that need one: at the next used buffer
+ * while one sleeps on its request or a waker waits, otherwise once three
+ * quarters of the requests on the ring are back.  False when that many are
+ * back already: harvest again.  q->lock held, q->irq_wanted or q->wakers.
+ */
+static bool vcd_queue_arm(struct vcd_queue *q)
+{
+	if (q->irq_now || q->wakers > 0)
+		return virtqueue_enable_cb(q->vq);
+	return virtqueue_enable_cb_delayed(q->vq);
+}
+
+static bool vcd_queue_irq_needed(const struct vcd_queue *q)
+{
+	return q->irq_wanted || q->wakers > 0;
+}
+
 /* Move every used buffer to @done; q->lock held. */
 static unsigned int vcd_queue_harvest(struct vcd_queue *q,
 				      struct list_head *done)
@@ -120,10 +161,7 @@ static unsigned int vcd_queue_harvest(struct vcd_queue *q,
 
 	while ((req = virtqueue_get_buf(q->vq, &len))) {
 		q->inflight--;
-		if (req->want_irq) {
-			req->want_irq = false;
-			q->irq_wanted--;
-		}
+		vcd_req_irq_off(q, req);
 		req->result = 0;
 		req->returned = true;
 		list_add_tail(&req->harvest, done);
@@ -135,8 +173,10 @@ static unsigned int vcd_queue_harvest(struct vcd_queue *q,
 }
 
 /*
- * Harvest until the ring is empty with interrupts on, or until nobody waits
- * for an interrupt any more (then they stay off); q->lock held.
+ * Harvest with interrupts off (a used buffer taken with them on would move
+ * the event index back to "next"), then turn them on again as the owners
+ * still waiting need them, harvesting once more if buffers came back
+ * meanwhile; with nobody waiting they stay off.  q->lock held.
  */
 static unsigned int vcd_queue_harvest_all(struct vcd_queue *q,
 					  struct list_head *done)
@@ -146,12 +186,12 @@ static unsigned int vcd_queue_harvest_all(struct vcd_queue *q,
 	do {
 		virtqueue_disable_cb(q->vq);
 		n += vcd_queue_harvest(q, done);
-	} while (q->irq_wanted && !virtqueue_enable_cb(q->vq));
+	} while (vcd_queue_irq_needed(q) && !vcd_queue_arm(q));
 	return n;
 }
 
 /* Complete what was harvested; q->lock not held, any context. */
-static void vcd_queue_finish(struct vcd_queue *q, struct list_head *done)
+void vcd_queue_finish(struct vcd_queue *q, struct list_head *done)
 {
 	struct vcd_req *req, *tmp;
 
@@ -186,7 +226,7 @@ void vcd_queue_callback(struct vcd_queue *q)
  * (QEMU's builtin back-end runs it in the vCPU that kicked) has already
  * put it on the used ring, and taking it here saves an interrupt.
  */
-static void vcd_queue_reap(struct vcd_queue *q)
+void vcd_queue_reap(struct vcd_queue *q)
 {
 	LIST_HEAD(done);
 	unsigned long flags;
@@ -194,20 +234,69 @@ static void vcd_queue_reap(struct vcd_queue *q)
 	if (!spin_trylock_irqsave(&q->lock, flags))
 		return;	/* someone is harvesting or adding: let them */
 	if (q->state == VCD_Q_UP)
-		vcd_queue_harvest(q, &done);
+		vcd_queue_harvest_all(q, &done);
 	spin_unlock_irqrestore(&q->lock, flags);
 	vcd_queue_finish(q, &done);
 }
 
 /*
- * Count @req among the requests that need an interrupt; q->lock held.
- * Buffers that arrived before interrupts were on are harvested into @done.
+ * Harvest into @done what the device has returned (for vcd_queue_finish()
+ * once the caller has dropped its own locks).  Any context.
+ */
+void vcd_queue_collect(struct vcd_queue *q, struct list_head *done)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (q->vq && q->state == VCD_Q_UP)
+		vcd_queue_harvest_all(q, done);
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+/*
+ * A file waits for its asynchronous requests on @q: interrupts on at the
+ * next one back until vcd_queue_wake_put().  What came back already is
+ * harvested into @done, for vcd_queue_finish() once the caller has dropped
+ * its own locks.  Any context.
+ */
+void vcd_queue_wake_get(struct vcd_queue *q, struct list_head *done)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	q->wakers++;
+	if (q->vq && q->state == VCD_Q_UP && !vcd_queue_arm(q))
+		vcd_queue_harvest_all(q, done);
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+/* The file no longer waits; interrupts go off at the next harvest. */
+void vcd_queue_wake_put(struct vcd_queue *q)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	q->wakers--;
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+/*
+ * Count @req among the requests that need an interrupt (@now: its owner
+ * sleeps on it) and turn interrupts on for it; q->lock held.  Buffers that
+ * came back meanwhile are harvested into @done.
  */
 static void vcd_queue_irq_on(struct vcd_queue *q, struct vcd_req *req,
-			     struct list_head *done)
+			     bool now, struct list_head *done)
 {
-	req->want_irq = true;
-	if (q->irq_wanted++ == 0 && !virtqueue_enable_cb(q->vq))
+	if (!req->want_irq) {
+		req->want_irq = true;
+		q->irq_wanted++;
+	}
+	if (now && !req->irq_now) {
+		req->irq_now = true;
+		q->irq_now++;
+	}
+	if (!vcd_queue_arm(q))
 		vcd_queue_harvest_all(q, done);
 }
 
@@ -262,7 +351,7 @@ int vcd_queue_add(struct vcd_queue *q, struct vcd_req *req,
 				atomic64_set(&q->stats.max_inflight,
 					     q->inflight);
 			if (irq)
-				vcd_queue_irq_on(q, req, &done);
+				vcd_queue_irq_on(q, req, false, &done);
 			/*
 			 * Notify outside the lock (interrupts enabled: under
 			 * TCG an interrupt raised while they are off waits for
@@ -313,8 +402,8 @@ static void vcd_queue_want_irq(struct vcd_queue *q, struct vcd_req *req)
 	LIST_HEAD(done);
 
 	spin_lock_irqsave(&q->lock, flags);
-	if (!req->returned && q->state == VCD_Q_UP && !req->want_irq)
-		vcd_queue_irq_on(q, req, &done);
+	if (!req->returned && q->state == VCD_Q_UP && !req->irq_now)
+		vcd_queue_irq_on(q, req, true, &done);
 	spin_unlock_irqrestore(&q->lock, flags);
 	vcd_queue_finish(q, &done);
 }
@@ -375,10 +464,7 @@ void vcd_queue_drain(struct vcd_queue *q)
 		vcd_queue_harvest(q, &answered);
 		while ((req = virtqueue_detach_unused_buf(q->vq))) {
 			q->inflight--;
-			if (req->want_irq) {
-				req->want_irq = false;
-				q->irq_wanted--;
-			}
+			vcd_req_irq_off(q, req);
 			req->returned = true;
 			list_add_tail(&req->harvest, &done);
 		}

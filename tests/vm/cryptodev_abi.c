@@ -18,6 +18,10 @@
  *     keystream + HMAC-SHA1) round trip, tampered records -> EBADMSG;
  *   CIOCASYNCCRYPT / CIOCASYNCFETCH / poll / epoll: results, order-free
  *     fetch, EBUSY when full and when nothing is done, POLLIN/POLLOUT;
+ *     a waiter that never calls poll() after submitting (epoll registered
+ *     first, level- and edge-triggered) is still woken, with the module's
+ *     timeout (whose timer would also harvest) out of the way; requests
+ *     nobody waits for outlive timeout_ms without a device reset;
  *   CIOCGSESSINFO: where each session runs (argv[1]: builtin|vhost-user|
  *     none, the back-end, to know what the device takes);
  *   1000 sessions on one open file, each used with a known answer.
@@ -664,6 +668,178 @@ static void async_checks(int fd)
 	sess_free(fd, ses);
 }
 
+/*
+ * Set our module's timeout_ms to @value, its old value in @old ("" when
+ * the module has none, e.g. cryptodev-linux): 0 on success.
+ */
+static const char *TIMEOUT_PARAM = "/sys/module/virtio_cryptodev/parameters/timeout_ms";
+
+static int timeout_set(const char *value, char old[32])
+{
+	FILE *pf = fopen(TIMEOUT_PARAM, "r+");
+
+	old[0] = 0;
+	if (!pf)
+		return -1;
+	if (!fgets(old, 32, pf))
+		old[0] = 0;
+	rewind(pf);
+	fputs(value, pf);
+	fclose(pf);
+	return old[0] ? 0 : -1;
+}
+
+static void timeout_restore(const char *old)
+{
+	FILE *pf;
+
+	if (!old[0])
+		return;
+	pf = fopen(TIMEOUT_PARAM, "w");
+	if (pf) {
+		fputs(old, pf);
+		fclose(pf);
+	}
+}
+
+/* CIOCASYNCCRYPT: AES-CBC encryption of @buf (64 bytes) in place. */
+static int async_encrypt64(int fd, uint32_t ses, uint8_t *buf, uint8_t *iv)
+{
+	struct crypt_op c;
+
+	memset(&c, 0, sizeof(c));
+	unhex(CBC_IV, iv);
+	c.ses = ses;
+	c.op = COP_ENCRYPT;
+	c.len = 64;
+	c.src = c.dst = buf;
+	c.iv = iv;
+	return xioctl(fd, CIOCASYNCCRYPT, &c);
+}
+
+/*
+ * Interrupts for asynchronous requests only when a file waits: one whose
+ * epoll was registered before it submitted (so poll() is not called after
+ * the submission) must still be woken.  timeout_ms (our module) is raised
+ * meanwhile: its timer would harvest the requests after 10 s anyway.
+ */
+static void async_wakeups(int fd, int edge)
+{
+	enum { ROUNDS = 3, PER = 8 };
+	static uint8_t bufs[PER][64];
+	uint8_t key[16], iv[PER][16];
+	struct epoll_event ev = { .events = EPOLLIN | (edge ? EPOLLET : 0) }, got;
+	struct crypt_op f;
+	char old[32];
+	int e, i, r, ep, fetched = 0, woken = 0, timed_out = 0;
+	uint32_t ses;
+
+	unhex(CBC_KEY, key);
+	if (sess_new(fd, CRYPTO_AES_CBC, key, 16, &ses)) {
+		CHECK(0, "async wake-ups: session");
+		return;
+	}
+	timeout_set("600000\n", old);
+	ep = epoll_create1(0);
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	for (r = 0; r < ROUNDS && !timed_out; r++) {
+		/* A synchronous request first: its harvest turns interrupts off. */
+		unhex(CBC_IV, iv[0]);
+		crypt_do(fd, ses, COP_ENCRYPT, 0, bufs[0], bufs[0], 64, iv[0]);
+		for (i = 0; i < PER; i++) {
+			if (async_encrypt64(fd, ses, bufs[i], iv[i]))
+				break;
+		}
+		/* Woken, then everything fetched until EBUSY, until all PER. */
+		for (i = 0; i < PER; ) {
+			if (epoll_wait(ep, &got, 1, 20000) != 1) {
+				timed_out = 1;
+				break;
+			}
+			woken++;
+			for (;;) {
+				memset(&f, 0, sizeof(f));
+				e = xioctl(fd, CIOCASYNCFETCH, &f);
+				if (e)
+					break;
+				i++;
+			}
+			if (e != EBUSY)
+				break;
+		}
+		fetched += i;
+	}
+	close(ep);
+	timeout_restore(old);
+	CHECK(fetched == ROUNDS * PER,
+	      "async wake-ups: epoll%s registered before submitting: %d of %d fetched after %d wake-ups",
+	      edge ? " (edge-triggered)" : "", fetched, ROUNDS * PER, woken);
+	sess_free(fd, ses);
+}
+
+/* Sum of the resets of every virtio_cryptodev device; -1 without any. */
+static int device_resets(void)
+{
+	char path[128];
+	int i, n, sum = -1;
+	FILE *f;
+
+	for (i = 0; i < 16; i++) {
+		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/virtio%d/cryptodev/resets", i);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%d", &n) == 1)
+			sum = (sum < 0 ? 0 : sum) + n;
+		fclose(f);
+	}
+	return sum;
+}
+
+/*
+ * Requests nobody polls for (the file has a finished one to fetch, so no
+ * interrupt is asked for them) are harvested by their timeout timer, not
+ * taken for lost: no reset, results intact.  Our module only.
+ */
+static void async_unpolled(int fd)
+{
+	enum { N = 5 };
+	static uint8_t bufs[N][64];
+	uint8_t key[16], iv[N][16];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct crypt_op f;
+	char old[32];
+	int i, r0, r1, fetched = 0, queued = 0;
+	uint32_t ses;
+
+	r0 = device_resets();
+	if (r0 < 0 || timeout_set("1000\n", old))
+		return;		/* not our module */
+	unhex(CBC_KEY, key);
+	if (sess_new(fd, CRYPTO_AES_CBC, key, 16, &ses) == 0) {
+		for (i = 0; i < N; i++) {
+			if (async_encrypt64(fd, ses, bufs[i], iv[i]))
+				break;
+			queued++;
+			if (i == 0)	/* the first one done, not fetched */
+				poll(&p, 1, 10000);
+		}
+		usleep(2500 * 1000);	/* past the 1 s timeout */
+		r1 = device_resets();
+		for (i = 0; i < N; i++) {
+			memset(&f, 0, sizeof(f));
+			if (xioctl(fd, CIOCASYNCFETCH, &f))
+				break;
+			fetched++;
+		}
+		CHECK(queued == N && fetched == N && r1 == r0,
+		      "async: %d requests left unpolled past timeout_ms: %d fetched, device resets %d -> %d",
+		      queued, fetched, r0, r1);
+		sess_free(fd, ses);
+	}
+	timeout_restore(old);
+}
+
 /* ---- many sessions on one file ---- */
 
 static void many_sessions(int fd, int n)
@@ -729,6 +905,9 @@ int main(int argc, char **argv)
 	gcm_checks(fd);
 	record_checks(fd);
 	async_checks(fd);
+	async_wakeups(fd, 0);
+	async_wakeups(fd, 1);
+	async_unpolled(fd);
 	many_sessions(fd, 1000);
 	close(fd);
 	return t_summary();
