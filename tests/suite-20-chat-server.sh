@@ -132,6 +132,23 @@ else
 	t_fail "start chat-server"
 fi
 
+# --coalesce-ms: held output after a write pass, none after a quiet spell;
+# fan-outs keep their order and every delivery with a short hold.
+if start_server coalesce build/chat-server --listen 127.0.0.1 $NOLIMITS --coalesce-ms 600; then
+	t_check "--coalesce-ms 600: written at once after a quiet spell, held after a write pass, in order" \
+		scenario coalesce 600
+	stop_server >/dev/null
+else
+	t_fail "start chat-server --coalesce-ms 600"
+fi
+if start_server coalesce-5 build/chat-server --listen 127.0.0.1 $NOLIMITS --coalesce-ms 5; then
+	t_check "--coalesce-ms 5: relay order preserved (3 senders x 500, 4 receivers)" scenario order 3 500 4
+	t_check "--coalesce-ms 5: order kept across flush slices (3 x 40, 1100 receivers)" scenario order 3 40 1100
+	stop_server; t_check "--coalesce-ms 5: SIGTERM exits 0" test $? -eq 0
+else
+	t_fail "start chat-server --coalesce-ms 5"
+fi
+
 # The same fan-outs with write threads sharing the writes (write_pool.c),
 # plain and under ASan+UBSan: order, every delivery, a slow reader (its own
 # server with a small --max-queue, as above), SIGTERM.

@@ -145,6 +145,8 @@ struct chat_server {
 	struct addr_limit addrs;
 	struct client *pending;		/* FIFO of clients with queued output */
 	struct client **pending_tail;
+	uint64_t drained_ms;		/* a write pass last emptied the FIFO */
+	uint64_t hold_until_ms;		/* --coalesce-ms: FIFO written from then */
 	struct client *doomed;
 	struct client *dead;
 	uint8_t *scratch;
@@ -197,6 +199,7 @@ void chat_server_opts_default(struct chat_server_opts *o)
 	o->history_bytes = CHAT_DEFAULT_HISTORY_BYTES;
 	o->history_replicas = 1;
 	o->write_threads = 0;
+	o->coalesce_ms = 0;
 }
 
 static uint64_t tick(struct chat_server *s)
@@ -429,6 +432,9 @@ static void enqueue(struct chat_server *s, struct client *c, struct chat_buf *b)
 		return;
 	}
 	if (!(c->flags & C_PENDING)) {
+		if (!s->pending)	/* new output: soon after the last? */
+			s->hold_until_ms = s->now < s->drained_ms +
+				s->o.coalesce_ms ? s->now + s->o.coalesce_ms : 0;
 		c->flags |= C_PENDING;
 		c->next_pending = NULL;
 		*s->pending_tail = c;
@@ -1093,7 +1099,11 @@ static void accept_resume(struct chat_server *s);
  * Before each wait: run due timers, write pending queues (at most
  * FLUSH_SLICE of them), close doomed clients, keep to the memory cap, free
  * closed clients that no list points to any more.  Returns how long the
- * loop may sleep: 0 while queues are still pending.
+ * loop may sleep: 0 while queues are still pending.  With --coalesce-ms,
+ * new output that comes within that long of the pass that last emptied the
+ * FIFO waits that long (a fan-out in progress never waits), so that a relay
+ * carrying many messages per second writes several per sendmsg while an
+ * idle one writes at once.
  */
 static int before_wait(struct ev_loop *loop, void *arg)
 {
@@ -1101,6 +1111,7 @@ static int before_wait(struct ev_loop *loop, void *arg)
 	struct client *c, *keep = NULL;
 	unsigned slice = 0;
 	uint64_t next;
+	int hold;
 
 	(void)loop;
 	tick(s);
@@ -1110,10 +1121,11 @@ static int before_wait(struct ev_loop *loop, void *arg)
 		fed_pump(s);
 	run_timers(s);
 	reap(s);
-	while ((s->pending && slice < FLUSH_SLICE) || s->doomed) {
+	hold = s->pending && s->hold_until_ms > s->now;
+	while ((!hold && s->pending && slice < FLUSH_SLICE) || s->doomed) {
 		unsigned n = 0, i;
 
-		while (s->pending && slice + n < FLUSH_SLICE) {
+		while (!hold && s->pending && slice + n < FLUSH_SLICE) {
 			c = pending_pop(s);
 			if (!(c->flags & (C_DOOMED | C_DEAD | C_WANT_WRITE)))
 				s->flush_v[n++] = c;
@@ -1124,6 +1136,10 @@ static int before_wait(struct ev_loop *loop, void *arg)
 			flush_done(s, s->flush_v[i]);
 		slice += n;
 		reap(s);
+	}
+	if (slice && !s->pending && s->o.coalesce_ms) {
+		tick(s);
+		s->drained_ms = s->now;
 	}
 	enforce_memory(s);
 	while (s->dead) {
@@ -1137,9 +1153,11 @@ static int before_wait(struct ev_loop *loop, void *arg)
 		}
 	}
 	s->dead = keep;
-	if (s->pending || s->fed_more)
+	if ((s->pending && !hold) || s->fed_more)
 		return 0;
 	next = next_due(s);
+	if (hold && s->hold_until_ms < next)
+		next = s->hold_until_ms;
 	if (next == UINT64_MAX)
 		return -1;
 	tick(s);

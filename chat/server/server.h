@@ -45,6 +45,7 @@
 #define CHAT_DEFAULT_HISTORY_AGE	86400u	/* seconds (the most allowed) */
 #define CHAT_DEFAULT_HISTORY_BYTES	(1024u * 1024u)	/* per room */
 #define CHAT_HISTORY_MAX		10000u
+#define CHAT_COALESCE_MAX_MS		1000u	/* --coalesce-ms */
 #define CHAT_MAX_ROOMS_LIMIT		4096u
 /* Joins and leaves are gathered this long into one PRESENCE frame. */
 #define CHAT_PRESENCE_WINDOW_MS		100u
@@ -69,6 +70,7 @@ struct chat_server_opts {
 	uint64_t history_bytes;	/* per room */
 	uint32_t history_replicas;	/* of the JetStream stream, 1..5 */
 	uint32_t write_threads;	/* besides the loop's, for fan-out writes */
+	uint32_t coalesce_ms;	/* hold new output up to this after a drain */
 	int verbose;		/* log connects and disconnects to stderr */
 };
 

@@ -52,6 +52,10 @@ static void usage(FILE *f)
 "                      1..5, at most the cluster's size (default 1)\n"
 "  --write-threads N   threads besides the main one that share the writes of\n"
 "                      a fan-out, 0..%u (default 0: the main thread writes)\n"
+"  --coalesce-ms MS    output that comes within MS ms of the last write pass\n"
+"                      waits for the rest of those MS ms, so that a busy\n"
+"                      relay sends several messages per system call (adds\n"
+"                      up to MS ms of latency then), 0..%u (default 0)\n"
 "  -v, --verbose       log joins, leaves, limits and errors to stderr\n"
 "  -h, --help          this text\n"
 "      --version       print the version and exit\n"
@@ -84,7 +88,7 @@ static void usage(FILE *f)
 		CHAT_MAX_ROOMS_LIMIT, CHAT_DEFAULT_MAX_ROOMS,
 		CHAT_DEFAULT_HISTORY, CHAT_HISTORY_MAX, CHAT_DEFAULT_HISTORY_AGE,
 		CHAT_DEFAULT_HISTORY_AGE, CHAT_DEFAULT_HISTORY_BYTES,
-		WRITE_POOL_MAX_THREADS,
+		WRITE_POOL_MAX_THREADS, CHAT_COALESCE_MAX_MS,
 		CHAT_DEFAULT_MSG_RATE, CHAT_DEFAULT_MSG_BURST, CHAT_DEFAULT_BYTE_RATE,
 		CHAT_DEFAULT_BYTE_BURST, CHAT_DEFAULT_FLOOD_TIMEOUT,
 		CHAT_DEFAULT_HANDSHAKE_TIMEOUT, CHAT_DEFAULT_IDLE_TIMEOUT,
@@ -127,6 +131,7 @@ enum {
 	OPT_FLOOD, OPT_HANDSHAKE, OPT_IDLE, OPT_MAX_MEMORY, OPT_PER_ADDRESS,
 	OPT_WHO_PAGE, OPT_MAX_ROOMS, OPT_NATS, OPT_RELAY_ID, OPT_HISTORY,
 	OPT_HISTORY_AGE, OPT_HISTORY_BYTES, OPT_HISTORY_REPLICAS, OPT_WRITE_THREADS,
+	OPT_COALESCE,
 };
 
 static const struct option opts[] = {
@@ -152,6 +157,7 @@ static const struct option opts[] = {
 	{ "history-bytes", required_argument, NULL, OPT_HISTORY_BYTES },
 	{ "history-replicas", required_argument, NULL, OPT_HISTORY_REPLICAS },
 	{ "write-threads", required_argument, NULL, OPT_WRITE_THREADS },
+	{ "coalesce-ms", required_argument, NULL, OPT_COALESCE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -188,6 +194,7 @@ static const struct num_opt {
 	  FIELD(history_bytes) },
 	{ OPT_HISTORY_REPLICAS, 0, 1, 5, FIELD(history_replicas) },
 	{ OPT_WRITE_THREADS, 0, 0, WRITE_POOL_MAX_THREADS, FIELD(write_threads) },
+	{ OPT_COALESCE, 0, 0, CHAT_COALESCE_MAX_MS, FIELD(coalesce_ms) },
 };
 
 /* Store one numeric option; -1 when its value is bad. */

@@ -23,9 +23,12 @@
 #     the hard limit needs CAP_SYS_RESOURCE): when that is too few, the
 #     clients are split over several chat-bench processes, the first with
 #     the senders, the others receive only (--senders 0, same servers).
+#  b'. part b for LAT_COALESCE_CLIENTS (default 3,000) again, the relays
+#     started with --coalesce-ms LAT_COALESCE (default 10; empty: skipped).
 # Knobs: SECONDS_PER_RUN (3), ROUNDS (2), NATS_NODES (3), FAN_CLIENTS,
-# LAT_CLIENTS, BIG_CLIENTS, BIG_SECONDS (5), BENCH_FD_LIMIT (descriptors
-# one chat-bench process may use: default the hard limit).
+# LAT_CLIENTS, LAT_COALESCE, LAT_COALESCE_CLIENTS, BIG_CLIENTS, BIG_SECONDS
+# (5), BENCH_FD_LIMIT (descriptors one chat-bench process may use: default
+# the hard limit).
 # Never fails on speed: a missed target prints "target missed".
 # Everything binds 127.0.0.1 on free ports and is stopped by the trap.
 set -u
@@ -36,6 +39,8 @@ SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
 ROUNDS=${ROUNDS:-2}
 NATS_NODES=${NATS_NODES:-3}
 FAN_CLIENTS=${FAN_CLIENTS:-3000}
+LAT_COALESCE=${LAT_COALESCE-10}
+LAT_COALESCE_CLIENTS=${LAT_COALESCE_CLIENTS:-3000}
 LAT_CLIENTS=${LAT_CLIENTS:-300 3000}	# one latency part for each
 BIG_CLIENTS=${BIG_CLIENTS:-30000}
 BIG_SECONDS=${BIG_SECONDS:-5}
@@ -111,16 +116,18 @@ start_nats() {
 # rate limits against hostile clients are off for it (as in chat.sh).
 BENCH_LIMITS="--max-per-address 0 --msg-rate 0 --byte-rate 0"
 RELAY_PORTS=() RELAY_PIDS=()
-# start_relays LABEL MAX_CLIENTS: three relays on the NATS cluster.
+# start_relays LABEL MAX_CLIENTS [ARGS...]: three relays on the NATS cluster,
+# with ARGS added to their command lines.
 start_relays() {
-	local i port node
+	local i port node label=$1 max=$2
+	shift 2
 	RELAY_PORTS=() RELAY_PIDS=()
 	for i in 1 2 3; do
 		port=$(t_free_port)
 		node=$(((i - 1) % NATS_NODES))
-		build/chat-server --listen 127.0.0.1 --port "$port" --max-clients "$2" $BENCH_LIMITS \
-			--nats "nats://127.0.0.1:${NATS_PORTS[$node]}" --relay-id "$i" \
-			>"$OUT/relay$i-$1.log" 2>&1 &
+		build/chat-server --listen 127.0.0.1 --port "$port" --max-clients "$max" $BENCH_LIMITS \
+			--nats "nats://127.0.0.1:${NATS_PORTS[$node]}" --relay-id "$i" "$@" \
+			>"$OUT/relay$i-$label.log" 2>&1 &
 		RELAY_PIDS+=($!)
 		RELAY_PORTS+=("$port")
 	done
@@ -129,7 +136,7 @@ start_relays() {
 	done
 	# every relay has heard the two others (heartbeats every second)
 	for i in $(seq 1 100); do
-		[ "$(cat "$OUT"/relay?-"$1".log | grep -c 'is in the federation')" -ge 6 ] && break
+		[ "$(cat "$OUT"/relay?-"$label".log | grep -c 'is in the federation')" -ge 6 ] && break
 		sleep 0.1
 	done
 	sleep 0.3	# let the probe connections' LEFT settle
@@ -178,25 +185,38 @@ awk -v f="${f:-0}" -v s="${s:-0}" 'BEGIN {
 # ---- b. cross-relay latency at 10 msg/s per sender ------------------------------
 echo "b. latency: 10 senders at 10 msg/s over 3 relays, 64-byte frames, ${SECONDS_PER_RUN} s, $ROUNDS runs for each of $LAT_CLIENTS clients"
 echo "   (cross_server: receivers on another relay than the sender, relayed over NATS; same_server: on its relay)"
-for n in $LAT_CLIENTS; do
-	cp99=0 cp99s=
-	for r in $(seq 1 "$ROUNDS"); do
-		f="$OUT/lat-$n.$r.out"
-		timeout 120 build/chat-bench $(servers) --clients "$n" --senders 10 --rate 10 \
-			--size 64 --seconds "$SECONDS_PER_RUN" >"$f" 2>"${f%.out}.err"
-		echo "round $r $n clients, all:  $(tail -n1 "$f")"
-		echo "        $(line_of same_server "$f")"
-		l=$(line_of cross_server "$f")
-		echo "        $l"
-		p=$(field p99_ms "$l")
-		cp99s="$cp99s ${p:-n/a}"
-		cp99=$(maxof "$cp99" "$p")
+# latency LABEL CLIENTS...: part b against the running relays.
+latency() {
+	local label=$1 n r f l p cp99 cp99s
+	shift
+	for n in "$@"; do
+		cp99=0 cp99s=
+		for r in $(seq 1 "$ROUNDS"); do
+			f="$OUT/lat-${label:+c}$n.$r.out"
+			timeout 120 build/chat-bench $(servers) --clients "$n" --senders 10 --rate 10 \
+				--size 64 --seconds "$SECONDS_PER_RUN" >"$f" 2>"${f%.out}.err"
+			echo "round $r $n clients, all:  $(tail -n1 "$f")"
+			echo "        $(line_of same_server "$f")"
+			l=$(line_of cross_server "$f")
+			echo "        $l"
+			p=$(field p99_ms "$l")
+			cp99s="$cp99s ${p:-n/a}"
+			cp99=$(maxof "$cp99" "$p")
+		done
+		echo "$label$n clients: cross-relay p99 of each run (ms):$cp99s"
+		awk -v p="$cp99" -v n="$n" -v w="$label" 'BEGIN { printf "%s%s clients: cross-relay p99 %s ms (worst run): %s [target < 50 ms]\n",
+			w, n, p, (p < 50) ? "target met" : "target missed" }'
 	done
-	echo "$n clients: cross-relay p99 of each run (ms):$cp99s"
-	awk -v p="$cp99" -v n="$n" 'BEGIN { printf "%s clients: cross-relay p99 %s ms (worst run): %s [target < 50 ms]\n",
-		n, p, (p < 50) ? "target met" : "target missed" }'
-done
+}
+latency "" $LAT_CLIENTS
 stop_relays
+# b', with relays that coalesce their writes (chat-server --coalesce-ms)
+if [ -n "$LAT_COALESCE" ]; then
+	echo "b'. the same with chat-server --coalesce-ms $LAT_COALESCE, $LAT_COALESCE_CLIENTS clients"
+	start_relays coalesce $((LAT_COALESCE_CLIENTS / 3 + 1000)) --coalesce-ms "$LAT_COALESCE"
+	latency "--coalesce-ms $LAT_COALESCE: " $LAT_COALESCE_CLIENTS
+	stop_relays
+fi
 
 # ---- c. BIG_CLIENTS clients over 3 relays ------------------------------------
 hard=$(ulimit -Hn)

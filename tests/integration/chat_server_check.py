@@ -1132,6 +1132,36 @@ def sc_no_history():
     check(not b.history, "no history with --history 0")
 
 
+def sc_coalesce(hold_ms):
+    """--coalesce-ms HOLD_MS: output after a quiet spell is written at once;
+    output that comes within HOLD_MS of the last write pass waits about
+    that long, then leaves with what came meanwhile, in order."""
+    a, b = Peer(), Peer()
+    a.welcome()
+    b.welcome()
+    hold = hold_ms / 1000.0
+    time.sleep(hold * 2)                 # quiet: nothing written for a while
+    t0 = time.monotonic()
+    a.say(b"after-quiet")
+    p = b.expect(T_RELAY)
+    t1 = time.monotonic()
+    check(p is not None and relay(p)[2] == b"after-quiet", "message after a quiet spell arrives")
+    check(t1 - t0 < hold * 0.7, "after a quiet spell it is not held (%.0f ms, hold %d ms)"
+          % ((t1 - t0) * 1000, hold_ms))
+    a.say(b"busy-1")                     # right after a write pass: held
+    a.say(b"busy-2")
+    got = []
+    for _ in range(2):
+        p = b.expect(T_RELAY)
+        got.append(relay(p)[2] if p is not None else None)
+    t2 = time.monotonic()
+    check(got == [b"busy-1", b"busy-2"], "held messages arrive, in order (%r)" % got)
+    check(t2 - t1 >= hold * 0.7, "output right after a write pass is held (%.0f ms, hold %d ms)"
+          % ((t2 - t1) * 1000, hold_ms))
+    a.close()
+    b.close()
+
+
 def main():
     global PORT
     if len(sys.argv) < 3:
@@ -1146,7 +1176,8 @@ def main():
           "handshake": sc_handshake, "idle": sc_idle, "header-only": sc_header_only,
           "memory": sc_memory, "per-address": sc_per_address, "presence": sc_presence,
           "who-pages": sc_who_pages, "accept-stall": sc_accept_stall,
-          "history": sc_history, "no-history": sc_no_history}[name]
+          "history": sc_history, "no-history": sc_no_history,
+          "coalesce": sc_coalesce}[name]
     try:
         fn(*args)
     except Exception as e:  # an unexpected close or timeout is a failure
