@@ -183,7 +183,6 @@ void vcd_queue_init(struct vcd_queue *q, struct vcd_device *dev,
 void vcd_queue_attach(struct vcd_queue *q, struct virtqueue *vq);
 void vcd_queue_set_state(struct vcd_queue *q, enum vcd_queue_state state);
 void vcd_queue_callback(struct vcd_queue *q);
-void vcd_queue_reap(struct vcd_queue *q);
 void vcd_queue_collect(struct vcd_queue *q, struct list_head *done);
 void vcd_queue_wake_get(struct vcd_queue *q, struct list_head *done);
 void vcd_queue_wake_put(struct vcd_queue *q);

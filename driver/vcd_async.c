@@ -16,7 +16,8 @@
  * once it is empty with requests still out, the file takes a waker token
  * on each queue they are on (vcd_queue_wake_get) until one comes back, so
  * a thread keeping the ring busy is not interrupted for every request
- * (the job's timeout timer also harvests before it judges).  At most async_max requests and async_bytes bytes of them per file
+ * (the job's timeout timer also harvests before it judges).  At most
+ * async_max requests and async_bytes bytes of them per file
  * (EBUSY beyond, as cryptodev-linux beyond its ring), so a process cannot
  * pin unbounded kernel memory.  POLLOUT while a request can be queued,
  * POLLIN while one is done.  close() never waits: requests still on the
@@ -128,8 +129,11 @@ static void vcd_async_queues_wait(struct vcd_async *aq, bool reap, bool any,
 	}
 }
 
-/* Nothing done (any more): harvest ourselves, interrupts for the rest. */
-static void vcd_async_wait_for_more(struct vcd_async *aq, bool reap)
+/*
+ * Nothing done (any more), or @any (close): harvest ourselves (@reap),
+ * interrupts for the rest.  Takes aq->lock.
+ */
+static void vcd_async_wait_for_more(struct vcd_async *aq, bool reap, bool any)
 {
 	struct list_head done[VCD_ASYNC_QUEUES];
 	struct vcd_queue *qv[VCD_ASYNC_QUEUES] = { NULL };
@@ -139,7 +143,7 @@ static void vcd_async_wait_for_more(struct vcd_async *aq, bool reap)
 	for (i = 0; i < VCD_ASYNC_QUEUES; i++)
 		INIT_LIST_HEAD(&done[i]);
 	spin_lock_irqsave(&aq->lock, flags);
-	vcd_async_queues_wait(aq, reap, false, qv, done);
+	vcd_async_queues_wait(aq, reap, any, qv, done);
 	spin_unlock_irqrestore(&aq->lock, flags);
 	for (i = 0; i < VCD_ASYNC_QUEUES; i++)
 		if (qv[i])
@@ -254,7 +258,7 @@ int vcd_async_submit(struct vcd_async *aq, struct vcd_session *s,
 			vcd_job_put(job);
 			goto unreserve;
 		}
-		vcd_async_wait_for_more(aq, false);
+		vcd_async_wait_for_more(aq, false, false);
 		return 0;
 	}
 	spin_lock_irqsave(&aq->lock, flags);
@@ -297,13 +301,13 @@ int vcd_async_fetch(struct vcd_async *aq, struct crypt_op *cop)
 		spin_unlock_irqrestore(&aq->lock, flags);
 		if (job || !again)
 			break;
-		vcd_async_wait_for_more(aq, true);
+		vcd_async_wait_for_more(aq, true, false);
 		again = false;
 	}
 	if (!job)
 		return -EBUSY;
 	if (empty)	/* a caller that waits next (epoll) gets woken */
-		vcd_async_wait_for_more(aq, false);
+		vcd_async_wait_for_more(aq, false, false);
 	wake_up_interruptible(&aq->wq);
 	err = vcd_job_finish(job);
 	*cop = job->cop;
@@ -321,7 +325,7 @@ __poll_t vcd_async_poll(struct vcd_async *aq, struct file *filp,
 
 	poll_wait(filp, &aq->wq, wait);
 	if (list_empty_careful(&aq->done))
-		vcd_async_wait_for_more(aq, true);
+		vcd_async_wait_for_more(aq, true, false);
 	spin_lock_irqsave(&aq->lock, flags);
 	if (!list_empty(&aq->done))
 		mask |= EPOLLIN | EPOLLRDNORM;
@@ -337,22 +341,14 @@ void vcd_async_close(struct vcd_async *aq)
 	struct vcd_job *job, *tmp;
 	unsigned long flags;
 	LIST_HEAD(list);
-	struct list_head done[VCD_ASYNC_QUEUES];
-	struct vcd_queue *qv[VCD_ASYNC_QUEUES] = { NULL };
-	int i;
 
-	for (i = 0; i < VCD_ASYNC_QUEUES; i++)
-		INIT_LIST_HEAD(&done[i]);
 	spin_lock_irqsave(&aq->lock, flags);
 	aq->closed = true;
 	list_splice_init(&aq->done, &list);
 	list_splice_tail_init(&aq->todo, &list);
-	/* what is still out comes back under interrupts, then it is freed */
-	vcd_async_queues_wait(aq, false, true, qv, done);
 	spin_unlock_irqrestore(&aq->lock, flags);
-	for (i = 0; i < VCD_ASYNC_QUEUES; i++)
-		if (qv[i])
-			vcd_queue_finish(qv[i], &done[i]);
+	/* what is still out comes back under interrupts, then it is freed */
+	vcd_async_wait_for_more(aq, false, true);
 	list_for_each_entry_safe(job, tmp, &list, node) {
 		list_del_init(&job->node);
 		job->aq = NULL;

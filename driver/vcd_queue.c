@@ -17,10 +17,10 @@
  * ring's requests are back (the event index of virtqueue_enable_cb_
  * delayed).  Asynchronous requests of a file with finished ones to fetch
  * need no interrupt: the file harvests them itself when it is called
- * (vcd_queue_reap), so a thread keeping many in flight is not interrupted
- * for each.  A submitter also looks at the used ring once right after its
- * kick.  A
- * request that times out makes the device reset, and the owner gets its
+ * (vcd_queue_collect), so a thread keeping many in flight is not
+ * interrupted for each.  A submitter also looks at the used ring once right
+ * after its kick.  A request that times out makes the device reset, and
+ * the owner gets its
  * buffers back only once the reset has taken them from the device.  It
  * does not know what a request means (vcd_dev_op.c, vcd_devsess.c).
  */
@@ -226,7 +226,7 @@ void vcd_queue_callback(struct vcd_queue *q)
  * (QEMU's builtin back-end runs it in the vCPU that kicked) has already
  * put it on the used ring, and taking it here saves an interrupt.
  */
-void vcd_queue_reap(struct vcd_queue *q)
+static void vcd_queue_reap(struct vcd_queue *q)
 {
 	LIST_HEAD(done);
 	unsigned long flags;

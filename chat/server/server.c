@@ -924,7 +924,6 @@ static void watch_update(struct chat_server *s, struct client *c)
 		doom(s, c, CHAT_LEAVE_QUIT, 0);
 }
 
-/* Write one client's queue; watch for writability only while it is full. */
 /* On a write thread (or the loop's): write c's queue, keep the result. */
 static void flush_one(void *item, void *arg)
 {
@@ -934,7 +933,8 @@ static void flush_one(void *item, void *arg)
 	c->flush_rc = outq_write(&c->q, c->w.fd);
 }
 
-/* Back on the loop thread: what the write means for c. */
+/* Back on the loop thread: what the write means for c; watch for
+ * writability only while its socket is full. */
 static void flush_done(struct chat_server *s, struct client *c)
 {
 	int r = c->flush_rc;

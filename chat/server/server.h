@@ -77,7 +77,6 @@ struct chat_server_opts {
 /* The defaults of every option (what chat-server --help shows). */
 void chat_server_opts_default(struct chat_server_opts *o);
 
-
 struct chat_server;
 
 /* Bind, listen, set up signals.  NULL with a message in err on failure. */
